@@ -1,0 +1,3 @@
+from treefix.cli.app import main
+
+main()
