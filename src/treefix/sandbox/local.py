@@ -1,0 +1,173 @@
+"""The local process sandbox: a private scratch copy of the project per worker.
+
+A candidate's files are written in, the command runs in its own session (inside new network and
+PID namespaces when the machine allows), then the files are restored and the copy is checked:
+anything the run changed, deleted or added is put back, so every run starts from the same tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from treefix.errors import SandboxError
+from treefix.protocols import ExecRequest, ExecResult
+from treefix.sandbox.env import sandbox_env
+from treefix.sandbox.isolation import Isolation, detect
+from treefix.sandbox.process import run_process
+from treefix.workspace.snapshot import Project
+
+ARTIFACT_LIMIT = 8 << 20
+
+
+@dataclass
+class Limits:
+    memory_bytes: int = 4 << 30  # address space; a hog gets MemoryError instead of the machine
+    file_bytes: int = 1 << 30  # largest file a run may write
+    output_bytes: int = 1 << 20  # kept per stream
+
+
+def support_dir() -> str:
+    return str(Path(__file__).resolve().parent.parent / "testing" / "support")
+
+
+class LocalSandbox:
+    kind = "local"
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        limits: Limits | None = None,
+        isolation: Isolation | None = None,
+        label: str = "w0",
+    ):
+        self.project = project
+        self.limits = limits or Limits()
+        self.iso = isolation or detect()
+        self.isolation = self.iso.describe()
+        self._base = Path(tempfile.mkdtemp(prefix=f"treefix-{label}-"))
+        self._work = self._base / "project"
+        self._results = self._base / "results"
+        self.workdir = str(self._work)
+        self.results_dir = str(self._results)
+        self.support_dir = support_dir()
+        self._stats: dict[str, tuple[int, int]] = {}
+        try:
+            self._populate()
+        except OSError as exc:
+            self.close()
+            raise SandboxError(
+                f"cannot create the scratch copy in {self._base}: {exc.strerror}"
+            ) from None
+
+    # -- scratch copy -------------------------------------------------------------------------
+    def _populate(self) -> None:
+        if self._work.exists():
+            shutil.rmtree(self._work)
+        self._work.mkdir(parents=True)
+        self._results.mkdir(exist_ok=True)
+        for name, entry in self.project.files.items():
+            dest = self._work / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if name in self.project.sources:
+                dest.write_bytes(self.project.sources[name])
+            else:
+                shutil.copyfile(self.project.root / name, dest)
+            os.chmod(dest, entry.mode | 0o600)
+        self._stats = self._scan()
+
+    def _scan(self) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        root = str(self._work)
+        for dirpath, dirnames, filenames in os.walk(root):
+            rel = os.path.relpath(dirpath, root)
+            for f in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+                full = os.path.join(dirpath, f)
+                st = os.lstat(full)
+                key = f if rel == "." else f"{rel}/{f}".replace(os.sep, "/")
+                out[key] = (st.st_size, st.st_mtime_ns) if not os.path.islink(full) else (-1, -1)
+        return out
+
+    def _ensure_clean(self) -> None:
+        """A run may have deleted, changed or added files (or planted symlinks): rebuild if so."""
+        if self._scan() != self._stats:
+            self._populate()
+
+    def _write(self, changed: Mapping[str, bytes]) -> None:
+        for name, data in changed.items():
+            dest = self._work / name
+            if name not in self.project.files or not dest.resolve().is_relative_to(self._work):
+                raise SandboxError(f"candidate writes outside the project's files: {name}")
+            dest.write_bytes(data)
+
+    # -- running ------------------------------------------------------------------------------
+    def _argv(self, argv: list[str]) -> list[str]:
+        prefix = list(self.iso.prefix)
+        if self.iso.rlimits:
+            prefix += [
+                "prlimit",
+                "--core=0",
+                f"--fsize={self.limits.file_bytes}",
+                f"--as={self.limits.memory_bytes}",
+                "--",
+            ]
+        return prefix + argv
+
+    def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult:
+        for f in self._results.iterdir():
+            if f.is_dir() and not f.is_symlink():
+                shutil.rmtree(f)
+            else:
+                f.unlink()
+        try:
+            self._write(changed)
+            res = run_process(
+                self._argv(request.argv),
+                cwd=self.workdir,
+                env=sandbox_env(request.env),
+                timeout=request.timeout,
+                output_limit=self.limits.output_bytes,
+            )
+        except FileNotFoundError as exc:
+            raise SandboxError(f"cannot start {request.argv[0]!r}: {exc.strerror}") from None
+        finally:
+            try:
+                for name in changed:
+                    (self._work / name).unlink(missing_ok=True)
+                    self._write({name: self.project.sources[name]})
+                    # restoring re-stamps the mtime: refresh the entry before comparing the tree
+                    st = os.lstat(self._work / name)
+                    self._stats[name] = (st.st_size, st.st_mtime_ns)
+                self._ensure_clean()
+            except (OSError, SandboxError):
+                self._populate()
+        artifacts = self._read_artifacts()
+        rc = res.returncode
+        sig = -rc if rc is not None and rc < 0 else None
+        return ExecResult(
+            exit_code=None if res.timed_out or sig else rc,
+            stdout=res.stdout,
+            stderr=res.stderr,
+            duration=res.duration,
+            timed_out=res.timed_out,
+            signal=sig,
+            truncated=res.truncated,
+            artifacts=artifacts,
+        )
+
+    def _read_artifacts(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f in sorted(self._results.iterdir()):
+            if f.is_symlink() or not f.is_file():
+                continue
+            with open(f, "rb") as fh:
+                out[f.name] = fh.read(ARTIFACT_LIMIT).decode("utf-8", "replace")
+        return out
+
+    def close(self) -> None:
+        shutil.rmtree(self._base, ignore_errors=True)

@@ -1,0 +1,115 @@
+"""Run one command in its own session with a wall-clock limit; kill the whole tree; cap output."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+
+from treefix.sandbox.capture import CappedBuffer
+
+KILL_GRACE = 1.0  # seconds between SIGTERM and SIGKILL
+DRAIN_AFTER_EXIT = 0.5  # a grandchild holding the pipe does not keep us waiting longer
+
+
+@dataclass
+class ProcessResult:
+    returncode: int | None
+    stdout: str
+    stderr: str
+    duration: float
+    timed_out: bool
+    truncated: bool
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_process(
+    argv: list[str],
+    *,
+    cwd: str,
+    env: dict[str, str],
+    timeout: float,
+    output_limit: int = 1 << 20,
+) -> ProcessResult:
+    """Runs argv with stdin at EOF, in a new session; on timeout the process group gets
+    SIGTERM, then SIGKILL after a grace period. Output is drained to the end but capped."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        close_fds=True,
+    )
+    bufs = {
+        proc.stdout.fileno(): CappedBuffer(output_limit),
+        proc.stderr.fileno(): CappedBuffer(output_limit),
+    }
+    sel = selectors.DefaultSelector()
+    for f in (proc.stdout, proc.stderr):
+        os.set_blocking(f.fileno(), False)
+        sel.register(f, selectors.EVENT_READ)
+    deadline = start + timeout
+    timed_out = False
+    term_sent_at: float | None = None
+    exited_at: float | None = None
+    try:
+        while sel.get_map():
+            now = time.monotonic()
+            if proc.poll() is not None and exited_at is None:
+                exited_at = now
+                # The leader is gone: anything left in its group is a straggler holding our pipes.
+                _kill_group(proc.pid, signal.SIGKILL)
+            if exited_at is not None and now - exited_at > DRAIN_AFTER_EXIT:
+                break
+            if not timed_out and now >= deadline:
+                timed_out = True
+                term_sent_at = now
+                _kill_group(proc.pid, signal.SIGTERM)
+            if term_sent_at is not None and now - term_sent_at >= KILL_GRACE:
+                _kill_group(proc.pid, signal.SIGKILL)
+                term_sent_at = None
+            wait = 0.05 if (timed_out or exited_at) else max(0.0, min(0.25, deadline - now))
+            for key, _ in sel.select(wait):
+                try:
+                    chunk = os.read(key.fd, 65536)
+                except BlockingIOError:
+                    continue
+                if chunk:
+                    bufs[key.fd].feed(chunk)
+                else:
+                    sel.unregister(key.fileobj)
+        try:
+            returncode = proc.wait(timeout=KILL_GRACE + 1)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid, signal.SIGKILL)
+            returncode = proc.wait()
+    finally:
+        _kill_group(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        sel.close()
+        proc.stdout.close()
+        proc.stderr.close()
+    out, err = bufs[next(iter(bufs))], list(bufs.values())[1]
+    return ProcessResult(
+        returncode=returncode,
+        stdout=out.text(),
+        stderr=err.text(),
+        duration=time.monotonic() - start,
+        timed_out=timed_out,
+        truncated=out.truncated or err.truncated,
+    )

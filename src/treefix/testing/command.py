@@ -1,0 +1,77 @@
+"""Which command runs the project's tests, and how it is wrapped so its exit code is read reliably."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from treefix.errors import UsageError
+
+PYTEST_CONFIGS = ("pytest.ini", "conftest.py", "tox.ini", "setup.cfg", "pyproject.toml")
+
+
+@dataclass(frozen=True)
+class TestCommand:
+    argv: tuple[str, ...]
+    is_pytest: bool
+    display: str
+    python: str = ""  # interpreter used for pytest runs
+
+    def focused(self, tests: list[str] | None) -> list[str]:
+        """argv restricted to some tests (pytest only; other commands always run whole)."""
+        if not self.is_pytest or not tests:
+            return list(self.argv)
+        return [*self.argv, *tests]
+
+
+def project_python(root: Path) -> str:
+    """The project's own virtualenv interpreter when it has one, else the one running treefix."""
+    for name in (".venv", "venv", "env"):
+        candidate = root / name / "bin" / "python"
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+def _has_python_tests(root: Path) -> bool:
+    for pattern in ("test_*.py", "*_test.py"):
+        for p in root.rglob(pattern):
+            if not any(
+                part in (".venv", "venv", "node_modules", ".git", ".treefix") for part in p.parts
+            ):
+                return True
+    return False
+
+
+def detect_test_command(root: Path, test_cmd: str | None) -> TestCommand:
+    if test_cmd:
+        try:
+            words = shlex.split(test_cmd)
+        except ValueError as exc:
+            raise UsageError(f"--test-cmd cannot be parsed: {exc}") from None
+        if not words:
+            raise UsageError("--test-cmd is empty")
+        if words[0] in ("pytest", "py.test") or words[1:3] == ["-m", "pytest"]:
+            python = words[0] if words[1:3] == ["-m", "pytest"] else project_python(root)
+            if words[0] in ("pytest", "py.test"):
+                words = [python, "-m", "pytest", *words[1:]]
+            exe = shutil.which(words[0]) or words[0]
+            return TestCommand(tuple([exe, *words[1:]]), True, test_cmd, python=exe)
+        return TestCommand(("sh", "-c", test_cmd), False, test_cmd)
+    if not _has_python_tests(root):
+        raise UsageError(
+            f"no tests found under {root} (no test_*.py files); pass --test-cmd to say how to run them"
+        )
+    python = project_python(root)
+    return TestCommand((python, "-m", "pytest"), True, "python -m pytest", python=python)
+
+
+MARKER_SCRIPT = '"$@"; rc=$?; printf "\\n%s=%d\\n" "$0" "$rc"'
+
+
+def wrap_with_marker(argv: list[str], marker: str) -> list[str]:
+    """SWE-Factory style: the harness itself prints the exit code after a per-run marker."""
+    return ["sh", "-c", MARKER_SCRIPT, marker, *argv]

@@ -1,0 +1,143 @@
+"""Reading what a test run left behind: the exit marker, JUnit XML, the plugin's JSON lines."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+from treefix.types import TestOutcome
+
+_RANK = {"passed": 0, "skipped": 0, "failed": 1, "error": 2}
+
+
+def read_marker(stdout: str, marker: str) -> int | None:
+    found = re.findall(rf"(?m)^{re.escape(marker)}=(-?\d+)$", stdout)
+    return int(found[-1]) if found else None
+
+
+def strip_marker(stdout: str, marker: str) -> str:
+    return re.sub(rf"\n?{re.escape(marker)}=-?\d+\n?", "\n", stdout).rstrip("\n")
+
+
+def _nodeid(case: ET.Element) -> str | None:
+    name = case.get("name")
+    file = case.get("file")
+    classname = case.get("classname", "")
+    if not name:
+        return None
+    if file:
+        module = file[:-3].replace("/", ".") if file.endswith(".py") else file
+        rest = classname[len(module) + 1 :] if classname.startswith(module + ".") else ""
+        return "::".join([file, *[p for p in rest.split(".") if p], name])
+    parts = classname.split(".")
+    return "::".join(["/".join(parts) + ".py", name]) if parts and parts[0] else name
+
+
+def parse_junit(text: str) -> dict[str, TestOutcome]:
+    if not text.strip() or "<!DOCTYPE" in text or "<!ENTITY" in text:
+        return {}  # refuse entity tricks; pytest never writes them
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError:
+        return {}
+    out: dict[str, TestOutcome] = {}
+    for case in root.iter("testcase"):
+        nodeid = _nodeid(case)
+        if nodeid is None:
+            continue
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error"):
+                outcome = "failed" if child.tag == "failure" else "error"
+                message = (
+                    (child.get("message") or "").splitlines()[0][:500]
+                    if child.get("message")
+                    else ""
+                )
+                break
+            if child.tag == "skipped":
+                outcome = "skipped"
+        prev = out.get(nodeid)
+        if prev is None or _RANK[outcome] > _RANK[prev.outcome]:
+            out[nodeid] = TestOutcome(nodeid, outcome, message, float(case.get("time") or 0.0))
+    return out
+
+
+def _collect_message(text: str) -> str:
+    lines = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+    errs = [ln for ln in lines if re.match(r"^[A-Za-z_.]+(Error|Exception)\b", ln)]
+    if errs:
+        return errs[-1][:500]
+    return (
+        lines[-1]
+        if lines
+        else text.strip().splitlines()[-1]
+        if text.strip()
+        else "collection error"
+    )[:500]
+
+
+def parse_plugin(text: str) -> tuple[dict[str, TestOutcome], set[str], dict[str, str]]:
+    """Returns outcomes, the ids of tests that hit the per-test limit or were still running when
+    the run was killed, and collection error texts by node id."""
+    outcomes: dict[str, TestOutcome] = {}
+    started: list[str] = []
+    timeouts: set[str] = set()
+    collect_errors: dict[str, str] = {}
+    for line in text.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # a truncated last line of a killed run
+        if not isinstance(rec, dict):
+            continue
+        event, nodeid = rec.get("event"), str(rec.get("nodeid", ""))
+        if event == "start":
+            started.append(nodeid)
+        elif event == "result":
+            outcome = str(rec.get("outcome", "error"))
+            if outcome not in _RANK:
+                continue
+            frames = [
+                (str(f[0]), int(f[1]))
+                for f in rec.get("frames", [])
+                if isinstance(f, list) and len(f) == 2
+            ]
+            new = TestOutcome(
+                nodeid,
+                outcome,
+                str(rec.get("message", "")),
+                float(rec.get("duration", 0.0)),
+                frames,
+            )
+            prev = outcomes.get(nodeid)
+            if prev is None or _RANK[new.outcome] > _RANK[prev.outcome]:
+                if prev is not None:
+                    new.duration += prev.duration
+                outcomes[nodeid] = new
+            if rec.get("timeout"):
+                timeouts.add(nodeid)
+        elif event == "collect_error":
+            text_ = str(rec.get("message", ""))
+            collect_errors[nodeid] = text_
+            outcomes[nodeid] = TestOutcome(nodeid, "error", _collect_message(text_))
+    for nodeid in started:
+        if nodeid not in outcomes:  # killed mid-test: that is the one that hung
+            outcomes[nodeid] = TestOutcome(nodeid, "error", "Timeout: killed while running")
+            timeouts.add(nodeid)
+    return outcomes, timeouts, collect_errors
+
+
+def merge(junit: dict[str, TestOutcome], plugin: dict[str, TestOutcome]) -> dict[str, TestOutcome]:
+    """JUnit gives the verdict per test; the plugin adds frames, exact ids and killed-run tests."""
+    merged = dict(plugin)
+    for nodeid, j in junit.items():
+        p = plugin.get(nodeid)
+        if p is None:
+            merged[nodeid] = j
+        elif p.outcome != j.outcome and _RANK[j.outcome] > _RANK[p.outcome]:
+            merged[nodeid] = TestOutcome(
+                nodeid, j.outcome, j.message or p.message, j.duration, p.frames
+            )
+    return merged

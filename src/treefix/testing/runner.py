@@ -1,0 +1,140 @@
+"""Runs the test command in a sandbox and grades the run by its exit code."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import signal as _signal
+from collections.abc import Mapping
+
+from treefix.protocols import ExecRequest, Sandbox
+from treefix.testing.command import TestCommand, wrap_with_marker
+from treefix.testing.results import merge, parse_junit, parse_plugin, read_marker, strip_marker
+from treefix.types import Status, TestOutcome, TestReport
+
+_PYTEST_STATUS = {
+    0: Status.PASSED,
+    1: Status.FAILED,
+    2: Status.ERROR,
+    3: Status.ERROR,
+    4: Status.ERROR,
+    5: Status.NO_TESTS,
+}
+
+
+def classify(
+    exit_code: int | None,
+    *,
+    timed_out: bool,
+    signal: int | None,
+    is_pytest: bool,
+    tests: Mapping[str, TestOutcome],
+    timeouts: set[str],
+    oom: bool = False,
+) -> tuple[Status, str]:
+    if timed_out:
+        return Status.TIMEOUT, "run exceeded its wall-clock limit; process tree killed"
+    if oom:
+        return Status.OOM, "killed by the memory limit"
+    if exit_code is None:
+        if signal:
+            return Status.CRASHED, f"killed by {_signal.Signals(signal).name}"
+        return Status.SANDBOX_ERROR, "the run printed no exit marker"
+    if exit_code >= 128 and exit_code - 128 in _signal.valid_signals():
+        sig = _signal.Signals(exit_code - 128)
+        return Status.CRASHED, f"test process killed by {sig.name}"
+    if exit_code in (126, 127):
+        return Status.ERROR, "test command not found or not executable"
+    if any("MemoryError" in t.message.split(":", 1)[0] for t in tests.values()):
+        return Status.OOM, "a test ran out of memory (MemoryError under the memory limit)"
+    if timeouts:
+        return Status.TIMEOUT, f"{len(timeouts)} test(s) exceeded the per-test time limit"
+    if is_pytest:
+        status = _PYTEST_STATUS.get(exit_code, Status.CRASHED)
+        detail = {
+            Status.ERROR: "collection or usage error",
+            Status.NO_TESTS: "no tests collected (pytest exit 5)",
+        }.get(status, "")
+        return status, detail or f"exit code {exit_code}"
+    return (
+        (Status.PASSED, "exit code 0")
+        if exit_code == 0
+        else (Status.FAILED, f"exit code {exit_code}")
+    )
+
+
+class TestRunner:
+    def __init__(self, command: TestCommand):
+        self.command = command
+
+    def argv(self, sandbox: Sandbox, tests: list[str] | None) -> list[str]:
+        argv = self.command.focused(tests)
+        if self.command.is_pytest:
+            argv[3:3] = [
+                "-p",
+                "treefix_pytest",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={sandbox.results_dir}/junit.xml",
+                "-o",
+                "junit_family=xunit1",
+                "--color=no",
+                "-q",
+                "--tb=short",
+            ]
+        return argv
+
+    def run(
+        self,
+        sandbox: Sandbox,
+        changed: Mapping[str, bytes],
+        tests: list[str] | None = None,
+        *,
+        timeout: float,
+        per_test_timeout: float = 0.0,
+        coverage: bool = False,
+    ) -> TestReport:
+        marker = f"__TREEFIX_EXIT_{secrets.token_hex(8)}"
+        env = {}
+        if self.command.is_pytest:
+            env = {
+                "PYTHONPATH": sandbox.support_dir,
+                "TREEFIX_RESULTS": sandbox.results_dir,
+                "TREEFIX_TEST_TIMEOUT": f"{per_test_timeout:g}",
+            }
+            if coverage:
+                env["TREEFIX_COVERAGE"] = "1"
+        res = sandbox.execute(
+            changed, ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout)
+        )
+        exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
+        plugin, timeouts, _ = parse_plugin(res.artifacts.get("results.jsonl", ""))
+        tests_out = merge(parse_junit(res.artifacts.get("junit.xml", "")), plugin)
+        status, detail = classify(
+            exit_code,
+            timed_out=res.timed_out,
+            signal=res.signal,
+            is_pytest=self.command.is_pytest,
+            tests=tests_out,
+            timeouts=timeouts,
+            oom=res.oom,
+        )
+        cov = None
+        if coverage and "coverage.json" in res.artifacts:
+            try:
+                cov = json.loads(res.artifacts["coverage.json"])
+            except ValueError:
+                cov = None
+        output = strip_marker(res.stdout, marker)
+        if res.stderr.strip():
+            output += "\n" + res.stderr
+        return TestReport(
+            status=status,
+            exit_code=exit_code,
+            duration=res.duration,
+            output=output,
+            truncated=res.truncated,
+            tests=tests_out,
+            coverage=cov,
+            detail=detail,
+        )

@@ -1,0 +1,164 @@
+"""A read-only snapshot of the user's project: which files exist and the bytes of its sources.
+
+The user's tree is only ever read here. Git is asked which files count (tracked plus untracked,
+not ignored) with hooks and fsmonitor disabled; outside git the folder is walked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from treefix.errors import UsageError
+
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".treefix",
+        "build",
+        "dist",
+        ".eggs",
+        "site-packages",
+    }
+)
+MAX_FILES = 50_000
+MAX_BYTES = 500 << 20
+GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+
+
+@dataclass
+class FileEntry:
+    path: str  # posix, relative to the project root
+    size: int
+    mode: int
+    sha256: str = ""
+
+
+@dataclass
+class Project:
+    root: Path
+    files: dict[str, FileEntry]
+    sources: dict[str, bytes]  # every .py file's bytes as they were at snapshot time
+    git_dir: Path | None = None
+    git_toplevel: Path | None = None
+    skipped: list[str] = field(default_factory=list)  # symlinks leaving the tree, unreadable files
+
+    def read_original(self, path: str) -> bytes:
+        if path in self.sources:
+            return self.sources[path]
+        return (self.root / path).read_bytes()
+
+    def current_matches(self, path: str) -> bool:
+        """True when the user's file still holds exactly the bytes that were repaired."""
+        try:
+            return (self.root / path).read_bytes() == self.sources[path]
+        except (OSError, KeyError):
+            return False
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["git", *GIT_SAFE, *args],
+        cwd=root,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+    )
+
+
+def _git_files(root: Path) -> tuple[list[str], Path, Path] | None:
+    try:
+        top = _git(root, "rev-parse", "--show-toplevel", "--absolute-git-dir")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if top.returncode != 0:
+        return None
+    toplevel, git_dir = top.stdout.decode().splitlines()[:2]
+    listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
+    if listed.returncode != 0:
+        return None
+    names = sorted({n for n in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if n})
+    return names, Path(toplevel), Path(git_dir)
+
+
+def _walk_files(root: Path) -> list[str]:
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info")
+        )
+        rel = Path(dirpath).relative_to(root)
+        out.extend((rel / f).as_posix() for f in sorted(filenames))
+    return out
+
+
+def snapshot(path: str | os.PathLike[str]) -> Project:
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise UsageError(f"path does not exist: {root}")
+    if not root.is_dir():
+        raise UsageError(f"not a directory: {root}")
+    root = root.resolve()
+    git = _git_files(root)
+    names = git[0] if git else _walk_files(root)
+    files: dict[str, FileEntry] = {}
+    sources: dict[str, bytes] = {}
+    skipped: list[str] = []
+    total = 0
+    for name in names:
+        parts = name.split("/")
+        if parts[0] == ".treefix" or any(p in (".git", "__pycache__") for p in parts):
+            continue
+        full = root / name
+        try:
+            st = full.lstat()
+        except OSError:
+            continue  # deleted but still in the index
+        if stat.S_ISLNK(st.st_mode):
+            target = full.resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                skipped.append(name)
+                continue
+            st = target.stat()
+        elif not stat.S_ISREG(st.st_mode):
+            continue
+        total += st.st_size
+        if len(files) >= MAX_FILES or total > MAX_BYTES:
+            raise UsageError(
+                f"project too large to copy into a sandbox ({len(files)} files, {total >> 20} MiB): point treefix at a smaller folder"
+            )
+        entry = FileEntry(name, st.st_size, st.st_mode & 0o777)
+        if name.endswith(".py"):
+            try:
+                data = full.read_bytes()
+            except OSError:
+                skipped.append(name)
+                continue
+            sources[name] = data
+            entry.sha256 = hashlib.sha256(data).hexdigest()
+        files[name] = entry
+    return Project(
+        root=root,
+        files=files,
+        sources=sources,
+        git_dir=git[2] if git else None,
+        git_toplevel=git[1] if git else None,
+        skipped=skipped,
+    )
