@@ -1,0 +1,210 @@
+"""Fault localisation: rank the statements most likely to hold the fault.
+
+Signals, each in [0, 1] per statement (keyed by path and the statement's first line, max over
+its lines and over the failing tests):
+
+  tb     traceback (frames.py): 1.0 at the innermost project frame outside test files, x0.8 per
+         frame outward. The innermost loop around a frame gets LOOP_SHARE of it at its header;
+         when the test timed out every loop around a frame gets TIMEOUT_HEADER at its header and
+         TIMEOUT_BODY on its body (x0.9 per loop outward): the interrupted line is arbitrary,
+         the loop is not.
+  och    Ochiai over the coverage spectrum (spectrum.py), function bodies only: module and class
+         bodies run once at import, so their per-test coverage is noise.
+  syntax files that do not compile (syntax_errors.py), reported at raw lines.
+
+  score = 1 - (1 - W*tb) * (1 - W*och)     W = 0.9, when some failing test has coverage data
+  score = max(tb, FLOOR if the statement shares a function with a frame)   without coverage
+  score = max(score, syntax)
+
+The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
+line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
+those fewer passing tests ran come first. Ordering is (-score, path, line), capped at `limit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from treefix.localize.files import PathResolver, is_test_file
+from treefix.localize.frames import (
+    TracebackBlock,
+    chains_for,
+    is_timeout,
+    parse_traceback_text,
+    score_chain,
+)
+from treefix.localize.spectrum import Spectrum, build_spectrum
+from treefix.localize.statements import (
+    FileIndex,
+    enclosing_loop,
+    in_function,
+    index_file,
+    start_line,
+    statements_within,
+)
+from treefix.localize.syntax_errors import syntax_lines
+from treefix.syntax import enclosing_function
+from treefix.types import ProgramState, Suspicion, TestReport
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+__all__ = ["is_test_file", "localize"]  # is_test_file is imported from here by other stages
+
+W = 0.9
+LOOP_SHARE = 0.5
+TIMEOUT_HEADER = 0.95
+TIMEOUT_BODY = 0.85
+TIMEOUT_LOOP_DECAY = 0.9
+FLOOR = 0.1
+_REASONS = ("syntax", "traceback", "loop", "ochiai", "enclosing")
+
+Key = tuple[str, int]
+
+
+@dataclass
+class _Signals:
+    tb: float = 0.0
+    och: float = 0.0
+    floor: float = 0.0
+    syntax: float = 0.0
+    reasons: set[str] = field(default_factory=set)
+
+
+class _Ranking:
+    """Accumulates per-statement signals for one `localize` call."""
+
+    def __init__(self, state: ProgramState):
+        self.state = state
+        try:
+            self.paths = [p for p in state.paths() if isinstance(p, str)]
+        except Exception:
+            self.paths = []
+        self.resolver = PathResolver(self.paths)
+        self._indexes: dict[str, FileIndex | None] = {}
+        self.signals: dict[Key, _Signals] = {}
+
+    def index(self, path: str) -> FileIndex | None:
+        if path not in self._indexes:
+            try:
+                self._indexes[path] = index_file(bytes(self.state.read(path)))
+            except Exception:  # unreadable or pathological file: skip it, never fail the run
+                self._indexes[path] = None
+        return self._indexes[path]
+
+    def project_path(self, raw: str) -> str | None:
+        path = self.resolver.resolve(raw)
+        return None if path is None or is_test_file(path) else path
+
+    def at(self, path: str, line: int) -> _Signals:
+        return self.signals.setdefault((path, line), _Signals())
+
+    def bump(self, path: str, node: Node, attr: str, score: float, reason: str) -> None:
+        sig = self.at(path, start_line(node))
+        if score > getattr(sig, attr):
+            setattr(sig, attr, score)
+        sig.reasons.add(reason)
+
+    # -- signals -------------------------------------------------------------------------
+
+    def add_syntax(self) -> None:
+        for path in self.paths:
+            if is_test_file(path):
+                continue
+            index = self.index(path)
+            if index is None:
+                continue
+            for line, score in syntax_lines(index).items():
+                sig = self.at(path, line)
+                sig.syntax = max(sig.syntax, score)
+                sig.reasons.add("syntax")
+
+    def add_spectrum(self, spectrum: Spectrum) -> None:
+        for (path, line), score in spectrum.suspicious_lines().items():
+            index = self.index(path)
+            node = index.statement(line) if index is not None else None
+            if node is None or not in_function(node):
+                continue
+            self.bump(path, node, "och", score, "ochiai")
+
+    def add_chain(self, chain: list[tuple[str, int]], timeout: bool, floor: bool) -> None:
+        for path, line, score in score_chain(chain):
+            index = self.index(path)
+            if index is not None and index.broken:
+                # A broken tree's statement boundaries lie: keep the line, like the syntax signal.
+                if line <= index.line_count:
+                    sig = self.at(path, line)
+                    sig.tb = max(sig.tb, score)
+                    sig.reasons.add("traceback")
+                continue
+            node = index.statement(line) if index is not None else None
+            if node is None:
+                continue
+            self.bump(path, node, "tb", score, "traceback")
+            loop = enclosing_loop(node)
+            if loop is not None and not timeout:
+                self.bump(path, loop, "tb", LOOP_SHARE * score, "loop")
+            weight = score
+            while timeout and loop is not None:
+                self.bump(path, loop, "tb", TIMEOUT_HEADER * weight, "loop")
+                body = loop.child_by_field_name("body")
+                for inner in statements_within(body) if body is not None else ():
+                    self.bump(path, inner, "tb", TIMEOUT_BODY * weight, "loop")
+                weight *= TIMEOUT_LOOP_DECAY
+                loop = enclosing_loop(loop.parent) if loop.parent is not None else None
+            function = enclosing_function(node) if floor else None
+            if function is not None:
+                for other in statements_within(function):
+                    self.bump(path, other, "floor", FLOOR, "enclosing")
+
+    # -- result --------------------------------------------------------------------------
+
+    def suspicions(self, with_spectrum: bool) -> list[Suspicion]:
+        out: list[Suspicion] = []
+        for (path, line), sig in self.signals.items():
+            if with_spectrum:
+                score = 1.0 - (1.0 - W * sig.tb) * (1.0 - W * sig.och)
+            else:
+                score = max(sig.tb, sig.floor)
+            score = round(min(1.0, max(score, sig.syntax)), 6)
+            if score <= 0.0:
+                continue
+            if with_spectrum or sig.floor <= sig.tb:
+                sig.reasons.discard("enclosing")  # the floor did not set this score
+            reasons = tuple(r for r in _REASONS if r in sig.reasons)
+            out.append(Suspicion(path=path, line=line, score=score, reasons=reasons))
+        out.sort(key=lambda s: (-s.score, s.path, s.line))
+        return out
+
+
+def localize(
+    state: ProgramState, baseline: TestReport, targets: Sequence[str], limit: int = 40
+) -> list[Suspicion]:
+    """Suspicious statements for the failing `targets`, most suspicious first."""
+    if limit <= 0:
+        return []
+    ranking = _Ranking(state)
+    ranking.add_syntax()
+
+    tests = baseline.tests if isinstance(baseline.tests, dict) else {}
+    failing = list(dict.fromkeys(t for t in targets if isinstance(t, str)))
+    passing = [n for n, t in tests.items() if getattr(t, "outcome", None) == "passed"]
+    coverage = baseline.coverage if isinstance(baseline.coverage, dict) else None
+    spectrum = build_spectrum(coverage, failing, passing, ranking.project_path)
+    if spectrum is not None:
+        ranking.add_spectrum(spectrum)
+
+    output_blocks: list[TracebackBlock] | None = None
+    for nodeid in failing:
+        outcome = tests.get(nodeid)
+        if outcome is None:
+            continue
+        if not outcome.frames and output_blocks is None:
+            output = baseline.output if isinstance(baseline.output, str) else ""
+            output_blocks = parse_traceback_text(output)
+        for chain in chains_for(outcome, output_blocks or [], ranking.resolver):
+            ranking.add_chain(chain, timeout=is_timeout(outcome), floor=spectrum is None)
+
+    return ranking.suspicions(with_spectrum=spectrum is not None)[:limit]

@@ -1,0 +1,469 @@
+"""End-to-end ranking on small hand-made buggy projects with hand-built test reports."""
+
+from __future__ import annotations
+
+import textwrap
+
+from treefix.localize import is_test_file, localize
+
+# aliased so pytest does not try to collect the dataclasses named Test*
+from treefix.types import ProgramState, Status, Suspicion
+from treefix.types import TestOutcome as Outcome
+from treefix.types import TestReport as Report
+
+
+def src(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def line_of(text: str, needle: str) -> int:
+    for n, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return n
+    raise AssertionError(f"{needle!r} not in source")
+
+
+def report(
+    outcomes: list[Outcome],
+    coverage: dict[str, dict[str, list[int]]] | None = None,
+    output: str = "",
+) -> Report:
+    failed = any(o.outcome in ("failed", "error") for o in outcomes)
+    return Report(
+        status=Status.FAILED if failed else Status.PASSED,
+        exit_code=1 if failed else 0,
+        duration=0.1,
+        output=output,
+        tests={o.nodeid: o for o in outcomes},
+        coverage=coverage,
+    )
+
+
+def passed(nodeid: str) -> Outcome:
+    return Outcome(nodeid, "passed")
+
+
+def where(result: list[Suspicion]) -> list[tuple[str, int]]:
+    return [(s.path, s.line) for s in result]
+
+
+def assert_no_test_files(result: list[Suspicion]) -> None:
+    assert result
+    assert not [s for s in result if is_test_file(s.path)]
+
+
+# --- wrong value, assertion in the test: only the spectrum can tell -------------------------
+
+MEDIAN = src(
+    """
+    def median(values):
+        ordered = sorted(values)
+        mid = len(ordered) // 2
+        if len(ordered) % 2:
+            return ordered[mid]
+        return (ordered[mid] + ordered[mid + 1]) / 2
+    """
+)
+MEDIAN_TESTS = "def test_odd(): ...\ndef test_even(): ...\n"
+
+
+def test_off_by_one_wrong_value_ranks_first_from_coverage_alone():
+    common = [line_of(MEDIAN, "sorted"), line_of(MEDIAN, "mid ="), line_of(MEDIAN, "% 2")]
+    odd = common + [line_of(MEDIAN, "return ordered[mid]")]
+    even = common + [line_of(MEDIAN, "mid + 1")]
+    test = "tests/test_median.py"
+    coverage = {
+        # The lazy import of the module is charged to the first test that ran: def line included.
+        f"{test}::test_even": {"stats.py": [1, *even], test: [2]},
+        f"{test}::test_odd": {"stats.py": odd, test: [1]},
+        f"{test}::test_single": {"stats.py": odd},
+        f"{test}::test_many": {"stats.py": odd},
+    }
+    baseline = report(
+        [
+            Outcome(
+                f"{test}::test_even",
+                "failed",
+                "AssertionError: assert 3.5 == 2.5",
+                frames=[(test, 2)],  # the assertion fails in the test itself
+            ),
+            passed(f"{test}::test_odd"),
+            passed(f"{test}::test_single"),
+            passed(f"{test}::test_many"),
+        ],
+        coverage,
+    )
+    state = ProgramState({"stats.py": MEDIAN.encode(), test: MEDIAN_TESTS.encode()})
+    result = localize(state, baseline, [f"{test}::test_even"])
+
+    assert where(result)[0] == ("stats.py", line_of(MEDIAN, "mid + 1"))
+    assert result[0].reasons == ("ochiai",)
+    # Lines every test ran rank below the one only the failing test ran.
+    shared = {s.line: s.score for s in result if s.line in common}
+    assert shared and max(shared.values()) < result[0].score
+    assert ("stats.py", 1) not in where(result)  # import-time lines carry no per-test signal
+    assert_no_test_files(result)
+
+
+GRADE = src(
+    """
+    def grade(score):
+        if score < 0:
+            raise ValueError("negative score")
+        if score >= 90:
+            return "A"
+        if score >= 80:
+            return "B"
+        if score > 70:
+            return "C"
+        return "F"
+    """
+)
+
+
+def test_boundary_bug_in_shared_branch_is_top_three_and_above_shared_lines():
+    n = {k: line_of(GRADE, k) for k in ("< 0", "raise", ">= 90", '"A"', ">= 80", '"B"')}
+    n |= {
+        "> 70": line_of(GRADE, "> 70"),
+        '"C"': line_of(GRADE, '"C"'),
+        '"F"': line_of(GRADE, '"F"'),
+    }
+    runs = {
+        "test_a": ["< 0", ">= 90", '"A"'],
+        "test_b": ["< 0", ">= 90", ">= 80", '"B"'],
+        "test_c": ["< 0", ">= 90", ">= 80", "> 70", '"C"'],
+        "test_f": ["< 0", ">= 90", ">= 80", "> 70", '"F"'],
+        "test_negative": ["< 0", "raise"],
+        "test_seventy_is_c": ["< 0", ">= 90", ">= 80", "> 70", '"F"'],
+    }
+    coverage = {f"t/test_grade.py::{t}": {"grade.py": [n[k] for k in ks]} for t, ks in runs.items()}
+    target = "t/test_grade.py::test_seventy_is_c"
+    outcomes = [passed(f"t/test_grade.py::{t}") for t in runs if t != "test_seventy_is_c"]
+    outcomes.append(Outcome(target, "failed", "AssertionError: assert 'F' == 'C'"))
+    state = ProgramState({"grade.py": GRADE.encode()})
+    result = localize(state, report(outcomes, coverage), [target])
+
+    lines = [s.line for s in result]
+    assert n["> 70"] in lines[:3]
+    score = {s.line: s.score for s in result}
+    # executed by the failing test and by fewer passing tests -> more suspicious
+    assert score[n["> 70"]] > score[n[">= 80"]] > score[n[">= 90"]] > score[n["< 0"]]
+    assert n['"A"'] not in score and n["raise"] not in score  # never run by the failing test
+
+
+# --- exception raised in project code: traceback signal -----------------------------------
+
+INVENTORY = src(
+    """
+    def restock(levels, item, amount):
+        current = levels[item]
+        levels[item] = current + amount
+        return levels
+
+
+    def last_item(items):
+        return items[len(items)]
+
+
+    def summary(items):
+        head = items[0]
+        tail = last_item(items)
+        return f"{head}..{tail}"
+    """
+)
+INVENTORY_TEST = "from shop.inventory import summary\n\ndef test_summary():\n    assert summary(['a', 'b']) == 'a..b'\n"
+
+
+def inventory_case(with_coverage: bool) -> tuple[ProgramState, Report, str]:
+    test = "tests/test_inventory.py"
+    target = f"{test}::test_summary"
+    raise_line = line_of(INVENTORY, "items[len(items)]")
+    call_line = line_of(INVENTORY, "tail = last_item")
+    failing = Outcome(
+        target,
+        "failed",
+        "IndexError: list index out of range",
+        frames=[(test, 4), ("shop/inventory.py", call_line), ("shop/inventory.py", raise_line)],
+    )
+    restock = [line_of(INVENTORY, "current ="), line_of(INVENTORY, "levels[item] ="), 4]
+    coverage = {
+        target: {
+            "shop/inventory.py": [line_of(INVENTORY, "head ="), call_line, raise_line],
+            test: [4],
+        },
+        f"{test}::test_restock": {"shop/inventory.py": restock},
+        f"{test}::test_restock_twice": {"shop/inventory.py": restock},
+    }
+    baseline = report(
+        [failing, passed(f"{test}::test_restock"), passed(f"{test}::test_restock_twice")],
+        coverage if with_coverage else None,
+    )
+    files = {"shop/__init__.py": b"", "shop/inventory.py": INVENTORY.encode()}
+    files[test] = INVENTORY_TEST.encode()
+    return ProgramState(files), baseline, target
+
+
+def test_exception_in_project_code_ranks_raising_statement_first():
+    state, baseline, target = inventory_case(with_coverage=True)
+    result = localize(state, baseline, [target])
+    raise_line = line_of(INVENTORY, "items[len(items)]")
+    call_line = line_of(INVENTORY, "tail = last_item")
+    assert where(result)[:2] == [
+        ("shop/inventory.py", raise_line),
+        ("shop/inventory.py", call_line),
+    ]
+    assert result[0].reasons == ("traceback", "ochiai")
+    assert result[0].score > 0.95
+    # restock ran only in passing tests: not suspicious at all
+    assert line_of(INVENTORY, "current =") not in [s.line for s in result]
+    assert_no_test_files(result)
+
+
+def test_without_coverage_traceback_ranking_still_works():
+    state, baseline, target = inventory_case(with_coverage=False)
+    result = localize(state, baseline, [target])
+    raise_line = line_of(INVENTORY, "items[len(items)]")
+    call_line = line_of(INVENTORY, "tail = last_item")
+    assert result[0] == Suspicion("shop/inventory.py", raise_line, 1.0, ("traceback",))
+    assert result[1] == Suspicion("shop/inventory.py", call_line, 0.8, ("traceback",))
+    # the rest of a frame's function gets a floor so the proposer has somewhere to look
+    head = [s for s in result if s.line == line_of(INVENTORY, "head =")]
+    assert head and head[0].score == 0.1 and head[0].reasons == ("enclosing",)
+    assert line_of(INVENTORY, "current =") not in [s.line for s in result]
+    assert_no_test_files(result)
+
+
+def test_frames_from_output_text_when_the_runner_gave_none():
+    state, _, target = inventory_case(with_coverage=False)
+    raise_line = line_of(INVENTORY, "items[len(items)]")
+    output = textwrap.dedent(
+        f"""
+        =================================== FAILURES ===================================
+        _________________________________ test_summary _________________________________
+        tests/test_inventory.py:4: in test_summary
+            assert summary(['a', 'b']) == 'a..b'
+        /sandbox/work/shop/inventory.py:{line_of(INVENTORY, "tail = last_item")}: in summary
+            tail = last_item(items)
+        _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _
+        /sandbox/work/shop/inventory.py:{raise_line}: in last_item
+            return items[len(items)]
+        E   IndexError: list index out of range
+        """
+    )
+    baseline = report([Outcome(target, "failed", "IndexError: list index out of range")])
+    baseline.output = output
+    result = localize(state, baseline, [target])
+    assert where(result)[0] == ("shop/inventory.py", raise_line)
+    assert result[0].reasons == ("traceback",)
+
+
+# --- syntax errors ------------------------------------------------------------------------
+
+AREA = src(
+    """
+    def area(w, h):
+        if w < 0 or h < 0
+            raise ValueError("negative")
+        return w * h
+    """
+)
+MEAN = src(
+    """
+    def mean(xs):
+        total = sum(
+            x for x in xs
+
+        count = len(xs)
+        return total / count
+    """
+)
+
+
+def collection_error(nodeid: str, message: str) -> Report:
+    return report([Outcome(nodeid, "error", message)])
+
+
+def test_missing_colon_is_flagged_at_its_line():
+    state = ProgramState(
+        {
+            "geo/area.py": AREA.encode(),
+            "geo/ok.py": b"def f():\n    return 1\n",
+            # a broken test file is not ours to fix
+            "tests/test_area.py": b"def test_area(:\n    pass\n",
+        }
+    )
+    baseline = collection_error("tests/test_area.py", "SyntaxError: expected ':'")
+    result = localize(state, baseline, ["tests/test_area.py"])
+    assert result[0] == Suspicion("geo/area.py", 2, 1.0, ("syntax",))
+    assert {s.path for s in result} == {"geo/area.py"}
+    assert all(s.score < 1.0 for s in result[1:])  # neighbours and tree-sitter's view rank lower
+
+
+def test_unclosed_paren_spanning_lines_points_at_the_opener():
+    state = ProgramState({"calc/mean.py": MEAN.encode()})
+    nodeid = "tests/test_mean.py"
+    output = textwrap.dedent(
+        """
+        ______________________ ERROR collecting tests/test_mean.py ______________________
+        E     File "/tmp/sandbox/calc/mean.py", line 2
+        E       total = sum(
+        E                  ^
+        E   SyntaxError: '(' was never closed
+        """
+    )
+    baseline = collection_error(nodeid, "SyntaxError: '(' was never closed")
+    baseline.output = output
+    result = localize(state, baseline, [nodeid])
+    opener = line_of(MEAN, "sum(")
+    assert where(result)[0] == ("calc/mean.py", opener)
+    assert result[0].score == 1.0 and "syntax" in result[0].reasons
+    assert ("calc/mean.py", opener + 1) in where(result)[:4]
+
+
+# --- infinite loop interrupted by the runner ----------------------------------------------
+
+COUNTDOWN = src(
+    """
+    def countdown(n):
+        steps = []
+        while n > 0:
+            steps.append(n)
+            n += 1
+        return steps
+
+
+    def banner():
+        return "go"
+    """
+)
+
+
+def test_infinite_loop_flags_the_loop_and_its_body():
+    test = "tests/test_countdown.py"
+    target = f"{test}::test_three"
+    body = line_of(COUNTDOWN, "steps.append")
+    timed_out = Outcome(
+        target, "failed", "Failed: Timeout >2.0s", frames=[(test, 4), ("countdown.py", body)]
+    )
+    # The killed test left no coverage; the passing ones did.
+    passing_lines = [line_of(COUNTDOWN, "steps = []"), line_of(COUNTDOWN, "while"), 6]
+    coverage = {f"{test}::test_zero": {"countdown.py": passing_lines}}
+    baseline = report([timed_out, passed(f"{test}::test_zero")], coverage)
+    baseline.status = Status.TIMEOUT
+    state = ProgramState({"countdown.py": COUNTDOWN.encode()})
+    result = localize(state, baseline, [target])
+
+    top3 = [s.line for s in result[:3]]
+    assert line_of(COUNTDOWN, "n += 1") in top3  # the actual fault
+    assert line_of(COUNTDOWN, "while") in top3[:2]  # the loop header
+    assert all("loop" in s.reasons or "traceback" in s.reasons for s in result[:3])
+    assert line_of(COUNTDOWN, '"go"') not in [s.line for s in result]
+
+
+# --- ordering and odd input ---------------------------------------------------------------
+
+
+def test_ties_sort_by_path_then_line_and_limit_caps():
+    a = "def f(x):\n    return x[1]\n"
+    state = ProgramState({"b.py": a.encode(), "a.py": a.encode()})
+    outcomes = [
+        Outcome("t.py::test_b", "failed", "IndexError: x", frames=[("b.py", 2)]),
+        Outcome("t.py::test_a", "failed", "IndexError: x", frames=[("a.py", 2)]),
+    ]
+    result = localize(state, report(outcomes), ["t.py::test_b", "t.py::test_a"])
+    assert where(result)[:2] == [("a.py", 2), ("b.py", 2)]
+    assert where(localize(state, report(outcomes), ["t.py::test_b", "t.py::test_a"], limit=1)) == [
+        ("a.py", 2)
+    ]
+    assert localize(state, report(outcomes), ["t.py::test_a"], limit=0) == []
+
+
+def test_odd_input_never_raises():
+    state = ProgramState({"m.py": b"def f():\n    return 1\n"})
+    weird = Outcome(
+        "t.py::test_x",
+        "failed",
+        "",
+        frames=[("gone.py", 3), ("m.py", 999), ("m.py", 0), ("m.py", "2"), ("m.py",)],  # type: ignore[list-item]
+    )
+    coverage = {
+        "t.py::test_x": {"m.py": [2, 500, -1], "gone.py": [1], "/abs/elsewhere.py": [1]},
+        "t.py::test_ok": {"m.py": "oops"},  # type: ignore[dict-item]
+    }
+    baseline = report([weird, passed("t.py::test_ok")], coverage)
+    result = localize(state, baseline, ["t.py::test_x", "t.py::not_a_test"])
+    assert where(result) == [("m.py", 2)]
+    assert localize(state, report([weird], {}), ["t.py::test_x"]) == []
+    assert localize(ProgramState({}), report([]), []) == []
+
+
+SCHEDULER = src(
+    """
+    def halve(n):
+        if n % 2:
+            return n - 1
+        return n // 2
+
+
+    def settle(n):
+        rounds = 0
+        while n != 1:
+            for _ in range(2):
+                rounds += 1
+            n = halve(n)
+        return rounds
+    """
+)
+
+
+def test_timeout_in_a_helper_flags_the_callers_loop():
+    # halve(3) -> 2 -> 1 is fine, but halve(0) is 0 forever: interrupted inside the helper.
+    target = "tests/test_sched.py::test_zero"
+    frames = [
+        ("tests/test_sched.py", 3),
+        ("sched.py", line_of(SCHEDULER, "n = halve(n)")),
+        ("sched.py", line_of(SCHEDULER, "return n // 2")),
+    ]
+    baseline = report([Outcome(target, "failed", "TimeoutError: 5s", frames=frames)])
+    result = localize(ProgramState({"sched.py": SCHEDULER.encode()}), baseline, [target])
+    top = [s.line for s in result[:4]]
+    assert top[0] == line_of(SCHEDULER, "return n // 2")
+    assert line_of(SCHEDULER, "while n != 1") in top
+    # the inner for loop is finite work inside the interrupted one: still part of it
+    assert line_of(SCHEDULER, "for _ in") in [s.line for s in result]
+
+
+WINDOWS = src(
+    """
+    def pairs(values):
+        out = []
+        for i in range(len(values)):
+            out.append((values[i], values[i + 1]))
+        return out
+    """
+)
+
+
+def test_index_error_in_loop_body_also_raises_the_loop_header():
+    target = "tests/test_pairs.py::test_pairs"
+    frames = [("tests/test_pairs.py", 2), ("pairs.py", line_of(WINDOWS, "out.append"))]
+    baseline = report(
+        [Outcome(target, "failed", "IndexError: list index out of range", frames=frames)]
+    )
+    result = localize(ProgramState({"pairs.py": WINDOWS.encode()}), baseline, [target])
+    assert [s.line for s in result[:2]] == [
+        line_of(WINDOWS, "out.append"),
+        line_of(WINDOWS, "for i"),
+    ]
+    assert result[1].reasons == ("loop",) and result[1].score == 0.5
+
+
+def test_frames_through_test_helpers_skip_to_project_code():
+    code = "def load(path, opener):\n    return opener(path)\n"
+    target = "tests/test_load.py::test_load"
+    frames = [("tests/test_load.py", 4), ("loader.py", 2), ("tests/conftest.py", 7)]
+    baseline = report([Outcome(target, "failed", "OSError: nope", frames=frames)])
+    state = ProgramState({"loader.py": code.encode(), "tests/conftest.py": b"x = 1\n"})
+    result = localize(state, baseline, [target])
+    assert result[0] == Suspicion("loader.py", 2, 1.0, ("traceback",))
+    assert_no_test_files(result)
