@@ -1,11 +1,11 @@
 """One small exception hierarchy, mapped to exit codes in one place.
 
-    TreefixError                      (exit 3 unless a subclass says otherwise)
-    ├── UsageError                    (exit 2) bad path, no tests, bad option value
-    ├── EnvironmentProblem            (exit 3) the suite cannot run for reasons outside the project
-    ├── SandboxError                  (exit 3) a sandbox could not be created or used
-    │   └── SandboxUnavailable        (exit 3) the asked-for backend is not on this machine
-    └── ProviderError                 (exit 4) a model provider refused for good
+TreefixError                      (exit 3 unless a subclass says otherwise)
+├── UsageError                    (exit 2) bad path, no tests, bad option value
+├── EnvironmentProblem            (exit 3) the suite cannot run for reasons outside the project
+├── SandboxError                  (exit 3) a sandbox could not be created or used
+│   └── SandboxUnavailable        (exit 3) the asked-for backend is not on this machine
+└── ProviderError                 (exit 4) a model provider refused for good
 """
 
 from __future__ import annotations

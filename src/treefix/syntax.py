@@ -10,17 +10,40 @@ if TYPE_CHECKING:
 
 SIMPLE_STATEMENTS = frozenset(
     {
-        "expression_statement", "return_statement", "pass_statement", "break_statement",
-        "continue_statement", "raise_statement", "assert_statement", "delete_statement",
-        "global_statement", "nonlocal_statement", "import_statement", "import_from_statement",
-        "future_import_statement", "print_statement", "exec_statement", "type_alias_statement",
+        "expression_statement",
+        "return_statement",
+        "pass_statement",
+        "break_statement",
+        "continue_statement",
+        "raise_statement",
+        "assert_statement",
+        "delete_statement",
+        "global_statement",
+        "nonlocal_statement",
+        "import_statement",
+        "import_from_statement",
+        "future_import_statement",
+        "print_statement",
+        "exec_statement",
+        "type_alias_statement",
     }
 )
 COMPOUND_STATEMENTS = frozenset(
     {
-        "if_statement", "for_statement", "while_statement", "try_statement", "with_statement",
-        "function_definition", "class_definition", "decorated_definition", "match_statement",
-        "elif_clause", "else_clause", "except_clause", "finally_clause", "case_clause",
+        "if_statement",
+        "for_statement",
+        "while_statement",
+        "try_statement",
+        "with_statement",
+        "function_definition",
+        "class_definition",
+        "decorated_definition",
+        "match_statement",
+        "elif_clause",
+        "else_clause",
+        "except_clause",
+        "finally_clause",
+        "case_clause",
     }
 )
 STATEMENTS = SIMPLE_STATEMENTS | COMPOUND_STATEMENTS

@@ -69,7 +69,9 @@ class TestOutcome:
     outcome: str  # passed | failed | error | skipped
     message: str = ""  # first line of the failure, e.g. "AssertionError: assert 3 == 4"
     duration: float = 0.0
-    frames: list[tuple[str, int]] = field(default_factory=list)  # (relative path, line), outermost first
+    frames: list[tuple[str, int]] = field(
+        default_factory=list
+    )  # (relative path, line), outermost first
 
     @property
     def exc_type(self) -> str:

@@ -6,6 +6,7 @@ import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 
@@ -13,6 +14,18 @@ from treefix.sandbox.capture import CappedBuffer
 
 KILL_GRACE = 1.0  # seconds between SIGTERM and SIGKILL
 DRAIN_AFTER_EXIT = 0.5  # a grandchild holding the pipe does not keep us waiting longer
+
+
+_ACTIVE: set[int] = set()  # process groups of runs in flight, for Ctrl-C
+_LOCK = threading.Lock()
+
+
+def kill_all() -> None:
+    """Kill every run in flight (their sessions don't get the terminal's SIGINT)."""
+    with _LOCK:
+        groups = list(_ACTIVE)
+    for pgid in groups:
+        _kill_group(pgid, signal.SIGKILL)
 
 
 @dataclass
@@ -53,6 +66,8 @@ def run_process(
         start_new_session=True,
         close_fds=True,
     )
+    with _LOCK:
+        _ACTIVE.add(proc.pid)
     bufs = {
         proc.stdout.fileno(): CappedBuffer(output_limit),
         proc.stderr.fileno(): CappedBuffer(output_limit),
@@ -98,6 +113,8 @@ def run_process(
             returncode = proc.wait()
     finally:
         _kill_group(proc.pid, signal.SIGKILL)
+        with _LOCK:
+            _ACTIVE.discard(proc.pid)
         if proc.poll() is None:
             proc.kill()
             proc.wait()

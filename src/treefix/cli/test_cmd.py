@@ -1,0 +1,53 @@
+"""`treefix test`: one sandboxed run of the suite, classified."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from treefix.errors import EXIT_NO_FIX, EXIT_OK
+from treefix.report.summary import test_report_dict
+from treefix.sandbox.local import LocalSandbox
+from treefix.testing.command import detect_test_command
+from treefix.testing.runner import TestRunner
+from treefix.types import Status
+from treefix.workspace.snapshot import snapshot
+
+
+def run_test(
+    path: str,
+    test_cmd: str | None,
+    timeout: float,
+    per_test: float,
+    as_json: bool,
+    console: Console,
+) -> int:
+    project = snapshot(path)
+    command = detect_test_command(project.root, test_cmd)
+    sandbox = LocalSandbox(project)
+    try:
+        console.print(
+            f"[bold]treefix[/] testing [cyan]{project.root}[/] with [green]{command.display}[/]\n  isolation: {sandbox.isolation}"
+        )
+        report = TestRunner(command).run(
+            sandbox, {}, None, timeout=timeout, per_test_timeout=per_test
+        )
+    finally:
+        sandbox.close()
+    table = Table("test", "outcome", "message", show_edge=False)
+    for nodeid in report.failing():
+        t = report.tests[nodeid]
+        table.add_row(nodeid, t.outcome, t.message[:120])
+    if report.failing():
+        console.print(table)
+    console.print(
+        f"status: [bold]{report.status.value}[/] (exit code {report.exit_code}, {report.detail}) "
+        f"{len(report.passing())} passed, {len(report.failing())} failing in {report.duration:.2f}s"
+    )
+    if report.status not in (Status.PASSED, Status.FAILED) and not report.failing():
+        console.print(report.tail(20), markup=False, highlight=False)
+    if as_json:
+        print(json.dumps(test_report_dict(report), indent=2))
+    return EXIT_OK if report.status == Status.PASSED else EXIT_NO_FIX

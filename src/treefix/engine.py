@@ -1,0 +1,328 @@
+"""The repair pipeline: snapshot -> baseline -> localise -> search -> validate -> report.
+
+The CLI, the pre-commit hook and the Action all call `repair()`; what they show is driven by the
+`Events` they pass in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from treefix.errors import EnvironmentProblem, SandboxUnavailable, UsageError
+from treefix.protocols import Proposer, Sandbox
+from treefix.search.mcts import Budget, Search, SearchResult, SearchStats
+from treefix.search.reward import WHOLE_COMMAND, Baseline
+from treefix.search.tree import Node
+from treefix.testing.command import TestCommand, detect_test_command
+from treefix.testing.runner import TestRunner
+from treefix.types import ProgramState, Status, Suspicion, TestReport
+from treefix.workspace.snapshot import Project, snapshot
+
+CANDIDATE_MIN_TIMEOUT = 5.0
+MAX_GUARDS = 25
+
+
+@dataclass
+class RepairOptions:
+    path: str = "."
+    test_cmd: str | None = None
+    sandbox: str = "auto"  # auto | local | docker
+    proposer: str = "auto"  # auto | mutation
+    max_evals: int = 500
+    time_limit: float = 300.0  # whole run, seconds
+    test_timeout: float = 120.0  # one run of the test command, seconds
+    per_test_timeout: float = 10.0  # one test inside a pytest run, seconds
+    seed: int = 0
+    workers: int = 0  # 0: one per core, at most 4
+    max_depth: int = 3
+    apply: bool = False
+
+
+@dataclass
+class Events:
+    """Hooks for whoever shows progress; every method is optional to override."""
+
+    def header(self, info: dict) -> None: ...
+    def baseline(self, report: TestReport, baseline: Baseline | None) -> None: ...
+    def localized(self, focus: list[Suspicion]) -> None: ...
+    def node(self, node: Node, stats: SearchStats, budget: Budget) -> None: ...
+    def message(self, text: str) -> None: ...
+
+
+@dataclass
+class RepairRun:
+    """Everything a report needs, filled in as the pipeline goes."""
+
+    options: RepairOptions
+    started: float = field(default_factory=time.time)
+    project: Project | None = None
+    command: TestCommand | None = None
+    sandbox_kind: str = ""
+    isolation: str = ""
+    workers: int = 1
+    baseline_report: TestReport | None = None
+    baseline: Baseline | None = None
+    focus: list[Suspicion] = field(default_factory=list)
+    result: SearchResult | None = None
+    status: str = "error"  # fixed | nothing_to_repair | no_fix | interrupted | error
+    message: str = ""
+    candidate_durations: list[float] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+
+
+def _project_modules(project: Project) -> set[str]:
+    mods = set()
+    for name in project.files:
+        parts = name.split("/")
+        if parts[0] == "src" and len(parts) > 1:
+            parts = parts[1:]
+        mods.add(parts[0][:-3] if parts[0].endswith(".py") else parts[0])
+    return mods
+
+
+def _environment_problem(report: TestReport, command: TestCommand, project: Project) -> str | None:
+    """A baseline that fails for reasons outside the project is reported, not searched."""
+    text = report.output + "\n".join(t.message for t in report.tests.values())
+    if command.is_pytest and not report.tests and re.search(r"No module named '?pytest'?", text):
+        return f"pytest is not installed for {command.python}: install it there or pass --test-cmd"
+    internal = _project_modules(project)
+    for name in re.findall(r"No module named '([\w.]+)'", text):
+        top = name.split(".")[0]
+        if top not in internal:
+            return f"the tests import '{name}', which is not part of the project and not installed: install the project's dependencies first"
+    return None
+
+
+def choose_sandbox(kind: str) -> str:
+    if kind not in ("auto", "local", "docker"):
+        raise UsageError(f"--sandbox must be auto, local or docker, not {kind!r}")
+    if kind == "docker":
+        raise SandboxUnavailable(
+            "--sandbox docker is not available in this version; use --sandbox local"
+        )
+    return "local"  # auto: Docker joins the choice when its backend lands
+
+
+def make_sandboxes(kind: str, project: Project, n: int, run_id: str) -> list[Sandbox]:
+    from treefix.sandbox.local import LocalSandbox
+
+    return [LocalSandbox(project, label=f"{run_id}-w{i}") for i in range(n)]
+
+
+def make_proposer(name: str, seed: int) -> Proposer:
+    if name not in ("auto", "mutation"):
+        raise UsageError(f"--proposer must be auto or mutation, not {name!r}")
+    from treefix.propose.mutation import MutationProposer
+
+    return MutationProposer(seed=seed)
+
+
+def _targets(report: TestReport, command: TestCommand) -> list[str]:
+    if not command.is_pytest:
+        return [WHOLE_COMMAND]
+    return sorted(report.failing())
+
+
+def _guards(report: TestReport, focus: list[Suspicion], targets: list[str]) -> list[str]:
+    """Passing tests that execute the most suspicious lines: the likeliest to regress."""
+    passing = report.passing()
+    if report.coverage is None:
+        return sorted(passing)[:MAX_GUARDS]
+    top = {(s.path, s.line) for s in focus[:10]}
+    scored = []
+    for t in passing:
+        lines = report.coverage.get(t, {})
+        hits = sum(1 for p, ln in top if ln in lines.get(p, ()))
+        if hits:
+            scored.append((-hits, t))
+    return [t for _, t in sorted(scored)[:MAX_GUARDS]]
+
+
+def repair(
+    options: RepairOptions, events: Events | None = None, run: RepairRun | None = None
+) -> RepairRun:
+    events = events or Events()
+    run = run or RepairRun(options)
+    t0 = time.monotonic()
+    deadline = t0 + options.time_limit
+    project = run.project = snapshot(options.path)
+    command = run.command = detect_test_command(project.root, options.test_cmd)
+    run.sandbox_kind = choose_sandbox(options.sandbox)
+    proposer = make_proposer(options.proposer, options.seed)
+    n = options.workers or min(os.cpu_count() or 1, 4)
+    run.workers = n
+    from treefix.report.folder import new_run_id
+    from treefix.sandbox.pool import SandboxPool
+
+    pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, new_run_id()))
+    run.isolation = pool.sandboxes[0].isolation
+    runner = TestRunner(command)
+    events.header(
+        {
+            "project": str(project.root),
+            "command": command.display,
+            "sandbox": run.sandbox_kind,
+            "isolation": run.isolation,
+            "workers": n,
+            "files": len(project.files),
+            "sources": len(project.sources),
+        }
+    )
+    try:
+        _search(run, pool, runner, proposer, events, deadline)
+    finally:
+        pool.close()
+    return run
+
+
+def _search(
+    run: RepairRun, pool, runner: TestRunner, proposer: Proposer, events: Events, deadline: float
+) -> None:
+    options, project, command = run.options, run.project, run.command
+    assert project is not None and command is not None
+    base = pool.map(
+        lambda sb, _: runner.run(
+            sb,
+            {},
+            None,
+            timeout=options.test_timeout,
+            per_test_timeout=options.per_test_timeout,
+            coverage=True,
+        ),
+        [None],
+    )[0]
+    run.baseline_report = base
+    if base.status == Status.PASSED:
+        run.status, run.message = "nothing_to_repair", "all tests pass: nothing to repair"
+        events.baseline(base, None)
+        return
+    if base.status == Status.NO_TESTS:
+        raise UsageError(
+            f"no tests were collected in {project.root} (pytest exit 5); pass --test-cmd to say how to run them"
+        )
+    if base.exit_code in (126, 127):
+        raise UsageError(f"test command not found: {command.display}")
+    if base.status == Status.SANDBOX_ERROR:
+        raise EnvironmentProblem(f"the sandbox could not run the tests: {base.detail}")
+    problem = _environment_problem(base, command, project)
+    if problem:
+        raise EnvironmentProblem(problem)
+    targets = _targets(base, command)
+    if not targets:
+        raise EnvironmentProblem(
+            f"the test command failed ({base.status.value}, {base.detail}) but no test failed; see its output with `treefix test`"
+        )
+    # Flaky check: a target that passes when simply run again is not a bug to repair.
+    flaky: list[str] = []
+    if command.is_pytest and time.monotonic() < deadline:
+        again = pool.map(
+            lambda sb, _: runner.run(
+                sb,
+                {},
+                targets,
+                timeout=options.test_timeout,
+                per_test_timeout=options.per_test_timeout,
+            ),
+            [None],
+        )[0]
+        flaky = [t for t in targets if t in again.tests and again.tests[t].outcome == "passed"]
+        targets = [t for t in targets if t not in flaky]
+    from treefix.localize.ranker import localize
+
+    state = ProgramState(project.sources)
+    run.focus = localize(state, base, targets)
+    guards = _guards(base, run.focus, targets) if command.is_pytest else []
+    run.baseline = Baseline(base, targets, guards, flaky)
+    events.baseline(base, run.baseline)
+    if not targets:
+        run.status, run.message = (
+            "nothing_to_repair",
+            f"only flaky failures ({len(flaky)}): nothing to repair",
+        )
+        return
+    events.localized(run.focus)
+    slowest = max(
+        (
+            t.duration
+            for t in base.tests.values()
+            if t.nodeid not in targets or t.outcome == "passed"
+        ),
+        default=0.0,
+    )
+    per_test = min(options.per_test_timeout, max(1.0, 3 * slowest + 0.5))
+    cand_timeout = min(
+        options.test_timeout, max(CANDIDATE_MIN_TIMEOUT, per_test * (len(targets) + 1) + 5)
+    )
+    focus_tests = run.baseline.focus() if command.is_pytest else None
+
+    def evaluate(states: list[ProgramState], full: bool) -> list[TestReport]:
+        def one(sb, st: ProgramState) -> TestReport:
+            if full:
+                return runner.run(
+                    sb,
+                    st.changed(),
+                    None,
+                    timeout=options.test_timeout,
+                    per_test_timeout=options.per_test_timeout,
+                )
+            rep = runner.run(
+                sb, st.changed(), focus_tests, timeout=cand_timeout, per_test_timeout=per_test
+            )
+            run.candidate_durations.append(rep.duration)
+            return rep
+
+        return pool.map(one, states)
+
+    budget = Budget(options.max_evals, deadline, options.max_depth)
+    search = Search(
+        root_state=state,
+        root_report=base,
+        baseline=run.baseline,
+        focus=run.focus,
+        proposer=proposer,
+        evaluate=evaluate,
+        budget=budget,
+        workers=pool.size,
+        seed=options.seed,
+        on_node=lambda node, stats: events.node(node, stats, budget),
+    )
+    try:
+        run.result = search.run()
+    except KeyboardInterrupt:
+        run.result = SearchResult(
+            None, search.plausible, search.stats, search.root, search.trajectory
+        )
+        run.result.stats.stop_reason = "interrupted"
+        run.status = "interrupted"
+        raise
+    if run.result.fix is not None:
+        run.status, run.message = "fixed", "validated fix found"
+    else:
+        run.status = "no_fix"
+        run.message = f"no fix found ({run.result.stats.stop_reason}, {run.result.stats.evaluations} evaluations)"
+
+
+def bare_focus_argv(run: RepairRun) -> list[str] | None:
+    """The focused test command as a user would type it, for the overhead benchmark."""
+    if run.command is None or not run.command.is_pytest or run.baseline is None:
+        return None
+    return [*run.command.focused(run.baseline.focus()), "-q", "-p", "no:cacheprovider"]
+
+
+def median_candidate_run(run: RepairRun) -> float | None:
+    return statistics.median(run.candidate_durations) if run.candidate_durations else None
+
+
+def changed_paths(run: RepairRun) -> list[str]:
+    if run.result is None or run.result.fix is None:
+        return []
+    return sorted(run.result.fix.state.changed())
+
+
+def project_root(run: RepairRun) -> Path | None:
+    return run.project.root if run.project else None

@@ -1,0 +1,135 @@
+"""The machine-readable report of one run (report.json and `--json`)."""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+from treefix import __version__
+from treefix.engine import RepairRun, bare_focus_argv, median_candidate_run
+from treefix.report.patch import lines_changed, unified_diff
+from treefix.search.tree import Node
+from treefix.types import TestReport
+
+
+def peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(kb / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+def test_report_dict(report: TestReport, limit: int = 200) -> dict:
+    failing = report.failing()
+    return {
+        "status": report.status.value,
+        "exit_code": report.exit_code,
+        "detail": report.detail,
+        "duration": round(report.duration, 3),
+        "tests": len(report.tests),
+        "passed": len(report.passing()),
+        "failing": [
+            {"id": n, "outcome": report.tests[n].outcome, "message": report.tests[n].message}
+            for n in failing[:limit]
+        ],
+        "truncated_output": report.truncated,
+    }
+
+
+def node_record(node: Node) -> dict:
+    cand = node.candidate
+    rep = node.report
+    return {
+        "node": node.id,
+        "parent": node.parent.id if node.parent else None,
+        "depth": node.depth,
+        "edit": {
+            "path": cand.path,
+            "line": cand.line,
+            "operator": cand.operator,
+            "description": cand.description,
+        }
+        if cand
+        else None,
+        "status": rep.status.value if rep else None,
+        "reward": node.reward,
+        "plausible": node.plausible,
+        "validated": node.validated,
+        "regressions": node.regressions,
+        "duration": round(rep.duration, 3) if rep else None,
+        "failing": rep.failing()[:20] if rep else [],
+    }
+
+
+def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> dict:
+    res = run.result
+    fix = res.fix if res else None
+    patch = unified_diff(fix.state) if fix else ""
+    stats = res.stats if res else None
+    base = run.baseline_report
+    return {
+        "treefix_version": __version__,
+        "run_id": run_id,
+        "run_dir": run_dir,
+        "project": str(run.project.root) if run.project else run.options.path,
+        "status": run.status,
+        "message": run.message,
+        "exit_code": exit_code,
+        "test_command": run.command.display if run.command else None,
+        "sandbox": {"kind": run.sandbox_kind, "isolation": run.isolation, "workers": run.workers},
+        "options": {
+            "max_evals": run.options.max_evals,
+            "time_limit": run.options.time_limit,
+            "seed": run.options.seed,
+            "proposer": run.options.proposer,
+            "max_depth": run.options.max_depth,
+        },
+        "baseline": test_report_dict(base) if base else None,
+        "targets": run.baseline.targets if run.baseline else [],
+        "flaky": run.baseline.flaky if run.baseline else [],
+        "guards": run.baseline.guards if run.baseline else [],
+        "localization": [
+            {"path": s.path, "line": s.line, "score": round(s.score, 4), "reasons": list(s.reasons)}
+            for s in run.focus[:15]
+        ],
+        "search": {
+            "evaluations": stats.evaluations,
+            "validations": stats.validations,
+            "unique_states": len(res.trajectory) + 1,
+            "duplicates_skipped": stats.duplicates_skipped,
+            "proposals": stats.proposals,
+            "evals_to_first_fix": stats.evals_to_first_fix,
+            "time_to_first_fix": round(stats.time_to_first_fix, 3)
+            if stats.time_to_first_fix is not None
+            else None,
+            "best_reward": stats.best_reward,
+            "max_depth": stats.max_depth,
+            "stop_reason": stats.stop_reason,
+            "elapsed": round(stats.elapsed, 3),
+        }
+        if stats
+        else None,
+        "fix": {
+            "patch": patch,
+            "files": sorted(fix.state.changed()),
+            "lines_changed": lines_changed(patch),
+            "edits": [
+                {
+                    "path": c.path,
+                    "line": c.line,
+                    "operator": c.operator,
+                    "description": c.description,
+                }
+                for c in fix.chain()
+            ],
+            "applied": run.applied,
+        }
+        if fix
+        else None,
+        "timings": {
+            "baseline_duration": round(base.duration, 3) if base else None,
+            "candidate_run_median": round(median_candidate_run(run), 4)
+            if median_candidate_run(run)
+            else None,
+            "bare_argv": bare_focus_argv(run),
+        },
+        "peak_rss_mb": peak_rss_mb(),
+    }

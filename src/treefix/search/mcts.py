@@ -1,0 +1,252 @@
+"""Monte Carlo Tree Search over program states (SWE-Search style, execution-graded).
+
+select (UCT with priors, virtual loss for parallel leaves) -> expand one proposal -> evaluate the
+focused tests in a sandbox -> reward -> backpropagate. Identical states (normalised text) are never
+run twice. Plausible states are validated on the full suite; the search stops at the first batch
+that holds a validated fix, and the smallest such fix wins.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from treefix.protocols import Feedback, Proposer
+from treefix.search.remap import remap
+from treefix.search.reward import Baseline, regressions_against, score
+from treefix.search.tree import Node, SelectionPolicy
+from treefix.types import ProgramState, Suspicion, TestReport
+
+Evaluate = Callable[[list[ProgramState], bool], list[TestReport]]  # (states, full_suite) -> reports
+
+
+@dataclass
+class Budget:
+    max_evals: int = 500
+    deadline: float = float("inf")  # time.monotonic() value
+    max_depth: int = 3
+
+    def left(self, used: int) -> bool:
+        return used < self.max_evals and time.monotonic() < self.deadline
+
+
+@dataclass
+class SearchStats:
+    evaluations: int = 0  # sandbox runs of candidates (focused) and validations (full suite)
+    validations: int = 0
+    duplicates_skipped: int = 0
+    proposals: int = 0
+    evals_to_first_fix: int | None = None
+    time_to_first_fix: float | None = None
+    best_reward: float = 0.0
+    max_depth: int = 0
+    stop_reason: str = ""
+    elapsed: float = 0.0
+
+
+@dataclass
+class SearchResult:
+    fix: Node | None
+    plausible: list[Node]
+    stats: SearchStats
+    root: Node
+    trajectory: list[Node] = field(default_factory=list)  # evaluated nodes in order
+
+
+def diff_size(state: ProgramState) -> int:
+    import difflib
+
+    total = 0
+    for path, new in state.changed().items():
+        old = state.original(path).decode("utf-8", "replace").splitlines()
+        for line in difflib.unified_diff(
+            old, new.decode("utf-8", "replace").splitlines(), lineterm="", n=0
+        ):
+            if line.startswith(("+", "-")) and not line.startswith(("+++", "---")):
+                total += 1
+    return total
+
+
+class Search:
+    def __init__(
+        self,
+        *,
+        root_state: ProgramState,
+        root_report: TestReport,
+        baseline: Baseline,
+        focus: Sequence[Suspicion],
+        proposer: Proposer,
+        evaluate: Evaluate,
+        budget: Budget,
+        workers: int = 1,
+        seed: int = 0,
+        policy: SelectionPolicy | None = None,
+        on_node: Callable[[Node, SearchStats], None] | None = None,
+    ):
+        self.baseline = baseline
+        self.focus = list(focus)
+        self.proposer = proposer
+        self.evaluate = evaluate
+        self.budget = budget
+        self.workers = max(1, workers)
+        self.rng = random.Random(seed)
+        self.policy = policy or SelectionPolicy()
+        self.on_node = on_node or (lambda n, s: None)
+        self.stats = SearchStats()
+        self._ids = 0
+        self.root = self._node(root_state)
+        self.root.report = root_report
+        self.root.reward = score(root_report, baseline).reward
+        self.root.visits = 1
+        self.root.value_sum = self.root.reward
+        self.seen: set[str] = {root_state.key()}
+        self.trajectory: list[Node] = []
+        self.plausible: list[Node] = []
+
+    def _node(self, state: ProgramState, **kw) -> Node:
+        self._ids += 1
+        return Node(id=self._ids - 1, state=state, **kw)
+
+    # -- selection and expansion ----------------------------------------------------------------
+    def _proposals(self, node: Node) -> list:
+        if node.candidates is None:
+            focus = remap(self.focus, node.state, node.report, self.baseline.targets)
+            feedback = Feedback(node.report, self.baseline.targets)
+            node.candidates = self.proposer.propose(node.state, focus, feedback)
+            self.stats.proposals += len(node.candidates)
+        return node.candidates
+
+    def _max_prior(self, node: Node) -> float:
+        return max((c.prior for c in node.candidates or ()), default=1.0) or 1.0
+
+    def _select(self) -> Node | None:
+        node = self.root
+        while True:
+            can_expand = node.depth < self.budget.max_depth
+            cands = self._proposals(node) if can_expand else []
+            top = self._max_prior(node)
+            best, best_score = None, float("-inf")
+            for i, cand in enumerate(cands):
+                if i in node.skipped:
+                    continue
+                child = node.children.get(i)
+                if child is not None and child.exhausted:
+                    continue
+                s = self.policy.child_score(node, cand.prior / top, child)
+                if s > best_score:
+                    best, best_score = i, s
+            if best is None:
+                node.exhausted = True
+                if node is self.root:
+                    return None
+                node = self.root  # a dead end: retry from the top with it excluded
+                continue
+            child = node.children.get(best)
+            if child is None:
+                state = node.state.derive(cands[best].edits)
+                key = state.key()
+                if key in self.seen:
+                    node.skipped.add(best)
+                    self.stats.duplicates_skipped += 1
+                    continue
+                self.seen.add(key)
+                child = self._node(state, parent=node, candidate=cands[best], depth=node.depth + 1)
+                node.children[best] = child
+                return child
+            if child.reward is None:  # still being evaluated in this batch
+                node.skipped.add(best)
+                continue
+            if child.depth >= self.budget.max_depth:
+                child.exhausted = True
+                continue
+            node = child
+
+    # -- the loop -----------------------------------------------------------------------------------
+    def run(self) -> SearchResult:
+        start = time.monotonic()
+        fixes: list[Node] = []
+        try:
+            while not fixes:
+                if not self.budget.left(self.stats.evaluations):
+                    self.stats.stop_reason = (
+                        "time limit"
+                        if time.monotonic() >= self.budget.deadline
+                        else "evaluation budget"
+                    )
+                    break
+                batch = self._next_batch()
+                if not batch:
+                    self.stats.stop_reason = "search space exhausted"
+                    break
+                reports = self.evaluate([n.state for n in batch], False)
+                self.stats.evaluations += len(batch)
+                for node, report in zip(batch, reports):
+                    self._record(node, report, start)
+                fixes = self._validate([n for n in batch if n.plausible], start)
+        finally:
+            for node in self.trajectory:
+                node.virtual = 0
+            self.stats.elapsed = time.monotonic() - start
+        if fixes:
+            self.stats.stop_reason = "fixed"
+        fix = min(fixes, key=lambda n: (diff_size(n.state), n.depth, n.id)) if fixes else None
+        return SearchResult(fix, self.plausible, self.stats, self.root, self.trajectory)
+
+    def _next_batch(self) -> list[Node]:
+        batch: list[Node] = []
+        room = min(self.workers, self.budget.max_evals - self.stats.evaluations)
+        for _ in range(room):
+            node = self._select()
+            if node is None:
+                break
+            for n in node.path()[1:]:
+                n.virtual += 1
+            batch.append(node)
+        # children marked skipped only because a sibling was in flight become selectable again
+        for node in batch:
+            parent = node.parent
+            if parent is not None:
+                parent.skipped -= {i for i, c in parent.children.items() if c.reward is None}
+        return batch
+
+    def _record(self, node: Node, report: TestReport, start: float) -> None:
+        s = score(report, self.baseline)
+        node.report, node.reward, node.plausible = report, s.reward, s.plausible
+        node.regressions = s.regressions
+        for n in node.path()[1:]:
+            n.virtual -= 1
+            n.visits += 1
+            n.value_sum += s.reward
+        self.root.visits += 1
+        self.root.value_sum += s.reward
+        self.stats.best_reward = max(self.stats.best_reward, s.reward)
+        self.stats.max_depth = max(self.stats.max_depth, node.depth)
+        if node.depth >= self.budget.max_depth:
+            node.exhausted = True
+        self.trajectory.append(node)
+        self.on_node(node, self.stats)
+
+    def _validate(self, nodes: list[Node], start: float) -> list[Node]:
+        if not nodes:
+            return []
+        reports = self.evaluate([n.state for n in nodes], True)
+        self.stats.evaluations += len(nodes)
+        self.stats.validations += len(nodes)
+        fixes = []
+        for node, full in zip(nodes, reports):
+            regressed, still = regressions_against(full, self.baseline)
+            node.regressions = regressed
+            node.validated = (
+                not regressed and not still and full.status.value in ("passed", "failed")
+            )
+            self.plausible.append(node)
+            if node.validated:
+                fixes.append(node)
+                if self.stats.evals_to_first_fix is None:
+                    self.stats.evals_to_first_fix = self.stats.evaluations
+                    self.stats.time_to_first_fix = time.monotonic() - start
+            else:
+                node.reward = (node.reward or 0.0) * 0.5  # plausible on the focus, broke the rest
+        return fixes

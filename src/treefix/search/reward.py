@@ -1,0 +1,88 @@
+"""Turns a focused test run into a reward in [0, 1] relative to the baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from treefix.types import Status, TestOutcome, TestReport
+
+PARTIAL_EXCEPTION_TO_ASSERTION = 0.3  # crashed before, now gets as far as an assertion
+PARTIAL_MESSAGE_CHANGED = 0.15  # something moved: the edit reaches the failing behaviour
+REGRESSION_WEIGHT = 0.5
+WHOLE_COMMAND = "<test command>"  # the single pseudo-target of a non-pytest command
+
+
+@dataclass
+class Baseline:
+    report: TestReport
+    targets: list[str]  # failing test ids the fix must turn green (flaky ones removed)
+    guards: list[str] = field(default_factory=list)  # passing tests watched for regressions
+    flaky: list[str] = field(default_factory=list)
+
+    def focus(self) -> list[str]:
+        return [*self.targets, *self.guards]
+
+
+@dataclass
+class Score:
+    reward: float
+    fixed: int  # targets now passing
+    regressions: list[str]
+    plausible: bool  # every target passes, no watched test broke
+
+
+def _is_file_target(nodeid: str) -> bool:
+    return "::" not in nodeid and nodeid.endswith(".py")
+
+
+def _target_score(target: str, now: TestReport, before: TestOutcome | None) -> tuple[float, bool]:
+    if target == WHOLE_COMMAND:
+        return (1.0, True) if now.status == Status.PASSED else (0.0, False)
+    if _is_file_target(target):  # a module that failed to collect: credit the tests it now runs
+        inside = [t for n, t in now.tests.items() if n.startswith(target + "::")]
+        if target in now.tests and now.tests[target].outcome == "error" or not inside:
+            return 0.0, False
+        passed = sum(t.outcome == "passed" for t in inside)
+        return max(0.2, passed / len(inside)), passed == len(inside)
+    out = now.tests.get(target)
+    if out is None:
+        return 0.0, False
+    if out.outcome == "passed":
+        return 1.0, True
+    if before is None:
+        return 0.0, False
+    if before.exc_type not in ("", "AssertionError") and out.exc_type == "AssertionError":
+        return PARTIAL_EXCEPTION_TO_ASSERTION, False
+    if out.message and out.message != before.message:
+        return PARTIAL_MESSAGE_CHANGED, False
+    return 0.0, False
+
+
+def score(now: TestReport, baseline: Baseline) -> Score:
+    if now.status in (Status.SANDBOX_ERROR, Status.NO_TESTS):
+        return Score(0.0, 0, [], False)
+    parts = [_target_score(t, now, baseline.report.tests.get(t)) for t in baseline.targets]
+    fixed = sum(ok for _, ok in parts)
+    base = sum(s for s, _ in parts) / max(1, len(parts))
+    regressions = [
+        g for g in baseline.guards if g in now.tests and now.tests[g].outcome in ("failed", "error")
+    ]
+    if now.status == Status.ERROR and not now.tests:
+        regressions = list(baseline.guards)
+    if baseline.guards:
+        base *= 1.0 - REGRESSION_WEIGHT * len(regressions) / len(baseline.guards)
+    plausible = fixed == len(parts) and not regressions and now.status == Status.PASSED
+    return Score(round(base, 6), fixed, regressions, plausible)
+
+
+def regressions_against(full: TestReport, baseline: Baseline) -> tuple[list[str], list[str]]:
+    """On a full-suite run: tests that passed in the baseline and now fail, and targets still failing."""
+    before = baseline.report.tests
+    regressed = [
+        n
+        for n, t in before.items()
+        if t.outcome == "passed"
+        and (n not in full.tests or full.tests[n].outcome in ("failed", "error"))
+    ]
+    still = [t for t in baseline.targets if not _target_score(t, full, before.get(t))[1]]
+    return sorted(regressed), still

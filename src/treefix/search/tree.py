@@ -1,0 +1,63 @@
+"""Search tree nodes: a node is a program state (the edits made so far) with its run and statistics."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from treefix.types import Candidate, ProgramState, TestReport
+
+
+@dataclass(eq=False)
+class Node:
+    id: int
+    state: ProgramState
+    parent: Node | None = None
+    candidate: Candidate | None = None  # the edit that led here from the parent
+    depth: int = 0
+    reward: float | None = None  # own evaluation
+    report: TestReport | None = None
+    plausible: bool = False
+    validated: bool | None = None  # full-suite verdict for plausible nodes
+    regressions: list[str] = field(default_factory=list)
+    candidates: list[Candidate] | None = None  # proposals from this state, best first
+    children: dict[int, Node] = field(default_factory=dict)  # candidate index -> child
+    skipped: set[int] = field(default_factory=set)  # candidate indexes that led to seen states
+    visits: int = 0
+    value_sum: float = 0.0
+    virtual: int = 0  # in-flight evaluations below this node (virtual loss)
+    exhausted: bool = False
+
+    @property
+    def q(self) -> float:
+        n = self.visits + self.virtual
+        return self.value_sum / n if n else 0.0
+
+    def path(self) -> list[Node]:
+        out, n = [], self
+        while n is not None:
+            out.append(n)
+            n = n.parent
+        return out[::-1]
+
+    def chain(self) -> list[Candidate]:
+        return [n.candidate for n in self.path() if n.candidate is not None]
+
+
+@dataclass
+class SelectionPolicy:
+    """UCT with priors: unexpanded proposals compete through a first-play value."""
+
+    c: float = 0.3
+    fpu_bonus: float = (
+        0.1  # an untried edit is assumed as good as its parent, plus this times its prior
+    )
+
+    def child_score(self, parent: Node, prior: float, child: Node | None) -> float:
+        log_n = math.log(parent.visits + parent.virtual + 1)
+        if child is None:
+            return (
+                (parent.reward or 0.0) + self.fpu_bonus * prior + self.c * prior * math.sqrt(log_n)
+            )
+        n = child.visits + child.virtual
+        return child.q + self.c * prior * math.sqrt(log_n / (n + 1))
