@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from treefix.errors import EXIT_NO_FIX, EXIT_OK
+from treefix.errors import EXIT_NO_FIX, EXIT_OK, UsageError
 from treefix.report.summary import test_report_dict
 from treefix.sandbox.local import LocalSandbox
 from treefix.testing.command import detect_test_command
@@ -36,6 +36,8 @@ def run_test(
         )
     finally:
         sandbox.close()
+    if report.exit_code in (126, 127):
+        raise UsageError(f"test command not found: {command.display}")
     table = Table("test", "outcome", "message", show_edge=False)
     for nodeid in report.failing():
         t = report.tests[nodeid]

@@ -182,7 +182,7 @@ class Search:
                     break
                 reports = self.evaluate([n.state for n in batch], False)
                 self.stats.evaluations += len(batch)
-                for node, report in zip(batch, reports):
+                for node, report in zip(batch, reports, strict=True):
                     self._record(node, report, start)
                 fixes = self._validate([n for n in batch if n.plausible], start)
         finally:
@@ -235,7 +235,7 @@ class Search:
         self.stats.evaluations += len(nodes)
         self.stats.validations += len(nodes)
         fixes = []
-        for node, full in zip(nodes, reports):
+        for node, full in zip(nodes, reports, strict=True):
             regressed, still = regressions_against(full, self.baseline)
             node.regressions = regressed
             node.validated = (
