@@ -65,6 +65,7 @@ class Suspicion:
 
 @dataclass
 class TestOutcome:
+    __test__ = False  # not a pytest test class
     nodeid: str
     outcome: str  # passed | failed | error | skipped
     message: str = ""  # first line of the failure, e.g. "AssertionError: assert 3 == 4"
@@ -82,6 +83,8 @@ class TestOutcome:
 @dataclass
 class TestReport:
     """The result of one sandboxed run of the test command."""
+
+    __test__ = False
 
     status: Status
     exit_code: int | None

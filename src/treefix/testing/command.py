@@ -15,6 +15,7 @@ PYTEST_CONFIGS = ("pytest.ini", "conftest.py", "tox.ini", "setup.cfg", "pyprojec
 
 @dataclass(frozen=True)
 class TestCommand:
+    __test__ = False
     argv: tuple[str, ...]
     is_pytest: bool
     display: str

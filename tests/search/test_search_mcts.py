@@ -1,0 +1,107 @@
+"""The search loop with a scripted proposer and a scripted evaluator (no sandbox: the tree logic)."""
+
+from __future__ import annotations
+
+from treefix.protocols import Feedback
+from treefix.search.mcts import Budget, Search
+from treefix.search.reward import Baseline
+from treefix.types import Candidate, Edit, ProgramState, Status, Suspicion, TestOutcome, TestReport
+
+SRC = b"def f(a, b):\n    x = a - b\n    y = x * 3\n    return y\n"
+
+
+def _report(passed: set[str]) -> TestReport:
+    tests = {n: TestOutcome(n, "passed" if n in passed else "failed", "" if n in passed else "AssertionError: x") for n in ("t1", "t2", "t3")}
+    status = Status.PASSED if len(passed) == 3 else Status.FAILED
+    return TestReport(status, 0 if status == Status.PASSED else 1, 0.01, tests=tests)
+
+
+class ScriptedProposer:
+    """Proposes every single-token replacement from a fixed table, in table order."""
+
+    name = "scripted"
+
+    def __init__(self, table: list[tuple[bytes, bytes]]):
+        self.table = table
+        self.calls = 0
+
+    def propose(self, state: ProgramState, focus, feedback: Feedback) -> list[Candidate]:
+        self.calls += 1
+        src = state.read("m.py")
+        out = []
+        for i, (old, new) in enumerate(self.table):
+            pos = src.find(old)
+            if pos >= 0:
+                out.append(Candidate((Edit("m.py", pos, pos + len(old), new.decode()),), "scripted", f"{old!r}->{new!r}", prior=1.0 - i * 0.01))
+        return out
+
+
+def _oracle(state: ProgramState) -> set[str]:
+    text = state.read("m.py")
+    passed = {"t3"}
+    if b"a + b" in text:
+        passed.add("t1")
+    if b"x * 2" in text:
+        passed.add("t2")
+    return passed
+
+
+def _search(table, *, workers=1, max_evals=100, seed=0, evaluated=None):
+    base = ProgramState({"m.py": SRC})
+    root_report = _report(_oracle(base))
+    baseline = Baseline(root_report, ["t1", "t2"], ["t3"])
+
+    def evaluate(states, full):
+        if evaluated is not None:
+            evaluated.extend((s.key(), full) for s in states)
+        return [_report(_oracle(s)) for s in states]
+
+    search = Search(
+        root_state=base, root_report=root_report, baseline=baseline,
+        focus=[Suspicion("m.py", 2, 1.0)], proposer=ScriptedProposer(table), evaluate=evaluate,
+        budget=Budget(max_evals=max_evals), workers=workers, seed=seed,
+    )
+    return search.run()
+
+
+TABLE = [(b"* 3", b"* 4"), (b"a - b", b"a * b"), (b"* 3", b"* 2"), (b"a - b", b"a + b"), (b"return y", b"return x")]
+
+
+def test_two_edit_fix_is_found_at_depth_two():
+    res = _search(TABLE)
+    assert res.fix is not None
+    text = res.fix.state.read("m.py")
+    assert b"a + b" in text and b"x * 2" in text
+    assert res.fix.depth == 2
+    assert res.stats.stop_reason == "fixed"
+    assert res.stats.evals_to_first_fix is not None
+
+
+def test_identical_states_are_never_evaluated_twice():
+    runs: list[tuple[str, bool]] = []
+    # "a - b " normalises to the original program: it must be skipped, not run
+    res = _search([(b"a - b", b"a - b ")] + TABLE, evaluated=runs, max_evals=60)
+    focused = [k for k, full in runs if not full]
+    assert len(focused) == len(set(focused))
+    assert ProgramState({"m.py": SRC}).key() not in focused
+    assert res.stats.duplicates_skipped >= 1
+
+
+def test_budget_stops_the_search_without_a_fix():
+    res = _search([(b"* 3", b"* 4"), (b"return y", b"return x")], max_evals=3)
+    assert res.fix is None
+    assert res.stats.evaluations <= 3
+    assert res.stats.stop_reason in ("evaluation budget", "search space exhausted")
+
+
+def test_same_seed_and_workers_give_the_same_trajectory():
+    a = _search(TABLE, workers=2, seed=7)
+    b = _search(TABLE, workers=2, seed=7)
+    assert [n.state.key() for n in a.trajectory] == [n.state.key() for n in b.trajectory]
+    assert a.fix is not None and b.fix is not None
+
+
+def test_parallel_batches_do_not_pick_the_same_leaf():
+    res = _search(TABLE, workers=3)
+    keys = [n.state.key() for n in res.trajectory]
+    assert len(keys) == len(set(keys))
