@@ -10,7 +10,7 @@ class CappedBuffer:
 
     def __init__(self, limit: int = 1 << 20, head: int = 64 << 10):
         self.limit = limit
-        self.head_limit = min(head, limit)
+        self.head_limit = min(head, limit // 2)  # a small limit still keeps a tail
         self.head = bytearray()
         self.tail: deque[bytes] = deque()
         self.tail_size = 0
@@ -27,7 +27,7 @@ class CappedBuffer:
         self.tail.append(chunk)
         self.tail_size += len(chunk)
         tail_limit = self.limit - self.head_limit
-        while self.tail_size - len(self.tail[0]) >= tail_limit:
+        while self.tail and self.tail_size - len(self.tail[0]) >= tail_limit:
             self.tail_size -= len(self.tail.popleft())
 
     @property
@@ -38,7 +38,7 @@ class CappedBuffer:
         tail = b"".join(self.tail)
         tail_limit = self.limit - self.head_limit
         if self.truncated:
-            tail = tail[-tail_limit:]
+            tail = tail[len(tail) - tail_limit :] if tail_limit > 0 else b""
             skipped = self.total - len(self.head) - len(tail)
             data = bytes(self.head) + f"\n[... {skipped} bytes not kept ...]\n".encode() + tail
         else:

@@ -31,6 +31,11 @@ class Limits:
     output_bytes: int = 1 << 20  # kept per stream
 
 
+def _stat_key(st: os.stat_result) -> tuple[int, ...]:
+    # ctime as well as mtime: a run can put an mtime back (os.utime, cp -p), never the ctime
+    return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
 def support_dir() -> str:
     return str(Path(__file__).resolve().parent.parent / "testing" / "support")
 
@@ -50,13 +55,14 @@ class LocalSandbox:
         self.limits = limits or Limits()
         self.iso = isolation or detect()
         self.isolation = self.iso.describe()
-        self._base = Path(tempfile.mkdtemp(prefix=f"treefix-{label}-"))
+        # resolved: the containment checks below compare resolved paths against it
+        self._base = Path(tempfile.mkdtemp(prefix=f"treefix-{label}-")).resolve()
         self._work = self._base / "project"
         self._results = self._base / "results"
         self.workdir = str(self._work)
         self.results_dir = str(self._results)
         self.support_dir = support_dir()
-        self._stats: dict[str, tuple[int, int]] = {}
+        self._stats: dict[str, tuple[int, ...]] = {}
         try:
             self._populate()
         except OSError as exc:
@@ -81,8 +87,8 @@ class LocalSandbox:
             os.chmod(dest, entry.mode | 0o600)
         self._stats = self._scan()
 
-    def _scan(self) -> dict[str, tuple[int, int]]:
-        out: dict[str, tuple[int, int]] = {}
+    def _scan(self) -> dict[str, tuple[int, ...]]:
+        out: dict[str, tuple[int, ...]] = {}
         root = str(self._work)
         for dirpath, dirnames, filenames in os.walk(root):
             rel = os.path.relpath(dirpath, root)
@@ -90,7 +96,7 @@ class LocalSandbox:
                 full = os.path.join(dirpath, f)
                 st = os.lstat(full)
                 key = f if rel == "." else f"{rel}/{f}".replace(os.sep, "/")
-                out[key] = (st.st_size, st.st_mtime_ns) if not os.path.islink(full) else (-1, -1)
+                out[key] = _stat_key(st)
         return out
 
     def _ensure_clean(self) -> None:
@@ -98,12 +104,27 @@ class LocalSandbox:
         if self._scan() != self._stats:
             self._populate()
 
+    def _checked(self, name: str) -> Path:
+        dest = self._work / name
+        if name not in self.project.files or not dest.resolve().is_relative_to(self._work):
+            raise SandboxError(f"candidate writes outside the project's files: {name}")
+        return dest
+
     def _write(self, changed: Mapping[str, bytes]) -> None:
         for name, data in changed.items():
-            dest = self._work / name
-            if name not in self.project.files or not dest.resolve().is_relative_to(self._work):
-                raise SandboxError(f"candidate writes outside the project's files: {name}")
-            dest.write_bytes(data)
+            self._checked(name).write_bytes(data)
+
+    def _restore(self, changed: Mapping[str, bytes]) -> None:
+        for name in changed:
+            if name not in self.project.files:
+                continue  # refused by _write, never written: nothing to put back
+            # checked before unlinking: a run may have swapped a parent folder for a symlink
+            dest = self._checked(name)
+            dest.unlink(missing_ok=True)
+            dest.write_bytes(self.project.read_original(name))
+            os.chmod(dest, self.project.files[name].mode | 0o600)
+            # restoring re-stamps the mtime: refresh the entry before comparing the tree
+            self._stats[name] = _stat_key(os.lstat(dest))
 
     # -- running ------------------------------------------------------------------------------
     def _argv(self, argv: list[str]) -> list[str]:
@@ -119,6 +140,10 @@ class LocalSandbox:
         return prefix + argv
 
     def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult:
+        if self._results.is_symlink() or not self._results.is_dir():
+            # a run swapped the results dir for a link: never empty the folder it points to
+            self._results.unlink(missing_ok=True)
+            self._results.mkdir()
         for f in self._results.iterdir():
             if f.is_dir() and not f.is_symlink():
                 shutil.rmtree(f)
@@ -137,12 +162,7 @@ class LocalSandbox:
             raise SandboxError(f"cannot start {request.argv[0]!r}: {exc.strerror}") from None
         finally:
             try:
-                for name in changed:
-                    (self._work / name).unlink(missing_ok=True)
-                    self._write({name: self.project.sources[name]})
-                    # restoring re-stamps the mtime: refresh the entry before comparing the tree
-                    st = os.lstat(self._work / name)
-                    self._stats[name] = (st.st_size, st.st_mtime_ns)
+                self._restore(changed)
                 self._ensure_clean()
             except (OSError, SandboxError):
                 self._populate()

@@ -81,7 +81,9 @@ def run_process(
     term_sent_at: float | None = None
     exited_at: float | None = None
     try:
-        while sel.get_map():
+        # Runs until the leader exited and its pipes are drained, not merely until the pipes
+        # close: a command that closes or redirects its stdout/stderr still gets its full time.
+        while sel.get_map() or proc.poll() is None:
             now = time.monotonic()
             if proc.poll() is not None and exited_at is None:
                 exited_at = now
@@ -97,6 +99,12 @@ def run_process(
                 _kill_group(proc.pid, signal.SIGKILL)
                 term_sent_at = None
             wait = 0.05 if (timed_out or exited_at) else max(0.0, min(0.25, deadline - now))
+            if not sel.get_map():
+                try:
+                    proc.wait(timeout=wait)
+                except subprocess.TimeoutExpired:
+                    pass
+                continue
             for key, _ in sel.select(wait):
                 try:
                     chunk = os.read(key.fd, 65536)

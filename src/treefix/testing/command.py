@@ -48,7 +48,7 @@ def _has_python_tests(root: Path) -> bool:
 
 
 def detect_test_command(root: Path, test_cmd: str | None) -> TestCommand:
-    if test_cmd:
+    if test_cmd is not None:  # `--test-cmd ""` is a mistake to report, not a default
         try:
             words = shlex.split(test_cmd)
         except ValueError as exc:

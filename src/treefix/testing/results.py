@@ -28,6 +28,8 @@ def _nodeid(case: ET.Element) -> str | None:
         return None
     if file:
         module = file[:-3].replace("/", ".") if file.endswith(".py") else file
+        if not classname and name == module:
+            return file  # a collection error: pytest names the module itself
         rest = classname[len(module) + 1 :] if classname.startswith(module + ".") else ""
         return "::".join([file, *[p for p in rest.split(".") if p], name])
     parts = classname.split(".")

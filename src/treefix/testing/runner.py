@@ -31,7 +31,9 @@ def classify(
     tests: Mapping[str, TestOutcome],
     timeouts: set[str],
     oom: bool = False,
+    reported: bool = True,
 ) -> tuple[Status, str]:
+    """`reported`: pytest wrote its JUnit file, i.e. its session reached the end."""
     if timed_out:
         return Status.TIMEOUT, "run exceeded its wall-clock limit; process tree killed"
     if oom:
@@ -45,6 +47,10 @@ def classify(
         return Status.CRASHED, f"test process killed by {sig.name}"
     if exit_code in (126, 127):
         return Status.ERROR, "test command not found or not executable"
+    if is_pytest and exit_code == 0 and (not tests or not reported):
+        # pytest never exits 0 without a test result: the process ended early (os._exit in a
+        # conftest or a test), so nothing was checked
+        return Status.ERROR, "the run ended before pytest reported (exit 0, no test results)"
     if any("MemoryError" in t.message.split(":", 1)[0] for t in tests.values()):
         return Status.OOM, "a test ran out of memory (MemoryError under the memory limit)"
     if timeouts:
@@ -65,6 +71,7 @@ def classify(
 
 class TestRunner:
     __test__ = False
+
     def __init__(self, command: TestCommand):
         self.command = command
 
@@ -119,6 +126,7 @@ class TestRunner:
             tests=tests_out,
             timeouts=timeouts,
             oom=res.oom,
+            reported="junit.xml" in res.artifacts,
         )
         cov = None
         if coverage and "coverage.json" in res.artifacts:

@@ -21,11 +21,14 @@ def apply_fix(project: Project, state: ProgramState) -> list[str]:
         raise WriteBackRefused(
             f"not applied: {', '.join(stale)} changed since treefix read it; the fix is kept in fix.patch"
         )
-    written = []
-    for path, data in sorted(changed.items()):
+    # every target is checked before any is written: a refusal never leaves half a fix applied
+    for path in sorted(changed):
         target = project.root / path
         if target.is_symlink() or not target.resolve().is_relative_to(project.root):
             raise WriteBackRefused(f"not applied: {path} is a symlink or leaves the project")
+    written = []
+    for path, data in sorted(changed.items()):
+        target = project.root / path
         mode = target.stat().st_mode & 0o7777
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.treefix-")
         try:

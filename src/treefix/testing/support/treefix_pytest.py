@@ -110,7 +110,9 @@ def pytest_runtest_call(item):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if call.when == "call" or report.failed:
+    # a test skipped in setup (skip marker, pytest.skip in a fixture) never reaches "call":
+    # it is recorded then, or it would look like a test killed while running
+    if call.when == "call" or report.failed or (call.when == "setup" and report.skipped):
         excinfo = call.excinfo
         _write(
             {
