@@ -92,7 +92,7 @@ def offbyone(site: Site) -> Iterator[Mutant]:
                 elif colon is not None:
                     yield _add_bound(site, n, colon.end_byte, "-1")
             elif sub.type not in _NOT_AN_INDEX:
-                yield from _bump(site, sub, 0.9)
+                yield from _bump(site, sub, 0.8)  # often a dict key: weaker than a bound
         elif n.type == "comparison_operator":
             ops = [c for c in n.children if not c.is_named]
             operands = [c for c in n.named_children if c.type != "comment"]

@@ -168,7 +168,7 @@ def swapargs(site: Site) -> Iterator[Mutant]:
                     break  # only the leading positional run can be reordered freely
                 if c.type != "comment":
                     positional.append(c)
-            for a, b in zip(positional, positional[1:]):
+            for a, b in zip(positional, positional[1:], strict=False):
                 yield _swap(site, a, b, f.text(a), f.text(b), 1.0)
         elif n.type == "binary_operator":
             op = n.child_by_field_name("operator")

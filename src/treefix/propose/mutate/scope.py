@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 # Never proposed as a replacement, never replaced: swapping these is noise.
 SKIP_NAMES = frozenset({"self", "cls", "_", "__name__", "__file__"})
-_PATTERNS = frozenset(
+PATTERNS = frozenset(
     {
         "pattern_list",
         "tuple_pattern",
@@ -33,6 +33,8 @@ class Scope:
     module: dict[str, int] = field(default_factory=dict)  # module-level value names -> row
     assigned: list[tuple[int, str]] = field(default_factory=list)  # plain assignments, in order
     returns_value: bool = False  # some `return <expr>` in the function itself
+    generator: bool = False  # a `yield` in the function itself: no return-value templates
+    declares: bool = False  # `global`/`nonlocal` inside: renames need a real compile check
 
     def knows(self, name: str) -> bool:
         return name not in SKIP_NAMES and (name in self.local or name in self.module)
@@ -58,7 +60,7 @@ def target_names(node: Node | None) -> list[Node]:
         return []
     if node.type == "identifier":
         return [node]
-    if node.type in _PATTERNS:
+    if node.type in PATTERNS:
         out: list[Node] = []
         for c in node.named_children:
             out.extend(target_names(c))
@@ -126,6 +128,10 @@ def function_scope(file: SourceFile, func: Node) -> Scope:
             continue
         elif t == "return_statement" and n.named_children:
             scope.returns_value = True
+        elif t == "yield":
+            scope.generator = True
+        elif t in ("global_statement", "nonlocal_statement"):
+            scope.declares = True
         stack.extend(reversed(n.children))
     if params is not None:
         for p in params.named_children:
@@ -138,21 +144,19 @@ def function_scope(file: SourceFile, func: Node) -> Scope:
 
 
 def module_scope(file: SourceFile) -> Scope:
-    """Module-level functions and assigned names (imports and classes are not values to swap in)."""
+    """Module-level assigned names (constants, globals).
+
+    Functions, classes and imports are left out: a data read swapped for one of them is
+    almost never the fix, and they would crowd out the locals.
+    """
     values: dict[str, int] = {}
     for n in file.tree.root_node.named_children:
-        row = n.start_point[0]
-        if n.type == "decorated_definition":
-            n = n.child_by_field_name("definition") or n
-        if n.type == "function_definition":
-            name = n.child_by_field_name("name")
-            if name is not None:
-                values.setdefault(file.text(name), row)
-        elif n.type == "expression_statement":
-            for a in n.named_children:
-                node: Node | None = a
-                while node is not None and node.type == "assignment":  # a = b = 0
-                    for ident in target_names(node.child_by_field_name("left")):
-                        values.setdefault(file.text(ident), row)
-                    node = node.child_by_field_name("right")
+        if n.type != "expression_statement":
+            continue
+        for a in n.named_children:
+            node: Node | None = a
+            while node is not None and node.type == "assignment":  # a = b = 0
+                for ident in target_names(node.child_by_field_name("left")):
+                    values.setdefault(file.text(ident), n.start_point[0])
+                node = node.child_by_field_name("right")
     return Scope(module=values)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from treefix.propose.mutate.scope import Scope, function_scope, module_scope
+from treefix.propose.normalize import normalize_source
 from treefix.syntax import SIMPLE_STATEMENTS, enclosing_function, iter_nodes
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
+
+    from treefix.propose.mutate.regions import Region
 
 # Children of a compound statement that are nested statements, not part of its header.
 _NOT_HEADER = frozenset(
@@ -65,6 +68,7 @@ class SourceFile:
         self.source = source
         self.tree = tree
         self._scopes: dict[int, Scope] = {}
+        self._regions: dict[tuple[int, int], Region | None] = {}
 
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -90,6 +94,27 @@ class SourceFile:
         rest = self.source[node.end_byte : self.line_end(node.end_byte)].strip()
         return not rest or rest.startswith(b"#")
 
+    def before(self, node: Node) -> int:
+        """Where to insert a line before a statement: right after the previous statement's line,
+        so "after A" and "before B" are the same edit (and dedupe as one)."""
+        prev = node.prev_named_sibling
+        while prev is not None and prev.type == "comment":
+            prev = prev.prev_named_sibling
+        if prev is not None and prev.end_point[0] < node.start_point[0]:
+            return self.next_line_start(prev.end_byte)
+        return self.line_start(node.start_byte)
+
+    def after(self, node: Node, text: str) -> tuple[int, int, str]:
+        """An edit inserting the line `text` (indented, no newline) after the node's last line."""
+        end = self.line_end(node.end_byte)
+        if end == len(self.source):
+            return end, end, "\n" + text
+        return end + 1, end + 1, text + "\n"
+
+    @cached_property
+    def normalised(self) -> bytes:
+        return normalize_source(self.source)
+
     @cached_property
     def indent_unit(self) -> str:
         return "\t" if b"\n\t" in self.source else "    "
@@ -105,6 +130,15 @@ class SourceFile:
         if key not in self._scopes:
             self._scopes[key] = function_scope(self, func)
         return self._scopes[key]
+
+    def region_cache(
+        self, node: Node, make: Callable[[SourceFile, Node], Region | None]
+    ) -> Region | None:
+        """One region per function per call: every site in it shares the slice."""
+        key = (node.start_byte, node.end_byte)
+        if key not in self._regions:
+            self._regions[key] = make(self, node)
+        return self._regions[key]
 
     @cached_property
     def attributes(self) -> list[AttrUse]:
@@ -182,21 +216,21 @@ class Site:
         first = self.file.text(self.stmt).split("\n", 1)[0]
         return short(first)
 
-    @property
+    @cached_property
     def in_loop(self) -> bool:
-        n = self.stmt.parent
+        """Inside a loop body of the same function: `continue`/`break` are legal here."""
+        child, n = self.stmt, self.stmt.parent
         while n is not None and n.type not in ("function_definition", "class_definition"):
-            if n.type in LOOPS:
+            if n.type in LOOPS and child == n.child_by_field_name("body"):
                 return True
-            n = n.parent
+            child, n = n, n.parent
         return False
 
     def nodes(self, *types: str) -> Iterator[Node]:
         return (n for n in self.targets if n.type in types)
 
-    def replace(
-        self, node: Node, new: str, family: str, weight: float = 1.0, what: str | None = None
-    ) -> Mutant:
-        old = what if what is not None else self.file.text(node)
+    def replace(self, node: Node, new: str, family: str, weight: float = 1.0) -> Mutant:
+        """Put `new` in place of the node: the most common shape of mutant."""
+        old = self.file.text(node)
         desc = f"replace `{short(old, 32)}` with `{short(new, 32)}` in `{self.context}`"
         return Mutant(family, ((node.start_byte, node.end_byte, new),), desc, weight)

@@ -1,0 +1,32 @@
+"""Mutation operators and fix templates over tree-sitter trees, used by `MutationProposer`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from treefix.propose.mutate.constants import const, offbyone
+from treefix.propose.mutate.names import attr, rename, returns
+from treefix.propose.mutate.operators import binop, dropcond, isnone_compare, negate, swapargs
+from treefix.propose.mutate.site import Mutant, Site, SourceFile
+from treefix.propose.mutate.statements import delete, insert, none_guards
+
+Operator = Callable[[Site], Iterable[Mutant]]
+
+# Every statement-level operator; the syntax family runs per broken file instead.
+OPERATORS: tuple[Operator, ...] = (
+    binop,
+    negate,
+    dropcond,
+    const,
+    offbyone,
+    rename,
+    swapargs,
+    returns,
+    delete,
+    insert,
+    attr,
+    isnone_compare,
+    none_guards,
+)
+
+__all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -1,0 +1,215 @@
+"""MutationProposer: LLM-free candidates from mutation operators and fix templates (GenProg/TBar).
+
+Each suspicious statement is mutated by every operator family; mutants that do not compile, do
+nothing, or repeat another (same normalised program) are dropped, the rest ordered by
+suspiciousness x operator prior. Checks run on a slice of the file (see `mutate.regions`), so a
+long file costs no more than a short one. A file that does not compile gets the line-based
+`syntax` repairs instead (`mutate.repair`).
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from treefix.propose.mutate import OPERATORS, Mutant, Site, SourceFile
+from treefix.propose.mutate.broken import repairs
+from treefix.propose.mutate.hints import Hints, read_feedback
+from treefix.propose.mutate.regions import Region, site_regions
+from treefix.propose.normalize import normalize_source
+from treefix.protocols import Feedback
+from treefix.syntax import has_syntax_error, parse, statement_at
+from treefix.types import Candidate, Edit, ProgramState, Suspicion, apply_edits
+
+# How likely each family holds the fix, before suspiciousness; operators refine per mutant
+# (e.g. `<`->`<=` outranks `<`->`==`) through Mutant.weight.
+OPERATOR_PRIORS: dict[str, float] = {
+    "binop": 0.95,  # comparisons x1.0, arithmetic x0.95, bitwise x0.8
+    "offbyone": 0.95,
+    "const": 0.9,
+    "negate": 0.75,
+    "isnone": 0.7,  # `is`/`==` swaps; the None guards carry weight ~0.6 on top
+    "return": 0.7,
+    "attr": 0.7,
+    "dropcond": 0.6,
+    "rename": 0.5,
+    "swapargs": 0.5,
+    "delete": 0.35,
+    "insert": 0.35,
+    "syntax": 1.0,  # only offered, and then alone, when the file does not compile
+}
+_MIN_SCORE = 0.01  # a zero-score suspicion still orders its mutants by family
+
+
+def is_test_path(path: str) -> bool:
+    parts = PurePosixPath(path).parts
+    if not parts:
+        return True
+    base = parts[-1]
+    return (
+        base.startswith("test_")
+        or base.endswith("_test.py")
+        or base == "conftest.py"
+        or "tests" in parts[:-1]
+    )
+
+
+@dataclass
+class _Pending:
+    """A mutant that parsed and changes something, waiting for its place in the order."""
+
+    prior: float
+    mutant: Mutant
+    path: str
+    line: int
+    verify: bytes | None = None  # the source to compile it against, when parsing is not enough
+
+
+class MutationProposer:
+    name = "mutation"
+
+    def __init__(self, seed: int = 0, max_statements: int = 12, max_candidates: int = 400):
+        self.seed = seed
+        self.max_statements = max_statements
+        self.max_candidates = max_candidates
+
+    def propose(
+        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback | None = None
+    ) -> list[Candidate]:
+        hints = read_feedback(feedback)
+        sites, broken, files = self._select(state, focus)
+        pool: dict[tuple, _Pending] = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings of mutants are not ours to show
+            raw: dict[tuple, tuple | None] = {}
+            for site in sites:
+                self._mutate_site(site, hints, pool, raw)
+            for path, lines in broken.items():
+                self._repair_file(files[path], lines, pool)
+            return self._ordered(pool)
+
+    def _select(
+        self, state: ProgramState, focus: Sequence[Suspicion]
+    ) -> tuple[list[Site], dict[str, list[tuple[int, float]]], dict[str, SourceFile]]:
+        """The top statements to mutate (deduplicated), and suspicious lines of broken files."""
+        files: dict[str, SourceFile] = {}
+        broken_paths: set[str] = set()
+        sites: list[Site] = []
+        broken: dict[str, list[tuple[int, float]]] = {}
+        seen: set[tuple] = set()
+        taken = 0
+        for s in sorted(focus, key=lambda s: -s.score):
+            if taken >= self.max_statements:
+                break
+            if not s.path.endswith(".py") or is_test_path(s.path):
+                continue
+            if s.path not in files:
+                try:
+                    source = state.read(s.path)
+                except KeyError:
+                    continue
+                files[s.path] = SourceFile(s.path, source, parse(source))
+                if has_syntax_error(source):
+                    broken_paths.add(s.path)
+            file = files[s.path]
+            if s.path in broken_paths:
+                key: tuple = (s.path, s.line)
+                if key not in seen:
+                    seen.add(key)
+                    broken.setdefault(s.path, []).append((s.line, max(s.score, _MIN_SCORE)))
+                    taken += 1
+                continue
+            stmt = statement_at(file.tree, s.line)
+            if stmt is None:
+                continue
+            key = (s.path, stmt.start_byte, stmt.end_byte, stmt.type)
+            if key in seen:
+                continue
+            seen.add(key)
+            sites.append(Site(file, stmt, max(s.score, _MIN_SCORE), stmt.start_point[0] + 1))
+            taken += 1
+        return sites, broken, files
+
+    def _mutate_site(
+        self, site: Site, hints: Hints, pool: dict[tuple, _Pending], raw: dict[tuple, tuple | None]
+    ) -> None:
+        file = site.file
+        regions = site_regions(site)
+        # What parsing a slice cannot see: `global` ordering, `from __future__` placement.
+        careful = site.scope.declares or (site.func is None and b"__future__" in file.source)
+        for op in OPERATORS:
+            for m in op(site):
+                prior = site.score * OPERATOR_PRIORS[m.family] * m.weight
+                prior = min(1.0, prior * hints.boost(m.family, site.stmt.type))
+                pending = _Pending(prior, m, file.path, m.line or site.line)
+                if careful:
+                    pending.verify = file.source
+                # One edit reached twice (by two operators or two sites) is checked once.
+                seen = (file.path, m.edits)
+                if seen not in raw:
+                    raw[seen] = _key(file, regions, m)
+                key = raw[seen]
+                if key is not None:
+                    _keep(pool, key, pending)
+
+    def _repair_file(
+        self, file: SourceFile, lines: list[tuple[int, float]], pool: dict[tuple, _Pending]
+    ) -> None:
+        top = max(w for _, w in lines)
+        for r in repairs(file.source, lines, file.indent_unit, file.tree):
+            m = r.mutant
+            prior = min(1.0, top * OPERATOR_PRIORS["syntax"] * m.weight)
+            _keep(pool, (file.path, normalize_source(r.new)), _Pending(prior, m, file.path, m.line))
+
+    def _ordered(self, pool: dict[tuple, _Pending]) -> list[Candidate]:
+        items = list(pool.values())
+        random.Random(self.seed).shuffle(items)  # the seed only decides ties
+        items.sort(key=lambda p: -p.prior)
+        out: list[Candidate] = []
+        for p in items:
+            if len(out) >= self.max_candidates:
+                break
+            if p.verify is not None and has_syntax_error(_apply(p.verify, p.mutant)):
+                continue
+            m = p.mutant
+            out.append(
+                Candidate(
+                    edits=tuple(Edit(p.path, s, e, r) for s, e, r in m.edits),
+                    operator=m.family,
+                    description=m.description,
+                    prior=p.prior,
+                    path=p.path,
+                    line=p.line,
+                )
+            )
+        return out
+
+
+def _keep(pool: dict[tuple, _Pending], key: tuple, pending: _Pending) -> None:
+    old = pool.get(key)
+    if old is None or pending.prior > old.prior:
+        pool[key] = pending
+
+
+def _apply(source: bytes, m: Mutant) -> bytes:
+    return apply_edits(source, (Edit("", s, e, r) for s, e, r in m.edits))
+
+
+def _key(file: SourceFile, regions: list[Region], m: Mutant) -> tuple | None:
+    """What makes two mutants the same program (None: does not parse, or changes nothing)."""
+    for r in regions:
+        if r.holds(m.edits):
+            norm = r.normalise(file.source, m.edits)
+            if norm is None:
+                continue  # e.g. a line appended at the slice's end, dedented out of it: go wider
+            if norm == r.original:
+                return None
+            return (file.path, r.lo, r.hi, r.prefix, r.suffix, norm)
+    new = _apply(file.source, m)  # no slice holds it: the whole file
+    if has_syntax_error(new):
+        return None
+    norm = normalize_source(new)
+    return None if norm == file.normalised else (file.path, norm)
