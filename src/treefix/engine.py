@@ -20,7 +20,7 @@ from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.search.tree import Node
 from treefix.testing.command import TestCommand, detect_test_command
 from treefix.testing.runner import TestRunner
-from treefix.types import ProgramState, Status, Suspicion, TestReport
+from treefix.types import ProgramState, Status, Suspicion, TestOutcome, TestReport
 from treefix.workspace.snapshot import Project, snapshot
 
 CANDIDATE_MIN_TIMEOUT = 5.0
@@ -278,6 +278,17 @@ def _search(
 
         return pool.map(one, states)
 
+    def relocalize(report: TestReport) -> list[Suspicion]:
+        """Ochiai again with this state's outcomes over the baseline's coverage (no extra run)."""
+        merged = dict(base.tests)
+        for nodeid, outcome in report.tests.items():
+            merged[nodeid] = TestOutcome(nodeid, outcome.outcome, outcome.message, outcome.duration)
+        still = [t for t in targets if t not in merged or merged[t].outcome != "passed"] or targets
+        synthetic = TestReport(
+            report.status, report.exit_code, report.duration, tests=merged, coverage=base.coverage
+        )
+        return localize(state, synthetic, still)
+
     budget = Budget(options.max_evals, deadline, options.max_depth)
     search = Search(
         root_state=state,
@@ -290,6 +301,7 @@ def _search(
         workers=pool.size,
         seed=options.seed,
         on_node=lambda node, stats: events.node(node, stats, budget),
+        relocalize=relocalize if base.coverage else None,
     )
     try:
         run.result = search.run()

@@ -11,7 +11,12 @@ SRC = b"def f(a, b):\n    x = a - b\n    y = x * 3\n    return y\n"
 
 
 def _report(passed: set[str]) -> TestReport:
-    tests = {n: TestOutcome(n, "passed" if n in passed else "failed", "" if n in passed else "AssertionError: x") for n in ("t1", "t2", "t3")}
+    tests = {
+        n: TestOutcome(
+            n, "passed" if n in passed else "failed", "" if n in passed else "AssertionError: x"
+        )
+        for n in ("t1", "t2", "t3")
+    }
     status = Status.PASSED if len(passed) == 3 else Status.FAILED
     return TestReport(status, 0 if status == Status.PASSED else 1, 0.01, tests=tests)
 
@@ -32,7 +37,14 @@ class ScriptedProposer:
         for i, (old, new) in enumerate(self.table):
             pos = src.find(old)
             if pos >= 0:
-                out.append(Candidate((Edit("m.py", pos, pos + len(old), new.decode()),), "scripted", f"{old!r}->{new!r}", prior=1.0 - i * 0.01))
+                out.append(
+                    Candidate(
+                        (Edit("m.py", pos, pos + len(old), new.decode()),),
+                        "scripted",
+                        f"{old!r}->{new!r}",
+                        prior=1.0 - i * 0.01,
+                    )
+                )
         return out
 
 
@@ -57,14 +69,26 @@ def _search(table, *, workers=1, max_evals=100, seed=0, evaluated=None):
         return [_report(_oracle(s)) for s in states]
 
     search = Search(
-        root_state=base, root_report=root_report, baseline=baseline,
-        focus=[Suspicion("m.py", 2, 1.0)], proposer=ScriptedProposer(table), evaluate=evaluate,
-        budget=Budget(max_evals=max_evals), workers=workers, seed=seed,
+        root_state=base,
+        root_report=root_report,
+        baseline=baseline,
+        focus=[Suspicion("m.py", 2, 1.0)],
+        proposer=ScriptedProposer(table),
+        evaluate=evaluate,
+        budget=Budget(max_evals=max_evals),
+        workers=workers,
+        seed=seed,
     )
     return search.run()
 
 
-TABLE = [(b"* 3", b"* 4"), (b"a - b", b"a * b"), (b"* 3", b"* 2"), (b"a - b", b"a + b"), (b"return y", b"return x")]
+TABLE = [
+    (b"* 3", b"* 4"),
+    (b"a - b", b"a * b"),
+    (b"* 3", b"* 2"),
+    (b"a - b", b"a + b"),
+    (b"return y", b"return x"),
+]
 
 
 def test_two_edit_fix_is_found_at_depth_two():

@@ -84,6 +84,7 @@ class Search:
         seed: int = 0,
         policy: SelectionPolicy | None = None,
         on_node: Callable[[Node, SearchStats], None] | None = None,
+        relocalize: Callable[[TestReport], list[Suspicion]] | None = None,
     ):
         self.baseline = baseline
         self.focus = list(focus)
@@ -94,6 +95,7 @@ class Search:
         self.rng = random.Random(seed)
         self.policy = policy or SelectionPolicy()
         self.on_node = on_node or (lambda n, s: None)
+        self.relocalize = relocalize
         self.stats = SearchStats()
         self._ids = 0
         self.root = self._node(root_state)
@@ -112,7 +114,12 @@ class Search:
     # -- selection and expansion ----------------------------------------------------------------
     def _proposals(self, node: Node) -> list:
         if node.candidates is None:
-            focus = remap(self.focus, node.state, node.report, self.baseline.targets)
+            # Below the root, the spectrum is re-weighted by this state's own outcomes: the tests
+            # still failing point at the edit still missing.
+            base = self.focus
+            if self.relocalize is not None and node.parent is not None and node.report is not None:
+                base = self.relocalize(node.report) or self.focus
+            focus = remap(base, node.state, node.report, self.baseline.targets)
             feedback = Feedback(node.report, self.baseline.targets)
             node.candidates = self.proposer.propose(node.state, focus, feedback)
             self.stats.proposals += len(node.candidates)

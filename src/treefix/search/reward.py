@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from treefix.types import Status, TestOutcome, TestReport
 
 PARTIAL_EXCEPTION_TO_ASSERTION = 0.3  # crashed before, now gets as far as an assertion
-PARTIAL_MESSAGE_CHANGED = 0.15  # something moved: the edit reaches the failing behaviour
-REGRESSION_WEIGHT = 0.5
+PARTIAL_MESSAGE_CHANGED = 0.05  # something moved, weakly: many wrong edits do this too
+REGRESSION_FACTOR = 0.4  # breaking a passing test costs more than fixing a target earns
 WHOLE_COMMAND = "<test command>"  # the single pseudo-target of a non-pytest command
 
 
@@ -69,8 +69,8 @@ def score(now: TestReport, baseline: Baseline) -> Score:
     ]
     if now.status == Status.ERROR and not now.tests:
         regressions = list(baseline.guards)
-    if baseline.guards:
-        base *= 1.0 - REGRESSION_WEIGHT * len(regressions) / len(baseline.guards)
+    if regressions:
+        base *= REGRESSION_FACTOR * (1.0 - len(regressions) / (len(baseline.guards) + 1))
     plausible = fixed == len(parts) and not regressions and now.status == Status.PASSED
     return Score(round(base, 6), fixed, regressions, plausible)
 

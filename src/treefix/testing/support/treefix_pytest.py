@@ -17,6 +17,9 @@ import pytest
 
 _RESULTS = os.environ.get("TREEFIX_RESULTS", "")
 _TIMEOUT = float(os.environ.get("TREEFIX_TEST_TIMEOUT", "0") or 0)
+# After one test hangs, the rest get a quarter of the limit: a bug that loops usually hangs
+# several tests, and waiting the full limit for each would eat the whole repair budget.
+_limit = _TIMEOUT
 _ROOT = os.getcwd()
 _out = None
 _cov = None
@@ -79,7 +82,10 @@ def pytest_configure(config):
 
 
 def _on_alarm(signum, frame):
-    raise TreefixTestTimeout(f"test ran longer than {_TIMEOUT:g}s (treefix per-test limit)")
+    global _limit
+    spent = _limit
+    _limit = max(1.0, _TIMEOUT / 4)
+    raise TreefixTestTimeout(f"test ran longer than {spent:g}s (treefix per-test limit)")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -97,7 +103,7 @@ def pytest_runtest_call(item):
     armed = _TIMEOUT > 0 and hasattr(signal, "setitimer")
     if armed:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, _TIMEOUT)
+        signal.setitimer(signal.ITIMER_REAL, _limit)
     try:
         yield
     finally:
