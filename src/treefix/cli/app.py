@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from treefix.errors import EXIT_INTERRUPTED, TreefixError
+from treefix.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, TreefixError
 
 app = typer.Typer(
     name="treefix",
@@ -131,7 +131,19 @@ def version() -> None:
 
 def main() -> None:
     try:
-        app()
+        app()  # usage errors: typer prints them and exits 2
     except KeyboardInterrupt:
         print("treefix: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # a bug in treefix: one line for the user, the trace in a file
+        import tempfile
+        import traceback
+
+        fd, path = tempfile.mkstemp(prefix="treefix-crash-", suffix=".txt")
+        with open(fd, "w") as fh:
+            traceback.print_exc(file=fh)
+        print(
+            f"treefix: internal error: {type(exc).__name__}: {exc} (trace in {path})",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_ENVIRONMENT)

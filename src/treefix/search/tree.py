@@ -49,9 +49,11 @@ class SelectionPolicy:
     """UCT with priors: unexpanded proposals compete through a first-play value."""
 
     c: float = 0.3
-    fpu_bonus: float = (
-        0.1  # an untried edit is assumed as good as its parent, plus this times its prior
+    fpu_bonus: float = 0.1  # an untried edit is assumed as good as its parent, plus this x prior
+    min_gain: float = (
+        0.1  # a child that gained less than this over its parent showed no progress...
     )
+    stale_factor: float = 0.25  # ...and is explored less: fresh edits beat deepening noise
 
     def child_score(self, parent: Node, prior: float, child: Node | None) -> float:
         log_n = math.log(parent.visits + parent.virtual + 1)
@@ -60,4 +62,7 @@ class SelectionPolicy:
                 (parent.reward or 0.0) + self.fpu_bonus * prior + self.c * prior * math.sqrt(log_n)
             )
         n = child.visits + child.virtual
-        return child.q + self.c * prior * math.sqrt(log_n / (n + 1))
+        explore = self.c * prior * math.sqrt(log_n / (n + 1))
+        if (child.reward or 0.0) - (parent.reward or 0.0) < self.min_gain:
+            explore *= self.stale_factor
+        return child.q + explore
