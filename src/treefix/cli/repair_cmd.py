@@ -48,10 +48,10 @@ def run_repair(opts: RepairOptions, *, as_json: bool, verbose: bool, console: Co
         run.status, run.message = "interrupted", "interrupted: partial report written"
     finally:
         events.stop()
-    if run.baseline_report is None:  # nothing ran: leave no trace
+    if run.project is None or (run.baseline_report is None and not interrupted):
         if interrupted:
             raise KeyboardInterrupt
-        return EXIT_OK
+        return EXIT_OK  # nothing ran: leave no trace
     code = EXIT_BY_STATUS.get(run.status, EXIT_ENVIRONMENT)
     apply_error = None
     if opts.apply and run.status == "fixed" and run.result and run.result.fix:

@@ -1,0 +1,48 @@
+"""`treefix test`, `treefix doctor`, `--help`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from treefix.cli.app import app
+
+
+def test_test_command_classifies_the_baseline(buggy_project: Path):
+    result = CliRunner().invoke(app, ["test", str(buggy_project), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["status"] == "failed" and report["exit_code"] == 1
+    assert [f["id"] for f in report["failing"]] == ["tests/test_cart.py::test_three_get_discount"]
+    assert report["passed"] == 3
+    assert "AssertionError" in report["failing"][0]["message"]
+
+
+def test_test_command_reports_no_tests_as_not_passing(tmp_path: Path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_nothing.py").write_text("x = 1\n")
+    result = CliRunner().invoke(app, ["test", str(tmp_path), "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["status"] == "no_tests"
+
+
+def test_doctor_says_which_isolation_is_in_force_and_never_prints_keys(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-value")
+    result = CliRunner().invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["sandbox local"]["ok"] is True
+    assert "namespaces" in data["sandbox local"]["detail"].lower()
+    assert "ANTHROPIC_API_KEY" in data["model keys"]["detail"]
+    assert "sk-ant-secret-value" not in result.output
+    assert data["tree-sitter-python"]["ok"] is True
+
+
+def test_help_does_not_import_heavy_modules():
+    code = "import sys; from treefix.cli.app import app; print(sorted(m for m in ('docker','anthropic','openai','git','tree_sitter','coverage') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
