@@ -1,0 +1,551 @@
+#!/usr/bin/env python3
+"""Benchmark `treefix repair` on the corpus in bench/corpus and write a Markdown report.
+
+    python bench/run.py [--cases a,b] [--time-limit 60] [--max-evals 600] [--sandbox local]
+                        [--out bench/RESULTS.md]
+
+Each case is copied to a plain temporary folder (no git) and repaired there with `--json --seed 0`.
+Per case it records: fixed or not, wall time, evaluations to the first fix and in total, treefix's
+peak RSS, the fix's edits, whether the fix equals the reference fix (bench/fixes/<id>.patch) up to
+formatting, and the sandbox overhead: the median sandboxed candidate run reported by treefix over
+the median of 5 bare runs of the same focused pytest command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 needs the backport
+    import tomli as tomllib
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+CORPUS = BENCH / "corpus"
+FIXES = BENCH / "fixes"
+CASES_TOML = BENCH / "cases.toml"
+
+EXIT_MEANING = {
+    0: "fixed or nothing to fix",
+    1: "no fix within budget",
+    2: "usage error",
+    3: "environment/sandbox error",
+    130: "interrupted",
+}
+BARE_RUNS = 5
+# Junk that pytest or treefix may leave in a copy; never part of a comparison.
+IGNORED_DIRS = {"__pycache__", ".pytest_cache", ".treefix", ".git"}
+
+
+@dataclass
+class CaseResult:
+    case_id: str
+    kind: str = ""
+    edits_expected: int = 1
+    hangs: bool = False
+    outcome: str = "error"  # fixed | not fixed | error | timeout
+    status: str = ""  # report["status"] as treefix wrote it
+    exit_code: int | None = None
+    wall: float = 0.0
+    evals_to_first_fix: int | None = None
+    evaluations: int | None = None
+    peak_rss_mb: float | None = None
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    matches_reference: bool | None = None
+    candidate_run_median: float | None = None
+    bare_run_median: float | None = None
+    overhead_ratio: float | None = None
+    note: str = ""
+
+    @property
+    def fixed(self) -> bool:
+        return self.outcome == "fixed"
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def load_cases() -> dict[str, dict[str, Any]]:
+    data = tomllib.loads(CASES_TOML.read_text())
+    cases: dict[str, dict[str, Any]] = data.get("cases", {})
+    return cases
+
+
+def copy_project(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*IGNORED_DIRS))
+    return dest
+
+
+def apply_patch(project: Path, patch_text: str) -> bool:
+    """Apply a unified diff (a/ b/ prefixes) inside `project`; False when it does not apply."""
+    patch_file = project.parent / f".{project.name}.patch"
+    patch_file.write_text(patch_text)
+    # Stop git from finding an enclosing repository: it would resolve paths from that root.
+    env = dict(os.environ, GIT_CEILING_DIRECTORIES=str(project.parent))
+    attempts = []
+    if shutil.which("git"):
+        attempts.append(["git", "apply", "--whitespace=nowarn", str(patch_file)])
+    if shutil.which("patch"):
+        attempts.append(["patch", "-p1", "--batch", "--forward", "--quiet", "-i", str(patch_file)])
+    try:
+        for argv in attempts:
+            proc = subprocess.run(argv, cwd=project, env=env, capture_output=True, timeout=60)
+            if proc.returncode == 0:
+                return True
+        return False
+    finally:
+        patch_file.unlink(missing_ok=True)
+
+
+def python_sources(project: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in sorted(project.rglob("*.py")):
+        rel = p.relative_to(project)
+        if IGNORED_DIRS.intersection(rel.parts):
+            continue
+        out[rel.as_posix()] = p.read_text(errors="replace")
+    return out
+
+
+def normalized(source: str) -> str:
+    # Formatting and comments do not matter; a file that does not parse compares as text.
+    try:
+        return ast.dump(ast.parse(source))
+    except SyntaxError:
+        return source
+
+
+def same_program(a: Path, b: Path) -> bool:
+    sa, sb = python_sources(a), python_sources(b)
+    return sa.keys() == sb.keys() and all(normalized(sa[k]) == normalized(sb[k]) for k in sa)
+
+
+def matches_reference(
+    case_dir: Path, ref_patch: Path, fix_patch: str, work: Path
+) -> tuple[bool | None, str]:
+    """Does treefix's patch give the same program as the reference fix? None: cannot tell."""
+    if not fix_patch.strip() or not ref_patch.exists():
+        return None, ""
+    ref = copy_project(case_dir, work / "reference")
+    got = copy_project(case_dir, work / "treefix-fix")
+    if not apply_patch(ref, ref_patch.read_text()):
+        return None, "reference patch does not apply"
+    if not apply_patch(got, fix_patch):
+        return None, "treefix's patch does not apply to a fresh copy"
+    return same_program(ref, got), ""
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def last_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def parse_report(stdout: str) -> dict[str, Any] | None:
+    """The JSON object treefix printed on stdout, tolerating stray lines around it."""
+    text = stdout.strip()
+    if not text:
+        return None
+    try:
+        obj = json.loads(text)
+        return obj if isinstance(obj, dict) else None
+    except json.JSONDecodeError:
+        pass
+    decoder = json.JSONDecoder()
+    starts = [i for i, ch in enumerate(text) if ch == "{" and (i == 0 or text[i - 1] == "\n")]
+    for start in reversed(starts):  # the report is the last object printed
+        try:
+            obj, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and "status" in obj:
+            return obj
+    return None
+
+
+@dataclass
+class ProcOutcome:
+    returncode: int | None
+    stdout: str
+    stderr: str
+    wall: float
+    timed_out: bool
+
+
+def run_process(argv: list[str], cwd: Path, timeout: float) -> ProcOutcome:
+    """Run argv in its own session so a timeout or Ctrl-C also ends its children (sandboxes)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return ProcOutcome(proc.returncode, out, err, time.perf_counter() - start, False)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, err = proc.communicate()
+        return ProcOutcome(None, out, err, time.perf_counter() - start, True)
+    except BaseException:
+        _kill_group(proc)
+        proc.communicate()
+        raise
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+
+
+def bare_median(argv: list[str], cwd: Path, timeout: float) -> tuple[float | None, str]:
+    """Median wall time of BARE_RUNS unsandboxed runs; None (with a reason) if one times out."""
+    times: list[float] = []
+    for _ in range(BARE_RUNS):
+        try:
+            res = run_process(argv, cwd, timeout)
+        except OSError as exc:
+            return None, f"bare run failed to start: {exc}"
+        if res.timed_out:
+            return None, f"bare run timed out after {timeout:.0f}s"
+        times.append(res.wall)
+    return statistics.median(times), ""
+
+
+# --------------------------------------------------------------------------- one case
+
+
+def _get(obj: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def run_case(case_id: str, meta: dict[str, Any], args: argparse.Namespace) -> CaseResult:
+    result = CaseResult(
+        case_id,
+        kind=str(meta.get("kind", "")),
+        edits_expected=int(meta.get("edits", 1)),
+        hangs=bool(meta.get("hangs", False)),
+    )
+    case_dir = CORPUS / case_id
+    with tempfile.TemporaryDirectory(prefix=f"treefix-bench-{case_id}-") as tmp:
+        work = Path(tmp)
+        project = copy_project(case_dir, work / case_id)
+        argv = [
+            *args.treefix_cmd,
+            "repair",
+            str(project),
+            "--json",
+            "--sandbox",
+            args.sandbox,
+            "--time-limit",
+            str(args.time_limit),
+            "--max-evals",
+            str(args.max_evals),
+            "--seed",
+            "0",
+            *args.extra_args,
+        ]
+        # treefix enforces --time-limit itself; this only keeps a wedged run from stalling the bench.
+        guard = args.time_limit * 2 + 60
+        proc = run_process(argv, work, guard)
+        result.wall = proc.wall
+        result.exit_code = proc.returncode
+        if proc.timed_out:
+            result.outcome = "timeout"
+            result.note = f"killed after {guard:.0f}s; stderr: {last_line(proc.stderr)}"
+            return result
+        report = parse_report(proc.stdout)
+        if report is None:
+            result.note = last_line(proc.stderr) or f"no JSON report (exit {proc.returncode})"
+            return result
+        fill_from_report(result, report)
+        if report.get("status") == "error" or result.status == "":
+            result.outcome = "error"
+            result.note = str(report.get("message") or last_line(proc.stderr))
+            return result
+        if result.fixed:
+            fix_patch = _get(report, "fix", "patch")
+            match, why = matches_reference(
+                case_dir,
+                FIXES / f"{case_id}.patch",
+                fix_patch if isinstance(fix_patch, str) else "",
+                work,
+            )
+            result.matches_reference = match
+            result.note = why
+        measure_overhead(result, report, case_dir, work)
+    return result
+
+
+def fill_from_report(result: CaseResult, report: dict[str, Any]) -> None:
+    status = report.get("status")
+    result.status = status if isinstance(status, str) else ""
+    result.outcome = "fixed" if status == "fixed" else "not fixed"
+    result.evals_to_first_fix = _int(_get(report, "search", "evals_to_first_fix"))
+    result.evaluations = _int(_get(report, "search", "evaluations"))
+    result.peak_rss_mb = _float(report.get("peak_rss_mb"))
+    edits = _get(report, "fix", "edits")
+    if isinstance(edits, list):
+        result.edits = [e for e in edits if isinstance(e, dict)]
+    if result.outcome != "fixed" and isinstance(report.get("message"), str):
+        result.note = report["message"]
+
+
+def measure_overhead(
+    result: CaseResult, report: dict[str, Any], case_dir: Path, work: Path
+) -> None:
+    cand = _float(_get(report, "timings", "candidate_run_median"))
+    bare_argv = _get(report, "timings", "bare_argv")
+    if not cand or not isinstance(bare_argv, list) or not bare_argv:
+        return
+    result.candidate_run_median = cand
+    # A fresh buggy copy: treefix may have left its run folder (or an applied fix) in its copy.
+    bare_dir = copy_project(case_dir, work / "bare")
+    timeout = max(10.0, 10 * cand)
+    median, why = bare_median([str(a) for a in bare_argv], bare_dir, timeout)
+    if median is None:
+        result.note = "; ".join(filter(None, [result.note, why]))
+        return
+    result.bare_run_median = median
+    result.overhead_ratio = cand / median if median > 0 else None
+
+
+# --------------------------------------------------------------------------- report
+
+
+def fmt(value: float | int | None, spec: str = "") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def edits_text(edits: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{e.get('operator', '?')} @ {e.get('path', '?')}:{e.get('line', '?')}" for e in edits
+    )
+
+
+def ref_text(match: bool | None) -> str:
+    return {True: "yes", False: "no", None: "-"}[match]
+
+
+COLUMNS = [
+    "case",
+    "kind",
+    "edits",
+    "result",
+    "wall s",
+    "evals to fix",
+    "evals",
+    "peak MB",
+    "overhead x",
+    "= ref",
+    "fix edits",
+]
+
+
+def row(r: CaseResult) -> list[str]:
+    result = r.outcome if r.outcome != "not fixed" else f"not fixed ({r.status})"
+    return [
+        r.case_id,
+        r.kind,
+        str(r.edits_expected),
+        result,
+        f"{r.wall:.1f}",
+        fmt(r.evals_to_first_fix),
+        fmt(r.evaluations),
+        fmt(r.peak_rss_mb, ".0f"),
+        fmt(r.overhead_ratio, ".2f"),
+        ref_text(r.matches_reference),
+        edits_text(r.edits),
+    ]
+
+
+def totals(results: list[CaseResult]) -> dict[str, Any]:
+    fixed = [r for r in results if r.fixed]
+    walls = [r.wall for r in results]
+    to_fix = [r.evals_to_first_fix for r in fixed if r.evals_to_first_fix is not None]
+    ratios = [r.overhead_ratio for r in results if r.overhead_ratio is not None]
+    rss = [r.peak_rss_mb for r in results if r.peak_rss_mb is not None]
+    multi = [r for r in results if r.edits_expected > 1]
+    return {
+        "cases": len(results),
+        "fixed": len(fixed),
+        "fixed_pct": 100.0 * len(fixed) / len(results) if results else 0.0,
+        "multi_edit_fixed": f"{sum(r.fixed for r in multi)}/{len(multi)}",
+        "errors": sum(r.outcome in ("error", "timeout") for r in results),
+        "matches_reference": sum(r.matches_reference is True for r in fixed),
+        "wall_median": statistics.median(walls) if walls else None,
+        "wall_max": max(walls) if walls else None,
+        "evals_to_fix_median": statistics.median(to_fix) if to_fix else None,
+        "overhead_median": statistics.median(ratios) if ratios else None,
+        "peak_rss_max": max(rss) if rss else None,
+    }
+
+
+def totals_lines(t: dict[str, Any]) -> list[str]:
+    return [
+        f"fixed: {t['fixed']}/{t['cases']} ({t['fixed_pct']:.0f}%), "
+        f"multi-edit fixed: {t['multi_edit_fixed']}, errors/timeouts: {t['errors']}, "
+        f"fixes equal to the reference: {t['matches_reference']}",
+        f"wall time: median {fmt(t['wall_median'], '.1f')} s, max {fmt(t['wall_max'], '.1f')} s",
+        f"median evals to first fix: {fmt(t['evals_to_fix_median'], '.1f')}",
+        f"median sandbox overhead (candidate run / bare run): {fmt(t['overhead_median'], '.2f')}x",
+        f"max peak RSS: {fmt(t['peak_rss_max'], '.0f')} MB",
+    ]
+
+
+def text_table(results: list[CaseResult]) -> str:
+    rows = [COLUMNS, *(row(r) for r in results)]
+    widths = [max(len(cells[i]) for cells in rows) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() for cells in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def cpu_count() -> int:
+    # What `nproc` prints: the CPUs this process may run on, not all of the machine's.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def markdown(results: list[CaseResult], command: str, started: dt.datetime) -> str:
+    t = totals(results)
+    out = [
+        "# treefix benchmark results",
+        "",
+        f"- date: {started.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+        f"- machine: nproc={cpu_count()}, {platform.machine()}, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}",
+        f"- command: `{command}`",
+        "",
+        "## Totals",
+        "",
+        *(f"- {line}" for line in totals_lines(t)),
+        "",
+        "## Cases",
+        "",
+        "| " + " | ".join(COLUMNS) + " |",
+        "|" + "|".join("---" for _ in COLUMNS) + "|",
+    ]
+    out += ["| " + " | ".join(md_cell(c) for c in row(r)) + " |" for r in results]
+    notes = [(r.case_id, r.note) for r in results if r.note]
+    if notes:
+        out += ["", "## Notes", ""]
+        out += [f"- `{cid}`: {md_cell(note)}" for cid, note in notes]
+    out.append("")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--cases", default="", help="comma-separated case ids (default: all)")
+    p.add_argument("--time-limit", type=int, default=60, help="seconds per case (treefix)")
+    p.add_argument("--max-evals", type=int, default=600, help="candidate evaluations per case")
+    p.add_argument("--sandbox", default="local", help="treefix sandbox backend")
+    p.add_argument("--out", type=Path, default=BENCH / "RESULTS.md", help="Markdown report")
+    p.add_argument("--json-out", type=Path, help="also write the per-case results as JSON")
+    p.add_argument(
+        "--extra-args",
+        type=shlex.split,
+        default=[],
+        help='more options for `treefix repair`, e.g. "--test-timeout 10"',
+    )
+    p.add_argument(
+        "--treefix-cmd",
+        type=shlex.split,
+        default=[sys.executable, "-m", "treefix"],
+        help="command that runs treefix (default: this interpreter's `-m treefix`)",
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    cases = load_cases()
+    wanted = [c.strip() for c in args.cases.split(",") if c.strip()] or list(cases)
+    unknown = [c for c in wanted if c not in cases or not (CORPUS / c).is_dir()]
+    if unknown:
+        print(f"run.py: unknown case(s): {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    started = dt.datetime.now(dt.timezone.utc)
+    command = shlex.join(["python", sys.argv[0], *(sys.argv[1:] if argv is None else argv)])
+    results: list[CaseResult] = []
+    code = 0
+    try:
+        for i, case_id in enumerate(wanted, 1):
+            print(f"[{i}/{len(wanted)}] {case_id} ...", end=" ", flush=True)
+            r = run_case(case_id, cases[case_id], args)
+            results.append(r)
+            extra = f" ({r.note})" if r.note and not r.fixed else ""
+            print(f"{r.outcome}{extra} in {r.wall:.1f}s", flush=True)
+    except KeyboardInterrupt:
+        print("\ninterrupted: writing the results so far", file=sys.stderr)
+        code = 130
+    print()
+    print(text_table(results))
+    print()
+    print("\n".join(totals_lines(totals(results))))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(markdown(results, command, started))
+    if args.json_out:
+        payload = {
+            "command": command,
+            "totals": totals(results),
+            "cases": [asdict(r) for r in results],
+        }
+        args.json_out.write_text(json.dumps(payload, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
