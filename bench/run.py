@@ -72,6 +72,7 @@ class CaseResult:
     candidate_run_median: float | None = None
     bare_run_median: float | None = None
     overhead_ratio: float | None = None
+    serial_ratio: float | None = None
     note: str = ""
 
     @property
@@ -348,6 +349,33 @@ def measure_overhead(
         return
     result.bare_run_median = median
     result.overhead_ratio = cand / median if median > 0 else None
+    result.serial_ratio = serial_overhead(report, bare_dir, [str(a) for a in bare_argv], timeout)
+
+
+def serial_overhead(report: dict[str, Any], project: Path, bare_argv: list[str], timeout: float) -> float | None:
+    """Sandboxed vs bare run of the same focused tests, one at a time and interleaved, so both
+    see the same machine load (the in-search figure also carries the parallel workers' contention)."""
+    from treefix.sandbox.local import LocalSandbox
+    from treefix.testing.command import detect_test_command
+    from treefix.testing.runner import TestRunner
+    from treefix.workspace.snapshot import snapshot
+
+    focus = [*report.get("targets", []), *report.get("guards", [])]
+    proj = snapshot(project)
+    sandbox = LocalSandbox(proj)
+    runner = TestRunner(detect_test_command(proj.root, None))
+    boxed: list[float] = []
+    bare: list[float] = []
+    try:
+        for _ in range(BARE_RUNS):
+            boxed.append(runner.run(sandbox, {}, focus, timeout=timeout, per_test_timeout=timeout).duration)
+            res = run_process(bare_argv, project, timeout)
+            if res.timed_out:
+                return None
+            bare.append(res.wall)
+    finally:
+        sandbox.close()
+    return statistics.median(boxed) / statistics.median(bare)
 
 
 # --------------------------------------------------------------------------- report
@@ -376,7 +404,8 @@ COLUMNS = [
     "evals to fix",
     "evals",
     "peak MB",
-    "overhead x",
+    "overhead x (search)",
+    "overhead x (serial)",
     "= ref",
     "fix edits",
 ]
@@ -394,6 +423,7 @@ def row(r: CaseResult) -> list[str]:
         fmt(r.evaluations),
         fmt(r.peak_rss_mb, ".0f"),
         fmt(r.overhead_ratio, ".2f"),
+        fmt(r.serial_ratio, ".2f"),
         ref_text(r.matches_reference),
         edits_text(r.edits),
     ]
@@ -404,6 +434,7 @@ def totals(results: list[CaseResult]) -> dict[str, Any]:
     walls = [r.wall for r in results]
     to_fix = [r.evals_to_first_fix for r in fixed if r.evals_to_first_fix is not None]
     ratios = [r.overhead_ratio for r in results if r.overhead_ratio is not None]
+    serial = [r.serial_ratio for r in results if r.serial_ratio is not None]
     rss = [r.peak_rss_mb for r in results if r.peak_rss_mb is not None]
     multi = [r for r in results if r.edits_expected > 1]
     return {
@@ -417,6 +448,7 @@ def totals(results: list[CaseResult]) -> dict[str, Any]:
         "wall_max": max(walls) if walls else None,
         "evals_to_fix_median": statistics.median(to_fix) if to_fix else None,
         "overhead_median": statistics.median(ratios) if ratios else None,
+        "serial_overhead_median": statistics.median(serial) if serial else None,
         "peak_rss_max": max(rss) if rss else None,
     }
 
@@ -429,6 +461,7 @@ def totals_lines(t: dict[str, Any]) -> list[str]:
         f"wall time: median {fmt(t['wall_median'], '.1f')} s, max {fmt(t['wall_max'], '.1f')} s",
         f"median evals to first fix: {fmt(t['evals_to_fix_median'], '.1f')}",
         f"median sandbox overhead (candidate run / bare run): {fmt(t['overhead_median'], '.2f')}x",
+        f"median sandbox overhead, serial and interleaved (sandboxed / bare, same tests): {fmt(t['serial_overhead_median'], '.2f')}x",
         f"max peak RSS: {fmt(t['peak_rss_max'], '.0f')} MB",
     ]
 
