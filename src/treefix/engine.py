@@ -41,6 +41,7 @@ class RepairOptions:
     workers: int = 0  # 0: one per core, at most 4
     max_depth: int = 3
     apply: bool = False
+    image: str | None = None  # docker image (default: the project's built image)
 
 
 @dataclass
@@ -98,17 +99,63 @@ def _environment_problem(report: TestReport, command: TestCommand, project: Proj
     return None
 
 
-def choose_sandbox(kind: str) -> str:
+def choose_sandbox(
+    kind: str, project: Project, image: str | None, events: Events
+) -> tuple[str, str | None]:
+    """(kind, image). auto = Docker when an engine answers and the project's image exists."""
     if kind not in ("auto", "local", "docker"):
         raise UsageError(f"--sandbox must be auto, local or docker, not {kind!r}")
+    if kind == "local":
+        return "local", None
+    from treefix.sandbox.docker_engine import probe
+    from treefix.sandbox.image import image_tag
+
+    ok, why = probe()
+    if not ok:
+        if kind == "docker":
+            raise SandboxUnavailable(
+                f"--sandbox docker: {why}; install/start Docker or use --sandbox local"
+            )
+        events.message(f"sandbox: local ({why})")
+        return "local", None
+    tag = image or image_tag(project.root)
+    if kind == "auto":
+        import docker.errors
+
+        from treefix.sandbox.docker_engine import client
+
+        try:
+            client().images.get(tag)
+        except docker.errors.ImageNotFound:
+            events.message(
+                f"sandbox: local (Docker answers but {tag} is not built: `treefix sandbox build {project.root}`)"
+            )
+            return "local", None
+    return "docker", tag
+
+
+def make_sandboxes(
+    kind: str, project: Project, n: int, run_id: str, image: str | None
+) -> list[Sandbox]:
     if kind == "docker":
-        raise SandboxUnavailable(
-            "--sandbox docker is not available in this version; use --sandbox local"
-        )
-    return "local"  # auto: Docker joins the choice when its backend lands
+        from treefix.sandbox.docker import DockerSandbox
+        from treefix.sandbox.docker_engine import client, sweep
 
-
-def make_sandboxes(kind: str, project: Project, n: int, run_id: str) -> list[Sandbox]:
+        dc = client()
+        sweep(dc)
+        boxes: list[Sandbox] = []
+        try:
+            for i in range(n):
+                boxes.append(
+                    DockerSandbox(
+                        project, image=image or "", run_id=run_id, client=dc, label=f"w{i}"
+                    )
+                )
+        except BaseException:
+            for b in boxes:
+                b.close()
+            raise
+        return boxes
     from treefix.sandbox.local import LocalSandbox
 
     return [LocalSandbox(project, label=f"{run_id}-w{i}") for i in range(n)]
@@ -151,15 +198,16 @@ def repair(
     t0 = time.monotonic()
     deadline = t0 + options.time_limit
     project = run.project = snapshot(options.path)
-    command = run.command = detect_test_command(project.root, options.test_cmd)
-    run.sandbox_kind = choose_sandbox(options.sandbox)
+    run.sandbox_kind, image = choose_sandbox(options.sandbox, project, options.image, events)
+    python = "python3" if run.sandbox_kind == "docker" else None
+    command = run.command = detect_test_command(project.root, options.test_cmd, python=python)
     proposer = make_proposer(options.proposer, options.seed)
     n = options.workers or min(os.cpu_count() or 1, 4)
     run.workers = n
     from treefix.report.folder import new_run_id
     from treefix.sandbox.pool import SandboxPool
 
-    pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, new_run_id()))
+    pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, new_run_id(), image))
     run.isolation = pool.sandboxes[0].isolation
     runner = TestRunner(command)
     events.header(

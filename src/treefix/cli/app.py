@@ -36,7 +36,7 @@ def _stderr():
     return Console(stderr=True)
 
 
-def _fail(exc: TreefixError, as_json: bool) -> None:
+def fail(exc: TreefixError, as_json: bool) -> None:
     _stderr().print(f"[bold red]treefix: error:[/] {exc}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps({"status": "error", "message": str(exc), "exit_code": exc.exit_code}))
@@ -65,6 +65,9 @@ def repair(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write the fix into the working tree.")
     ] = False,
+    image: Annotated[
+        str | None, typer.Option(help="Docker image (default: the project's built image).")
+    ] = None,
     as_json: JsonOpt = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every evaluated candidate.")
@@ -87,11 +90,12 @@ def repair(
         workers=workers,
         max_depth=max_depth,
         apply=apply,
+        image=image,
     )
     try:
         code = run_repair(opts, as_json=as_json, verbose=verbose, console=_stderr())
     except TreefixError as exc:
-        _fail(exc, as_json)
+        fail(exc, as_json)
     raise typer.Exit(code)
 
 
@@ -109,7 +113,7 @@ def test(
     try:
         code = run_test(path, test_cmd, test_timeout, per_test_timeout, as_json, _stderr())
     except TreefixError as exc:
-        _fail(exc, as_json)
+        fail(exc, as_json)
     raise typer.Exit(code)
 
 
@@ -119,6 +123,15 @@ def doctor(as_json: JsonOpt = False) -> None:
     from treefix.cli.doctor_cmd import run_doctor
 
     raise typer.Exit(run_doctor(as_json, _stderr()))
+
+
+def _sandbox_app() -> typer.Typer:
+    from treefix.cli.sandbox_cmd import app as sandbox_app
+
+    return sandbox_app
+
+
+app.add_typer(_sandbox_app(), name="sandbox")
 
 
 @app.command()

@@ -47,7 +47,8 @@ def _has_python_tests(root: Path) -> bool:
     return False
 
 
-def detect_test_command(root: Path, test_cmd: str | None) -> TestCommand:
+def detect_test_command(root: Path, test_cmd: str | None, python: str | None = None) -> TestCommand:
+    """`python` is the interpreter as the sandbox sees it (default: the project's venv or ours)."""
     if test_cmd is not None:  # `--test-cmd ""` is a mistake to report, not a default
         try:
             words = shlex.split(test_cmd)
@@ -56,17 +57,23 @@ def detect_test_command(root: Path, test_cmd: str | None) -> TestCommand:
         if not words:
             raise UsageError("--test-cmd is empty")
         if words[0] in ("pytest", "py.test") or words[1:3] == ["-m", "pytest"]:
-            python = words[0] if words[1:3] == ["-m", "pytest"] else project_python(root)
+            python = (
+                words[0] if words[1:3] == ["-m", "pytest"] else (python or project_python(root))
+            )
             if words[0] in ("pytest", "py.test"):
                 words = [python, "-m", "pytest", *words[1:]]
-            exe = shutil.which(words[0]) or words[0]
+            exe = (
+                words[0]
+                if python and not python.startswith("/")
+                else (shutil.which(words[0]) or words[0])
+            )
             return TestCommand(tuple([exe, *words[1:]]), True, test_cmd, python=exe)
         return TestCommand(("sh", "-c", test_cmd), False, test_cmd)
     if not _has_python_tests(root):
         raise UsageError(
             f"no tests found under {root} (no test_*.py files); pass --test-cmd to say how to run them"
         )
-    python = project_python(root)
+    python = python or project_python(root)
     return TestCommand((python, "-m", "pytest"), True, "python -m pytest", python=python)
 
 

@@ -1,0 +1,311 @@
+"""The Docker sandbox: one warm, hardened container per worker for the whole run.
+
+The project goes in once as a tar stream built in memory (root-owned, so candidates can read but
+not change it); per candidate only the changed files are written, the test command runs through
+`docker exec` as an unprivileged user inside `timeout -k`, results come back as text (a capped
+in-memory read of the results folder, never extracted to disk), and the files are put back. The
+user's repo is never bind-mounted; no host environment variable enters the container.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import socket
+import tarfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from treefix.errors import SandboxError, SandboxUnavailable
+from treefix.protocols import ExecRequest, ExecResult
+from treefix.sandbox.capture import CappedBuffer
+from treefix.sandbox.docker_engine import LABEL
+from treefix.sandbox.env import sandbox_env
+from treefix.workspace.snapshot import Project
+
+WORK = "/work"
+PROJECT = "/work/project"
+RESULTS = "/work/results"
+SUPPORT = "/work/support"
+USER = "1000:1000"
+ARTIFACT_LIMIT = 8 << 20
+CONTAINER_PATH = (
+    "/opt/treefix-venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+)
+
+
+@dataclass
+class DockerLimits:
+    """Each limit is a setting; these defaults suit a small project's test suite."""
+
+    memory: str = "2g"  # mem_limit == memswap_limit: no swap escape
+    cpus: float = 1.0  # per container (one worker)
+    pids: int = 256  # stops fork bombs
+    tmp_size: str = "256m"  # /tmp is a size-capped tmpfs
+    file_bytes: int = 1 << 30  # RLIMIT_FSIZE for every process
+    log_size: str = "1m"  # container log cap
+    output_bytes: int = 1 << 20  # kept per stream
+    kill_grace: int = 2  # seconds between SIGTERM and SIGKILL (timeout -k)
+
+
+def _tar(
+    files: Mapping[str, bytes],
+    modes: Mapping[str, int],
+    prefix: str,
+    dirs: Mapping[str, int] | None = None,
+) -> bytes:
+    """An in-memory tar: files root-owned (the candidate's uid cannot change them), dirs by uid."""
+    dirs = dirs or {}
+    buf = io.BytesIO()
+    now = time.time()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, uid in dirs.items():
+            info = tarfile.TarInfo(f"{prefix}{name}")
+            info.type, info.mode, info.uid, info.gid, info.mtime = (
+                tarfile.DIRTYPE,
+                0o755,
+                uid,
+                uid,
+                now,
+            )
+            tar.addfile(info)
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"{prefix}{name}")
+            info.size, info.mtime, info.uid, info.gid = len(data), now, 0, 0
+            info.mode = 0o755 if modes.get(name, 0o644) & 0o111 else 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _read_tar_text(stream, limit: int) -> dict[str, str]:
+    """Read regular files out of a tar stream in memory; nothing touches the disk."""
+    data = bytearray()
+    for chunk in stream:
+        data += chunk
+        if len(data) > 4 * limit:
+            break
+    out: dict[str, str] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(bytes(data)), mode="r:") as tar:
+            for member in tar:
+                if not member.isreg() or "/" not in member.name.strip("/"):
+                    continue
+                fh = tar.extractfile(member)
+                if fh is not None:
+                    out[member.name.rsplit("/", 1)[-1]] = fh.read(limit).decode("utf-8", "replace")
+    except tarfile.TarError:
+        pass
+    return out
+
+
+class DockerSandbox:
+    kind = "docker"
+    workdir = PROJECT
+    results_dir = RESULTS
+    support_dir = SUPPORT
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        image: str,
+        run_id: str,
+        client,
+        limits: DockerLimits | None = None,
+        label: str = "w0",
+    ):
+        import docker.errors
+        from docker.types import LogConfig, Ulimit
+
+        self.project = project
+        self.limits = lim = limits or DockerLimits()
+        self.client = client
+        self._dirty: set[str] = set()
+        self._oom_seen = 0
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            raise SandboxUnavailable(
+                f"sandbox image {image} not found: run `treefix sandbox build {project.root}`"
+            ) from None
+        try:
+            self.container = client.containers.create(
+                image,
+                command=["sleep", "infinity"],
+                init=True,
+                detach=True,
+                working_dir=PROJECT,
+                network_mode="none",
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                pids_limit=lim.pids,
+                mem_limit=lim.memory,
+                memswap_limit=lim.memory,
+                nano_cpus=int(lim.cpus * 1e9),
+                tmpfs={"/tmp": f"rw,nosuid,nodev,size={lim.tmp_size}"},
+                ulimits=[
+                    Ulimit(name="core", soft=0, hard=0),
+                    Ulimit(name="fsize", soft=lim.file_bytes, hard=lim.file_bytes),
+                ],
+                log_config=LogConfig(
+                    type="json-file", config={"max-size": lim.log_size, "max-file": "1"}
+                ),
+                environment={"PATH": CONTAINER_PATH},
+                labels={
+                    LABEL: "1",
+                    "treefix.run": run_id,
+                    "treefix.pid": str(os.getpid()),
+                    "treefix.host": socket.gethostname(),
+                },
+                name=f"treefix-{run_id}-{label}-{secrets.token_hex(2)}",
+            )
+            self._put(self._initial_archive())
+            self.container.start()
+        except docker.errors.DockerException as exc:
+            self.close()
+            raise SandboxError(f"cannot start a sandbox container from {image}: {exc}") from None
+        self.isolation = (
+            f"docker container {image}: no network, all capabilities dropped, no-new-privileges, "
+            f"uid 1000, pids<={lim.pids}, memory {lim.memory} (no swap), {lim.cpus:g} CPU, /tmp tmpfs {lim.tmp_size}"
+        )
+
+    # -- files --------------------------------------------------------------------------------
+    def _initial_archive(self) -> bytes:
+        from treefix.sandbox.local import support_dir
+
+        files: dict[str, bytes] = {}
+        for name in self.project.files:
+            files[f"project/{name}"] = (
+                self.project.sources.get(name) or (self.project.root / name).read_bytes()
+            )
+        for f in os.listdir(support_dir()):
+            if f.endswith(".py"):
+                with open(os.path.join(support_dir(), f), "rb") as fh:
+                    files[f"support/{f}"] = fh.read()
+        modes = {f"project/{n}": e.mode for n, e in self.project.files.items()}
+        dirs = {"project": 0, "support": 0, "results": 1000}
+        # parent directories of every file, root-owned (read-only for the candidate)
+        for name in files:
+            parts = name.split("/")[:-1]
+            for i in range(2, len(parts) + 1):
+                dirs.setdefault("/".join(parts[:i]), 0)
+        return _tar(files, modes, "work/", dirs)
+
+    def _put(self, archive: bytes) -> None:
+        if not self.container.put_archive("/", archive):
+            raise SandboxError("the Docker engine refused to write files into the sandbox")
+
+    def _write(self, changed: Mapping[str, bytes]) -> None:
+        """Write this candidate's files and put back the previous candidate's in one archive."""
+        files: dict[str, bytes] = {}
+        for name in self._dirty - set(changed):
+            files[f"project/{name}"] = self.project.sources[name]
+        for name, data in changed.items():
+            if name not in self.project.files or ".." in name.split("/") or name.startswith("/"):
+                raise SandboxError(f"candidate writes outside the project's files: {name}")
+            files[f"project/{name}"] = data
+        if files:
+            modes = {f"project/{n}": self.project.files[n].mode for n in set(changed) | self._dirty}
+            self._put(_tar(files, modes, "work/"))
+        self._dirty = set(changed)
+
+    # -- running ------------------------------------------------------------------------------
+    def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult:
+        import docker.errors
+        import requests.exceptions
+
+        try:
+            self._write(changed)
+            return self._run(request)
+        except (
+            docker.errors.DockerException,
+            requests.exceptions.RequestException,
+            OSError,
+        ) as exc:
+            raise SandboxError(
+                f"the Docker engine failed during a run: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def _run(self, request: ExecRequest) -> ExecResult:
+        api = self.client.api
+        env = sandbox_env(
+            request.env, base={"PATH": CONTAINER_PATH, "HOME": "/tmp", "TMPDIR": "/tmp"}
+        )
+        timeout = max(1, int(request.timeout + 0.999))
+        oom_mark = f"__TREEFIX_OOM_{secrets.token_hex(6)}"
+        # clean results; run under timeout; read the OOM-kill counter; then kill every process of
+        # the candidate's uid so a daemonised grandchild cannot outlive the run or hold the pipe
+        script = (
+            f'rm -rf {RESULTS}/* 2>/dev/null; timeout -k {self.limits.kill_grace} {timeout} "$@"; rc=$?; '
+            f'printf "\\n{oom_mark}=%s\\n" "$(cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null | grep -m1 oom_kill | tr -dc 0-9)" >&2; '
+            "kill -KILL -1 2>/dev/null; exit $rc"
+        )
+        exec_id = api.exec_create(
+            self.container.id,
+            ["sh", "-c", script, "treefix", *request.argv],
+            user=USER,
+            environment=env,
+            workdir=PROJECT,
+            stdout=True,
+            stderr=True,
+        )["Id"]
+        out, err = CappedBuffer(self.limits.output_bytes), CappedBuffer(self.limits.output_bytes)
+        start = time.monotonic()
+        stream = api.exec_start(exec_id, stream=True, demux=True)
+
+        def drain() -> None:
+            for o, e in stream:
+                if o:
+                    out.feed(o)
+                if e:
+                    err.feed(e)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        reader.join(timeout + self.limits.kill_grace + 10)
+        hung = reader.is_alive()
+        if hung:  # backstop: the engine did not end the exec; kill the candidate's processes
+            api.exec_start(
+                api.exec_create(self.container.id, ["sh", "-c", "kill -KILL -1"], user=USER)["Id"]
+            )
+            reader.join(5)
+        duration = time.monotonic() - start
+        rc = api.exec_inspect(exec_id).get("ExitCode")
+        stderr = err.text()
+        found = re.findall(rf"{oom_mark}=(\d*)", stderr)
+        ooms = int(found[-1]) if found and found[-1] else self._oom_seen
+        oom, self._oom_seen = ooms > self._oom_seen, ooms
+        stderr = re.sub(rf"\n?{oom_mark}=\d*\n?", "\n", stderr).strip("\n")
+        timed_out = hung or rc in (124, 137) and not oom
+        artifacts = self._artifacts()
+        return ExecResult(
+            exit_code=None if timed_out else rc,
+            stdout=out.text(),
+            stderr=stderr,
+            duration=duration,
+            timed_out=timed_out,
+            truncated=out.truncated or err.truncated,
+            oom=oom,
+            artifacts=artifacts,
+        )
+
+    def _artifacts(self) -> dict[str, str]:
+        import docker.errors
+
+        try:
+            stream, _ = self.container.get_archive(RESULTS)
+        except docker.errors.NotFound:
+            return {}
+        return _read_tar_text(stream, ARTIFACT_LIMIT)
+
+    def close(self) -> None:
+        container = getattr(self, "container", None)
+        if container is not None:
+            try:
+                container.remove(force=True)
+            except Exception:  # the engine may be gone; the next run's sweep removes it
+                pass
