@@ -27,14 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 needs the backport
-    import tomli as tomllib
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -73,6 +69,8 @@ class CaseResult:
     bare_run_median: float | None = None
     overhead_ratio: float | None = None
     serial_ratio: float | None = None
+    docker_delta: float | None = None
+    evals_per_s: float | None = None
     note: str = ""
 
     @property
@@ -325,6 +323,9 @@ def fill_from_report(result: CaseResult, report: dict[str, Any]) -> None:
     result.evals_to_first_fix = _int(_get(report, "search", "evals_to_first_fix"))
     result.evaluations = _int(_get(report, "search", "evaluations"))
     result.peak_rss_mb = _float(report.get("peak_rss_mb"))
+    elapsed = _float(_get(report, "search", "elapsed"))
+    if elapsed and result.evaluations:
+        result.evals_per_s = result.evaluations / elapsed
     edits = _get(report, "fix", "edits")
     if isinstance(edits, list):
         result.edits = [e for e in edits if isinstance(e, dict)]
@@ -349,10 +350,51 @@ def measure_overhead(
         return
     result.bare_run_median = median
     result.overhead_ratio = cand / median if median > 0 else None
-    result.serial_ratio = serial_overhead(report, bare_dir, [str(a) for a in bare_argv], timeout)
+    if _get(report, "sandbox", "kind") == "docker":
+        result.docker_delta = docker_overhead(report, bare_dir, timeout)
+    else:
+        result.serial_ratio = serial_overhead(
+            report, bare_dir, [str(a) for a in bare_argv], timeout
+        )
 
 
-def serial_overhead(report: dict[str, Any], project: Path, bare_argv: list[str], timeout: float) -> float | None:
+def docker_overhead(report: dict[str, Any], project: Path, timeout: float) -> float | None:
+    """Seconds a sandboxed candidate run costs over the same pytest command exec'd bare in the
+    same warm container (medians of interleaved runs)."""
+    from treefix.sandbox.docker import DockerSandbox
+    from treefix.sandbox.docker_engine import client
+    from treefix.sandbox.image import image_tag
+    from treefix.testing.command import detect_test_command
+    from treefix.testing.runner import TestRunner
+    from treefix.workspace.snapshot import snapshot
+
+    focus = [*report.get("targets", []), *report.get("guards", [])]
+    proj = snapshot(project)
+    dc = client()
+    sandbox = DockerSandbox(proj, image=image_tag(proj.root), run_id="bench", client=dc)
+    runner = TestRunner(detect_test_command(proj.root, None, python="python3"))
+    bare_cmd = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", *focus]
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/tmp"}
+    boxed: list[float] = []
+    bare: list[float] = []
+    try:
+        for _ in range(BARE_RUNS):
+            boxed.append(
+                runner.run(sandbox, {}, focus, timeout=timeout, per_test_timeout=timeout).duration
+            )
+            t0 = time.monotonic()
+            sandbox.container.exec_run(
+                bare_cmd, user="1000:1000", workdir="/work/project", environment=env
+            )
+            bare.append(time.monotonic() - t0)
+    finally:
+        sandbox.close()
+    return statistics.median(boxed) - statistics.median(bare)
+
+
+def serial_overhead(
+    report: dict[str, Any], project: Path, bare_argv: list[str], timeout: float
+) -> float | None:
     """Sandboxed vs bare run of the same focused tests, one at a time and interleaved, so both
     see the same machine load (the in-search figure also carries the parallel workers' contention)."""
     from treefix.sandbox.local import LocalSandbox
@@ -368,7 +410,9 @@ def serial_overhead(report: dict[str, Any], project: Path, bare_argv: list[str],
     bare: list[float] = []
     try:
         for _ in range(BARE_RUNS):
-            boxed.append(runner.run(sandbox, {}, focus, timeout=timeout, per_test_timeout=timeout).duration)
+            boxed.append(
+                runner.run(sandbox, {}, focus, timeout=timeout, per_test_timeout=timeout).duration
+            )
             res = run_process(bare_argv, project, timeout)
             if res.timed_out:
                 return None
@@ -406,6 +450,8 @@ COLUMNS = [
     "peak MB",
     "overhead x (search)",
     "overhead x (serial)",
+    "docker +s",
+    "evals/s",
     "= ref",
     "fix edits",
 ]
@@ -424,6 +470,8 @@ def row(r: CaseResult) -> list[str]:
         fmt(r.peak_rss_mb, ".0f"),
         fmt(r.overhead_ratio, ".2f"),
         fmt(r.serial_ratio, ".2f"),
+        fmt(r.docker_delta, "+.3f"),
+        fmt(r.evals_per_s, ".2f"),
         ref_text(r.matches_reference),
         edits_text(r.edits),
     ]
@@ -435,6 +483,9 @@ def totals(results: list[CaseResult]) -> dict[str, Any]:
     to_fix = [r.evals_to_first_fix for r in fixed if r.evals_to_first_fix is not None]
     ratios = [r.overhead_ratio for r in results if r.overhead_ratio is not None]
     serial = [r.serial_ratio for r in results if r.serial_ratio is not None]
+    deltas = [r.docker_delta for r in results if r.docker_delta is not None]
+    evals = sum(r.evaluations or 0 for r in results if r.evals_per_s)
+    search_s = sum((r.evaluations or 0) / r.evals_per_s for r in results if r.evals_per_s)
     rss = [r.peak_rss_mb for r in results if r.peak_rss_mb is not None]
     multi = [r for r in results if r.edits_expected > 1]
     return {
@@ -449,6 +500,8 @@ def totals(results: list[CaseResult]) -> dict[str, Any]:
         "evals_to_fix_median": statistics.median(to_fix) if to_fix else None,
         "overhead_median": statistics.median(ratios) if ratios else None,
         "serial_overhead_median": statistics.median(serial) if serial else None,
+        "docker_delta_median": statistics.median(deltas) if deltas else None,
+        "evals_per_s": evals / search_s if search_s else None,
         "peak_rss_max": max(rss) if rss else None,
     }
 
@@ -462,6 +515,8 @@ def totals_lines(t: dict[str, Any]) -> list[str]:
         f"median evals to first fix: {fmt(t['evals_to_fix_median'], '.1f')}",
         f"median sandbox overhead (candidate run / bare run): {fmt(t['overhead_median'], '.2f')}x",
         f"median sandbox overhead, serial and interleaved (sandboxed / bare, same tests): {fmt(t['serial_overhead_median'], '.2f')}x",
+        f"median Docker overhead (sandboxed run - bare exec in the same warm container): {fmt(t['docker_delta_median'], '+.3f')} s",
+        f"evaluations per second of search, whole corpus: {fmt(t['evals_per_s'], '.2f')}",
         f"max peak RSS: {fmt(t['peak_rss_max'], '.0f')} MB",
     ]
 
@@ -549,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"run.py: unknown case(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     command = shlex.join(["python", sys.argv[0], *(sys.argv[1:] if argv is None else argv)])
     results: list[CaseResult] = []
     code = 0

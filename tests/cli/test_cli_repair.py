@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from tests.conftest import git, init_repo, tree_digest, write_tree
 from treefix.cli.app import app
 
-FAST = ["--max-evals", "150", "--time-limit", "90", "--workers", "2"]
+FAST = ["--max-evals", "150", "--time-limit", "90", "--workers", "2", "--sandbox", "local"]
 FIXED_LINE = "    if len(prices) >= discount_from:\n"
 
 
@@ -195,7 +195,7 @@ def test_ctrl_c_stops_cleanly_writes_a_partial_report_and_leaves_no_process(tmp_
         "tests/test_mod.py": "from slow.mod import f\n\ndef test_f():\n    assert f(1) == 3\n",
     })
     proc = subprocess.Popen(
-        [_script(), "repair", str(proj), "--json", "--per-test-timeout", "20", "--test-timeout", "60"],
+        [_script(), "repair", str(proj), "--json", "--sandbox", "local", "--per-test-timeout", "20", "--test-timeout", "60"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.time() + 60

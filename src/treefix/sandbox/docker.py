@@ -31,6 +31,8 @@ WORK = "/work"
 PROJECT = "/work/project"
 RESULTS = "/work/results"
 SUPPORT = "/work/support"
+SCRATCH = "/tmp /var/tmp /dev/shm /run/lock"  # writable by the candidate's uid
+OOM_COUNTERS = "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events"  # v1, v2
 USER = "1000:1000"
 ARTIFACT_LIMIT = 8 << 20
 CONTAINER_PATH = (
@@ -237,12 +239,19 @@ class DockerSandbox:
         )
         timeout = max(1, int(request.timeout + 0.999))
         oom_mark = f"__TREEFIX_OOM_{secrets.token_hex(6)}"
-        # clean results; run under timeout; read the OOM-kill counter; then kill every process of
-        # the candidate's uid so a daemonised grandchild cannot outlive the run or hold the pipe
+        # empty the results folder and every scratch place the candidate's uid can write (what one
+        # candidate leaves there must not reach the next); run under timeout; kill every process
+        # of the candidate's uid so a daemonised grandchild cannot outlive the run or hold the pipe;
+        # read the OOM-kill counter with shell builtins only (the killed fork bomb's pids are not
+        # reaped yet) and by its exact key (cgroup v1's oom_control also has oom_kill_disable)
+        scratch = f"{RESULTS} {SCRATCH}"
         script = (
-            f'rm -rf {RESULTS}/* 2>/dev/null; timeout -k {self.limits.kill_grace} {timeout} "$@"; rc=$?; '
-            f'printf "\\n{oom_mark}=%s\\n" "$(cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null | grep -m1 oom_kill | tr -dc 0-9)" >&2; '
-            "kill -KILL -1 2>/dev/null; exit $rc"
+            f"chmod -R u+rwx {scratch} 2>/dev/null; find {scratch} -mindepth 1 -delete 2>/dev/null; "
+            f'timeout -k {self.limits.kill_grace} {timeout} "$@"; rc=$?; kill -KILL -1 2>/dev/null; '
+            f"oom=; for f in {OOM_COUNTERS}; do [ -r $f ] && while read -r k v; do "
+            '[ "$k" = oom_kill ] && oom=$v; done < $f; done; '
+            f'printf "\\n{oom_mark}=%s\\n" "$oom" >&2; '
+            "exit $rc"
         )
         exec_id = api.exec_create(
             self.container.id,

@@ -57,16 +57,11 @@ def detect_test_command(root: Path, test_cmd: str | None, python: str | None = N
         if not words:
             raise UsageError("--test-cmd is empty")
         if words[0] in ("pytest", "py.test") or words[1:3] == ["-m", "pytest"]:
-            python = (
-                words[0] if words[1:3] == ["-m", "pytest"] else (python or project_python(root))
-            )
+            inside = python  # set when the sandbox has its own interpreter (Docker)
             if words[0] in ("pytest", "py.test"):
-                words = [python, "-m", "pytest", *words[1:]]
-            exe = (
-                words[0]
-                if python and not python.startswith("/")
-                else (shutil.which(words[0]) or words[0])
-            )
+                words = [inside or project_python(root), "-m", "pytest", *words[1:]]
+            # on the host, resolve the interpreter now; inside a container, its PATH decides
+            exe = words[0] if inside else (shutil.which(words[0]) or words[0])
             return TestCommand(tuple([exe, *words[1:]]), True, test_cmd, python=exe)
         return TestCommand(("sh", "-c", test_cmd), False, test_cmd)
     if not _has_python_tests(root):
