@@ -312,7 +312,8 @@ def run_case(case_id: str, meta: dict[str, Any], args: argparse.Namespace) -> Ca
             )
             result.matches_reference = match
             result.note = why
-        measure_overhead(result, report, case_dir, work)
+        if args.overhead:
+            measure_overhead(result, report, case_dir, work)
     return result
 
 
@@ -581,6 +582,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sandbox", default="local", help="treefix sandbox backend")
     p.add_argument("--out", type=Path, default=BENCH / "RESULTS.md", help="Markdown report")
     p.add_argument("--json-out", type=Path, help="also write the per-case results as JSON")
+    p.add_argument(
+        "--no-overhead",
+        dest="overhead",
+        action="store_false",
+        help="skip the overhead measurements",
+    )
     p.add_argument(
         "--extra-args",
         type=shlex.split,

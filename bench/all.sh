@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# All benchmark tracks, then bench/RESULTS.md. Needs a Docker engine and the offline base image
+# for the Docker tracks (.ci/run sets both up).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+py=.venv/bin/python
+mkdir -p bench/results
+$py bench/run.py --sandbox local --out bench/results/local.md --json-out bench/results/local.json
+.venv/bin/treefix sandbox build bench/corpus/divisors >/dev/null   # corpus cases share one image
+$py bench/run.py --sandbox docker --out bench/results/docker.md --json-out bench/results/docker.json
+$py bench/run.py --sandbox docker --no-overhead --extra-args "--workers 1" --out bench/results/docker-w1.md --json-out bench/results/docker-w1.json
+$py bench/compose.py > bench/RESULTS.md
+echo "wrote bench/RESULTS.md"
