@@ -1,0 +1,28 @@
+"""Model providers for model-guided repair: a small `Model` seam and a `Gateway` in front of it."""
+
+from treefix.models.base import (
+    FatalModelError,
+    Message,
+    Model,
+    Reply,
+    Request,
+    TransientModelError,
+    Usage,
+)
+from treefix.models.gateway import BudgetExhausted, Gateway, ProviderFailure, RetryPolicy
+from treefix.models.scripted import ScriptedModel
+
+__all__ = [
+    "BudgetExhausted",
+    "FatalModelError",
+    "Gateway",
+    "Message",
+    "Model",
+    "ProviderFailure",
+    "Reply",
+    "Request",
+    "RetryPolicy",
+    "ScriptedModel",
+    "TransientModelError",
+    "Usage",
+]

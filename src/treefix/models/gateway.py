@@ -1,0 +1,283 @@
+"""Every model call goes through one `Gateway`: budgets checked before the call, the response
+cache, retries with backoff, cost accounting and the trajectory record.
+
+Budgets are hard: `BudgetExhausted` is raised *before* a call that would exceed `--max-llm-calls`
+or a spend already at `--max-cost-usd`; the search catches it and stops with its best result.
+A provider that refuses for good, or still fails after the bounded retries, raises
+`ProviderFailure` (exit 4 when the model is the only proposer).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from treefix.models.base import (
+    FatalModelError,
+    Model,
+    ModelError,
+    Reply,
+    Request,
+    TransientModelError,
+    Usage,
+)
+from treefix.models.pricing import Price, load_prices, price_for
+from treefix.models.secrets import scrub
+
+
+class BudgetExhausted(Exception):
+    """A hard model budget is reached; `reason` is the search's stop reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ProviderFailure(Exception):
+    """The provider refused for good (`fatal`) or kept failing after the retries."""
+
+    def __init__(self, message: str, fatal: bool):
+        super().__init__(message)
+        self.fatal = fatal
+
+
+@dataclass
+class RetryPolicy:
+    max_retries: int = 4  # attempts after the first
+    max_total: float = 90.0  # seconds spent on one call, waits included
+    base_delay: float = 1.0
+    max_delay: float = 20.0
+    timeout: float = 60.0  # one request
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        if retry_after is not None:
+            return retry_after  # honoured as given; the total-time bound still applies
+        return min(self.max_delay, self.base_delay * 2**attempt) * (0.5 + rng.random() / 2)
+
+
+@dataclass
+class ModelStats:
+    calls: int = 0  # requests answered by the provider (cache hits excluded)
+    cached: int = 0  # answered from the on-disk cache
+    requests: int = 0  # HTTP attempts, retries included
+    retries: int = 0
+    failures: int = 0  # calls that failed after their retries
+    usage: Usage = field(default_factory=Usage)
+    cost: float = 0.0
+    cost_known: bool = True
+    by_purpose: dict[str, int] = field(default_factory=dict)
+    overhead: float = 0.0  # seconds in treefix's own model-path code (prompts, parsing)
+
+    def as_dict(self) -> dict:
+        return {
+            "calls": self.calls,
+            "cached": self.cached,
+            "requests": self.requests,
+            "retries": self.retries,
+            "failures": self.failures,
+            "input_tokens": self.usage.input_tokens,
+            "output_tokens": self.usage.output_tokens,
+            "cache_read_tokens": self.usage.cache_read_tokens,
+            "cache_write_tokens": self.usage.cache_write_tokens,
+            "cost_usd": round(self.cost, 6) if self.cost_known else None,
+            "by_purpose": dict(self.by_purpose),
+        }
+
+
+class ResponseCache:
+    """DIR/<hash[:2]>/<hash>.json, keyed by the hash of the full request."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def _path(self, digest: str) -> Path:
+        return self.root / digest[:2] / f"{digest}.json"
+
+    def get(self, digest: str) -> dict | None:
+        p = self._path(digest)
+        try:
+            return json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, digest: str, record: dict) -> None:
+        p = self._path(digest)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        tmp.replace(p)
+
+
+class Gateway:
+    def __init__(
+        self,
+        model: Model,
+        *,
+        max_calls: int | None = None,
+        max_cost: float | None = None,
+        retry: RetryPolicy | None = None,
+        cache_dir: str | Path | None = None,
+        prices: dict[str, Price] | None = None,
+        deadline: float = float("inf"),
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int = 0,
+    ):
+        self.model = model
+        self.max_calls = max_calls
+        self.max_cost = max_cost
+        self.retry = retry or RetryPolicy()
+        self.cache = ResponseCache(cache_dir) if cache_dir else None
+        table = prices if prices is not None else load_prices()
+        self.price = price_for(model.name, table)
+        self.deadline = deadline
+        self.sleep = sleep
+        self.stats = ModelStats(cost_known=self.price is not None)
+        self.records: list[dict] = []  # one per call, for trajectory.jsonl
+        self.on_call: Callable[[ModelStats], None] | None = None
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+
+    @property
+    def label(self) -> str:
+        return f"{self.model.provider}:{self.model.name}"
+
+    def check_budget(self) -> None:
+        with self._lock:
+            self._check()
+
+    def _check(self) -> None:
+        if self.max_calls is not None and self.stats.calls >= self.max_calls:
+            raise BudgetExhausted(f"model call budget ({self.max_calls} calls)")
+        if (
+            self.max_cost is not None
+            and self.price is not None
+            and self.stats.cost >= self.max_cost
+        ):
+            raise BudgetExhausted(f"model cost budget (${self.max_cost:.2f})")
+        if time.monotonic() >= self.deadline:
+            raise BudgetExhausted("time limit")
+
+    def complete(self, request: Request) -> Reply:
+        digest = request.digest(self.model.provider, self.model.name)
+        if self.cache is not None:
+            hit = self.cache.get(digest)
+            if hit is not None:
+                reply = Reply(
+                    text=hit["text"],
+                    usage=Usage(**hit.get("usage", {})),
+                    cost=0.0,
+                    model=hit.get("model", self.model.name),
+                    cached=True,
+                    attempts=0,
+                    digest=digest,
+                )
+                with self._lock:
+                    self.stats.cached += 1
+                self._record(request, reply, None)
+                return reply
+        with self._lock:
+            self._check()
+            self.stats.calls += 1  # reserved now: parallel callers cannot overshoot
+            self.stats.by_purpose[request.purpose] = (
+                self.stats.by_purpose.get(request.purpose, 0) + 1
+            )
+        try:
+            reply = self._with_retries(request)
+        except ProviderFailure as exc:
+            with self._lock:
+                self.stats.failures += 1
+            self._record(request, None, str(exc))
+            raise
+        reply.digest = digest
+        reply.cost = self.price.cost(reply.usage) if self.price is not None else None
+        with self._lock:
+            self.stats.usage.add(reply.usage)
+            if reply.cost is not None:
+                self.stats.cost += reply.cost
+        if self.cache is not None:
+            self.cache.put(
+                digest,
+                {
+                    "text": reply.text,
+                    "model": reply.model,
+                    "usage": {
+                        "input_tokens": reply.usage.input_tokens,
+                        "output_tokens": reply.usage.output_tokens,
+                        "cache_read_tokens": reply.usage.cache_read_tokens,
+                        "cache_write_tokens": reply.usage.cache_write_tokens,
+                    },
+                },
+            )
+        self._record(request, reply, None)
+        if self.on_call is not None:
+            self.on_call(self.stats)
+        return reply
+
+    def _with_retries(self, request: Request) -> Reply:
+        start = time.monotonic()
+        attempt = 0
+        while True:
+            with self._lock:
+                self.stats.requests += 1
+            remaining = min(
+                self.retry.max_total - (time.monotonic() - start), self.deadline - time.monotonic()
+            )
+            timeout = max(1.0, min(self.retry.timeout, remaining))
+            try:
+                reply = self.model.complete(request, timeout)
+                reply.attempts = attempt + 1
+                return reply
+            except FatalModelError as exc:
+                raise ProviderFailure(scrub(str(exc)), fatal=True) from None
+            except TransientModelError as exc:
+                wait = self.retry.delay(attempt, exc.retry_after, self._rng)
+                elapsed = time.monotonic() - start
+                out_of_time = (
+                    elapsed + wait > self.retry.max_total
+                    or time.monotonic() + wait >= self.deadline
+                )
+                if attempt >= self.retry.max_retries or out_of_time:
+                    why = f"{attempt + 1} attempts in {elapsed:.1f}s"
+                    raise ProviderFailure(
+                        scrub(f"{exc} (still failing after {why})"), fatal=False
+                    ) from None
+                with self._lock:
+                    self.stats.retries += 1
+                attempt += 1
+                self.sleep(wait)
+            except ModelError as exc:  # pragma: no cover - a provider bug
+                raise ProviderFailure(scrub(str(exc)), fatal=True) from None
+
+    def _record(self, request: Request, reply: Reply | None, error: str | None) -> None:
+        rec: dict = {
+            "type": "model_call",
+            "purpose": request.purpose,
+            "model": self.label,
+            "prompt_sha256": request.digest(self.model.provider, self.model.name),
+            "temperature": request.temperature,
+            "sample": request.sample,
+        }
+        if reply is not None:
+            rec.update(
+                {
+                    "response": scrub(reply.text),
+                    "cached": reply.cached,
+                    "attempts": reply.attempts,
+                    "usage": {
+                        "input_tokens": reply.usage.input_tokens,
+                        "output_tokens": reply.usage.output_tokens,
+                        "cache_read_tokens": reply.usage.cache_read_tokens,
+                        "cache_write_tokens": reply.usage.cache_write_tokens,
+                    },
+                    "cost_usd": reply.cost,
+                }
+            )
+        if error is not None:
+            rec["error"] = error
+        with self._lock:
+            self.records.append(rec)

@@ -1,0 +1,213 @@
+"""Provider implementations of `Model`: Anthropic (Messages API) and OpenAI-compatible (Chat
+Completions). The SDKs are imported lazily and their own retries are disabled, so the gateway's
+retries are the ones that happen and get counted."""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import time
+
+from treefix.models.base import (
+    FatalModelError,
+    Message,
+    Reply,
+    Request,
+    TransientModelError,
+    Usage,
+)
+from treefix.models.secrets import scrub
+
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+
+
+def parse_retry_after(headers) -> float | None:
+    """Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date)."""
+    if headers is None:
+        return None
+    try:
+        ms = headers.get("retry-after-ms")
+        if ms is not None:
+            return max(0.0, float(ms) / 1000)
+        value = headers.get("retry-after")
+    except Exception:
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _translate(exc: Exception, provider: str, model: str, key: str | None) -> Exception:
+    """SDK exception -> Transient/Fatal, with any key scrubbed from the text."""
+    status = getattr(exc, "status_code", None)
+    response = getattr(exc, "response", None)
+    name = type(exc).__name__
+    detail = scrub(str(exc), (key or "",))[:300]
+    if status is None:
+        if "Timeout" in name:
+            return TransientModelError(f"{provider}: request timed out")
+        if "Connection" in name:
+            return TransientModelError(f"{provider}: connection failed ({detail})")
+        return FatalModelError(f"{provider}: {name}: {detail}")
+    if status in (401, 403):
+        return FatalModelError(
+            f"{provider} refused the key (HTTP {status}): check {_key_env(provider)}", status
+        )
+    if status == 404:
+        return FatalModelError(
+            f"{provider}: model {model!r} not found (HTTP 404): check --model", status
+        )
+    if status in (408, 409, 429) or status >= 500:
+        return TransientModelError(
+            f"{provider}: HTTP {status}",
+            parse_retry_after(getattr(response, "headers", None)),
+            status,
+        )
+    return FatalModelError(f"{provider}: HTTP {status}: {detail}", status)
+
+
+def _accepts(fn, name: str) -> bool:
+    import inspect
+
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _key_env(provider: str) -> str:
+    return "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
+
+
+def _merged(messages: tuple[Message, ...]) -> list[tuple[str, list[Message]]]:
+    """Consecutive messages of one role become one turn of several blocks."""
+    turns: list[tuple[str, list[Message]]] = []
+    for m in messages:
+        if turns and turns[-1][0] == m.role:
+            turns[-1][1].append(m)
+        else:
+            turns.append((m.role, [m]))
+    return turns
+
+
+class AnthropicModel:
+    provider = "anthropic"
+
+    def __init__(
+        self, name: str | None = None, base_url: str | None = None, api_key: str | None = None
+    ):
+        self.name = name or DEFAULT_ANTHROPIC_MODEL
+        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+        self._key = api_key or os.environ.get("ANTHROPIC_API_KEY") or None
+        if not self._key:
+            raise FatalModelError("anthropic: ANTHROPIC_API_KEY is not set")
+        self._client = None
+
+    def _sdk(self):
+        if self._client is None:
+            import anthropic
+
+            self._client = anthropic.Anthropic(
+                api_key=self._key, base_url=self.base_url, max_retries=0
+            )
+        return self._client
+
+    def complete(self, request: Request, timeout: float) -> Reply:
+        system = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
+        messages = []
+        for role, blocks in _merged(request.messages):
+            content = []
+            for b in blocks:
+                block: dict = {"type": "text", "text": b.content}
+                if b.cache:
+                    block["cache_control"] = {"type": "ephemeral"}
+                content.append(block)
+            messages.append({"role": role, "content": content})
+        sdk = self._sdk()
+        extra = {}
+        if _accepts(sdk.messages.create, "temperature"):  # newer SDKs dropped sampling knobs
+            extra["temperature"] = request.temperature
+        try:
+            resp = sdk.messages.create(
+                model=self.name,
+                system=system,
+                messages=messages,
+                max_tokens=request.max_tokens,
+                timeout=timeout,
+                **extra,
+            )
+        except Exception as exc:
+            raise _translate(exc, self.provider, self.name, self._key) from None
+        text = "".join(getattr(b, "text", "") or "" for b in resp.content or [])
+        u = resp.usage
+        usage = Usage(
+            input_tokens=getattr(u, "input_tokens", 0) or 0,
+            output_tokens=getattr(u, "output_tokens", 0) or 0,
+            cache_read_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
+            cache_write_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
+        )
+        return Reply(text=text, usage=usage, model=getattr(resp, "model", "") or self.name)
+
+
+class OpenAIModel:
+    """Any server speaking the Chat Completions API: OpenAI, Ollama, vLLM, llama.cpp, LM Studio."""
+
+    provider = "openai"
+
+    def __init__(
+        self, name: str | None = None, base_url: str | None = None, api_key: str | None = None
+    ):
+        self.name = name or DEFAULT_OPENAI_MODEL
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self._key = api_key or os.environ.get("OPENAI_API_KEY") or None
+        if not self._key:
+            if not self.base_url:
+                raise FatalModelError(
+                    "openai: OPENAI_API_KEY is not set (local servers: pass --base-url)"
+                )
+            self._key = "not-needed"  # local servers (Ollama, llama.cpp) take any key
+        self._client = None
+
+    def _sdk(self):
+        if self._client is None:
+            import openai
+
+            self._client = openai.OpenAI(api_key=self._key, base_url=self.base_url, max_retries=0)
+        return self._client
+
+    def complete(self, request: Request, timeout: float) -> Reply:
+        messages = [{"role": "system", "content": request.system}]
+        for role, blocks in _merged(request.messages):
+            messages.append({"role": role, "content": "\n\n".join(b.content for b in blocks)})
+        try:
+            resp = self._sdk().chat.completions.create(
+                model=self.name,
+                messages=messages,
+                max_tokens=request.max_tokens,
+                temperature=request.temperature,
+                timeout=timeout,
+            )
+        except Exception as exc:
+            raise _translate(exc, self.provider, self.name, self._key) from None
+        choices = resp.choices or []
+        text = (choices[0].message.content or "") if choices else ""
+        u = resp.usage
+        cached = 0
+        details = getattr(u, "prompt_tokens_details", None) if u else None
+        if details is not None:
+            cached = getattr(details, "cached_tokens", 0) or 0
+        usage = Usage(
+            input_tokens=max(0, (getattr(u, "prompt_tokens", 0) or 0) - cached) if u else 0,
+            output_tokens=(getattr(u, "completion_tokens", 0) or 0) if u else 0,
+            cache_read_tokens=cached,
+        )
+        return Reply(text=text, usage=usage, model=getattr(resp, "model", "") or self.name)
