@@ -1,0 +1,270 @@
+"""Settings from files, the environment and the command line, each value with where it came from.
+
+Layers, later wins:
+
+1. defaults (the fields of `RepairOptions`)
+2. `[tool.treefix]` in pyproject.toml, then `treefix.toml` (top-level keys), found in the project
+   folder or the nearest parent up to the repository root
+3. (`treefix check` only) the hook's small offline budget, then a `[tool.treefix.check]` /
+   `[check]` table
+4. `TREEFIX_<KEY>` environment variables (e.g. TREEFIX_MAX_EVALS=50)
+5. command-line flags
+
+Every setting is a field of `RepairOptions`; keys are written `max-evals` or `max_evals`. Unknown
+keys and bad values are one-line errors naming the key and the file (exit 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from treefix.errors import UsageError
+
+NOT_SETTINGS = frozenset({"path", "apply"})  # where and whether to write: command line only
+ENV_PREFIX = "TREEFIX_"
+CHECK_DEFAULTS = {"max_evals": 60, "time_limit": 60.0, "proposer": "mutation"}
+MINIMUM = {
+    "max_evals": 1,
+    "time_limit": 1,
+    "test_timeout": 1,
+    "per_test_timeout": 0.5,
+    "workers": 0,
+    "max_depth": 1,
+    "seed": 0,
+}
+MAXIMUM = {"max_depth": 6}
+CHOICES = {"sandbox": ("auto", "local", "docker")}
+
+
+@dataclass
+class Settings:
+    values: dict[str, object]
+    sources: dict[str, str]
+    files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def options(self, path: str, **extra):
+        from treefix.engine import RepairOptions
+
+        return RepairOptions(path=path, **self.values, **extra)
+
+
+def setting_types() -> dict[str, type]:
+    """key -> the type a value must have (int, float, str, bool), from RepairOptions' annotations."""
+    from treefix import engine
+
+    hints = typing.get_type_hints(engine.RepairOptions, vars(engine))
+    out: dict[str, type] = {}
+    for f in dataclasses.fields(engine.RepairOptions):
+        if f.name in NOT_SETTINGS:
+            continue
+        hint = hints[f.name]
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        base = args[0] if args else hint
+        if base in (int, float, str, bool):
+            out[f.name] = base
+    return out
+
+
+def _optional(name: str) -> bool:
+    from treefix import engine
+
+    hint = typing.get_type_hints(engine.RepairOptions, vars(engine))[name]
+    return type(None) in typing.get_args(hint)
+
+
+def defaults() -> dict[str, object]:
+    from treefix.engine import RepairOptions
+
+    base = RepairOptions()
+    return {k: getattr(base, k) for k in setting_types()}
+
+
+def _choices(key: str) -> tuple[str, ...] | None:
+    if key == "proposer":
+        from treefix import engine
+
+        return getattr(engine, "PROPOSERS", None)
+    return CHOICES.get(key)
+
+
+def coerce(key: str, value: object, where: str, from_text: bool = False) -> object:
+    """The value as the setting's type, or a UsageError naming key and place."""
+    types = setting_types()
+    name = key.replace("-", "_")
+    if name not in types:
+        known = ", ".join(sorted(k.replace("_", "-") for k in types))
+        raise UsageError(f"{where}: unknown setting {key!r} (known: {known})")
+    want = types[name]
+    text_in = from_text and isinstance(value, str)
+    try:
+        if value is None or (isinstance(value, str) and value == "" and _optional(name)):
+            if not _optional(name):
+                raise ValueError
+            return None
+        if want is bool:
+            if isinstance(value, bool):
+                out: object = value
+            elif isinstance(value, str) and value.lower() in (
+                "1",
+                "true",
+                "yes",
+                "on",
+                "0",
+                "false",
+                "no",
+                "off",
+            ):
+                out = value.lower() in ("1", "true", "yes", "on")
+            else:
+                raise ValueError
+        elif want is int:
+            if isinstance(value, bool | float):
+                raise ValueError
+            out = int(value) if isinstance(value, int) or text_in else _fail()
+        elif want is float:
+            if isinstance(value, bool):
+                raise ValueError
+            out = float(value) if isinstance(value, int | float) or text_in else _fail()
+        else:
+            if not isinstance(value, str):
+                raise ValueError
+            out = value
+    except (ValueError, TypeError):
+        kind = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[want]
+        raise UsageError(f"{where}: {key} must be {kind}, not {value!r}") from None
+    if name in MINIMUM and out is not None and out < MINIMUM[name]:
+        raise UsageError(f"{where}: {key} must be at least {MINIMUM[name]}, not {value!r}")
+    if name in MAXIMUM and out is not None and out > MAXIMUM[name]:
+        raise UsageError(f"{where}: {key} must be at most {MAXIMUM[name]}, not {value!r}")
+    choices = _choices(name)
+    if choices and out not in choices:
+        raise UsageError(f"{where}: {key} must be one of {', '.join(choices)}, not {value!r}")
+    return out
+
+
+def _fail():
+    raise ValueError
+
+
+def find_config_files(path: str | os.PathLike[str]) -> list[Path]:
+    """pyproject.toml (only with a [tool.treefix] table) and treefix.toml of the nearest folder,
+    from the project folder up to the repository root (or the filesystem root outside git)."""
+    start = Path(path).expanduser().resolve()
+    stop = None
+    from treefix.workspace.gitrepo import GitRepo
+
+    repo = GitRepo.find(start) if start.is_dir() else None
+    if repo is not None:
+        stop = repo.toplevel.resolve()
+    here = start
+    while True:
+        found = []
+        py = here / "pyproject.toml"
+        if py.is_file() and "treefix" in _read_toml(py).get("tool", {}):
+            found.append(py)
+        if (here / "treefix.toml").is_file():
+            found.append(here / "treefix.toml")
+        if found:
+            return found
+        if here == stop or here.parent == here:
+            return []
+        here = here.parent
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read: {exc}") from None
+
+
+def _table(path: Path) -> dict:
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("treefix", {})
+        return table if isinstance(table, dict) else {}
+    return data
+
+
+def _apply_table(
+    table: dict, where: str, values: dict, sources: dict, label: str, nested_ok: bool
+) -> dict | None:
+    """Apply the keys of table; returns its `check` sub-table when nested_ok."""
+    check = None
+    for key, value in table.items():
+        if key == "check" and nested_ok:
+            if not isinstance(value, dict):
+                raise UsageError(f"{where}: check must be a table of settings")
+            check = value
+            continue
+        name = key.replace("-", "_")
+        values[name] = coerce(key, value, where)
+        sources[name] = label
+    return check
+
+
+def resolve(
+    path: str | os.PathLike[str] = ".",
+    cli: dict[str, object] | None = None,
+    *,
+    command: str = "repair",
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    values = defaults()
+    sources = {k: "default" for k in values}
+    files = find_config_files(path) if Path(path).exists() else []
+    warnings: list[str] = []
+    checks: list[tuple[dict, str, str]] = []
+    for f in files:
+        label = f"{f}" + (" [tool.treefix]" if f.name == "pyproject.toml" else "")
+        where = f"{f}" + (" [tool.treefix]" if f.name == "pyproject.toml" else "")
+        check = _apply_table(_table(f), where, values, sources, label, nested_ok=True)
+        if check is not None:
+            checks.append(
+                (check, f"{where}.check" if f.name == "pyproject.toml" else f"{f} [check]", "")
+            )
+    if command == "check":
+        for k, v in CHECK_DEFAULTS.items():
+            if k in values:
+                values[k] = v
+                sources[k] = "treefix check default"
+        for table, where, _ in checks:
+            _apply_table(table, where, values, sources, where, nested_ok=False)
+    types = setting_types()
+    for var, raw in sorted(environ.items()):
+        if not var.startswith(ENV_PREFIX):
+            continue
+        name = var[len(ENV_PREFIX) :].lower()
+        if name in types:
+            values[name] = coerce(name, raw, f"environment variable {var}", from_text=True)
+            sources[name] = f"env {var}"
+        elif name in NOT_SETTINGS or name.replace("_", "") in {"debianmirror"}:
+            continue
+        else:
+            warnings.append(f"{var} is not a treefix setting (ignored)")
+    for name, value in (cli or {}).items():
+        if name in types:
+            values[name] = value
+            sources[name] = "command line"
+    return Settings(values, sources, [str(f) for f in files], warnings)
+
+
+def cli_overrides(ctx, names: typing.Iterable[str] | None = None) -> dict[str, object]:
+    """The parameters of a click/typer context that were given on the command line."""
+    out = {}
+    for name, value in ctx.params.items():
+        if names is not None and name not in names:
+            continue
+        source = ctx.get_parameter_source(name)  # click's ParameterSource (vendored by typer)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            out[name] = value
+    return out
