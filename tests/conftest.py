@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -69,3 +70,44 @@ def buggy_project(tmp_path: Path) -> Path:
 @pytest.fixture
 def buggy_repo(buggy_project: Path) -> Path:
     return init_repo(buggy_project)
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    """A Docker client for the engine on this machine. Without one: skip, but fail under CI."""
+    from treefix.sandbox.docker_engine import probe
+
+    ok, why = probe()
+    if not ok:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off"):
+            pytest.fail(f"no Docker engine: {why} (CI must run the Docker tests)")
+        pytest.skip(f"no Docker engine: {why}")
+    import docker
+
+    client = docker.from_env(timeout=120)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def sandbox_image(docker_engine, tmp_path_factory) -> str:
+    """The project image every dependency-free fixture project shares (`image_tag` hashes only the
+    dependency files), built once per session; removed at the end only if this session built it."""
+    import docker.errors
+
+    from treefix.sandbox.image import build, image_tag
+
+    root = write_tree(tmp_path_factory.mktemp("image") / "proj", BUGGY)
+    tag = image_tag(root)
+    try:
+        docker_engine.images.get(tag)
+        existed = True
+    except docker.errors.ImageNotFound:
+        existed = False
+    assert build(root, client=docker_engine, log=lambda _: None) == tag
+    yield tag
+    if not existed:
+        try:
+            docker_engine.images.remove(tag)
+        except docker.errors.APIError:  # still used by a container of another run: leave it
+            pass

@@ -13,6 +13,7 @@ import io
 import os
 import re
 import secrets
+import signal as _signal
 import socket
 import tarfile
 import threading
@@ -83,17 +84,40 @@ def _tar(
     return buf.getvalue()
 
 
+class _ChunkReader(io.RawIOBase):
+    """A file object over the engine's chunk iterator, so tarfile can read it as a stream."""
+
+    def __init__(self, chunks):
+        self._chunks = iter(chunks)
+        self._buf = b""
+        self.total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buf:
+            try:
+                self._buf = next(self._chunks)
+            except StopIteration:
+                return 0
+        n = min(len(b), len(self._buf))
+        b[:n], self._buf = self._buf[:n], self._buf[n:]
+        self.total += n
+        return n
+
+
 def _read_tar_text(stream, limit: int) -> dict[str, str]:
-    """Read regular files out of a tar stream in memory; nothing touches the disk."""
-    data = bytearray()
-    for chunk in stream:
-        data += chunk
-        if len(data) > 4 * limit:
-            break
+    """Read regular files out of a tar stream in memory; nothing touches the disk. Streamed: at
+    most `limit` bytes of each file are kept and the rest is skipped, so a big file written into
+    the results folder neither fills memory nor hides the files after it (junit.xml)."""
     out: dict[str, str] = {}
+    raw = _ChunkReader(stream)
     try:
-        with tarfile.open(fileobj=io.BytesIO(bytes(data)), mode="r:") as tar:
+        with tarfile.open(fileobj=io.BufferedReader(raw, 1 << 16), mode="r|") as tar:
             for member in tar:
+                if raw.total > 64 * limit:  # a backstop on what one run's results may cost
+                    break
                 if not member.isreg() or "/" not in member.name.strip("/"):
                     continue
                 fh = tar.extractfile(member)
@@ -181,9 +205,8 @@ class DockerSandbox:
 
         files: dict[str, bytes] = {}
         for name in self.project.files:
-            files[f"project/{name}"] = (
-                self.project.sources.get(name) or (self.project.root / name).read_bytes()
-            )
+            # the snapshot's bytes (an empty source is falsy: `or` re-read it from the user's tree)
+            files[f"project/{name}"] = self.project.read_original(name)
         for f in os.listdir(support_dir()):
             if f.endswith(".py"):
                 with open(os.path.join(support_dir(), f), "rb") as fh:
@@ -205,7 +228,7 @@ class DockerSandbox:
         """Write this candidate's files and put back the previous candidate's in one archive."""
         files: dict[str, bytes] = {}
         for name in self._dirty - set(changed):
-            files[f"project/{name}"] = self.project.sources[name]
+            files[f"project/{name}"] = self.project.read_original(name)  # any file, not only .py
         for name, data in changed.items():
             if name not in self.project.files or ".." in name.split("/") or name.startswith("/"):
                 raise SandboxError(f"candidate writes outside the project's files: {name}")
@@ -289,14 +312,20 @@ class DockerSandbox:
         ooms = int(found[-1]) if found and found[-1] else self._oom_seen
         oom, self._oom_seen = ooms > self._oom_seen, ooms
         stderr = re.sub(rf"\n?{oom_mark}=\d*\n?", "\n", stderr).strip("\n")
-        timed_out = hung or rc in (124, 137) and not oom
+        # 124, or 137 once the limit has passed: `timeout` ended the run. Any other 128+n: a signal
+        # killed the harness itself (a test's os.killpg(0, SIGKILL)), not the clock
+        timed_out = hung or not oom and (rc == 124 or rc == 137 and duration >= timeout)
+        sig = None
+        if not (timed_out or oom) and rc is not None and rc - 128 in _signal.valid_signals():
+            sig = rc - 128
         artifacts = self._artifacts()
         return ExecResult(
-            exit_code=None if timed_out else rc,
+            exit_code=None if timed_out or sig else rc,
             stdout=out.text(),
             stderr=stderr,
             duration=duration,
             timed_out=timed_out,
+            signal=sig,
             truncated=out.truncated or err.truncated,
             oom=oom,
             artifacts=artifacts,

@@ -34,8 +34,18 @@ class Dependencies:
 
 def _requirement_lines(path: Path) -> list[str]:
     out = []
-    for raw in path.read_text(errors="replace").splitlines():
-        line = raw.split("#", 1)[0].strip()
+    # pip-compile writes `pkg==1.0 \` then `    --hash=sha256:...` lines: join continuations before
+    # the lines are sorted apart, and drop the hashes (they would switch the install from our own
+    # wheelhouse to hash-checking mode, which then refuses the unhashed pytest and coverage)
+    text = path.read_text(errors="replace").replace("\\\r\n", " ").replace("\\\n", " ")
+    for raw in text.splitlines():
+        words = raw.split("#", 1)[0].split()
+        kept = [
+            w
+            for i, w in enumerate(words)
+            if not w.startswith("--hash") and not (i and words[i - 1] == "--hash")
+        ]
+        line = " ".join(kept)
         if line and not line.startswith(("-e", "--editable", "-r", "-c", ".", "/")):
             out.append(line)
     return out
