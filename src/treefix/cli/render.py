@@ -24,6 +24,7 @@ class RichEvents(Events):
         self.start = time.monotonic()
         self._status = None
         self._last = 0.0
+        self._model = ""  # live model figures: calls, tokens, cost
 
     def header(self, info: dict) -> None:
         self.console.print(
@@ -67,6 +68,7 @@ class RichEvents(Events):
         self._status.update(
             f"searching: {stats.evaluations}/{budget.max_evals} evaluations, best reward {stats.best_reward:.2f}, "
             f"depth {stats.max_depth}, {time.monotonic() - self.start:.1f}s elapsed, {left:.0f}s left"
+            + self._model
         )
         if self.verbose and node.candidate is not None:
             self.console.print(
@@ -75,12 +77,26 @@ class RichEvents(Events):
             )
 
     def message(self, text: str) -> None:
-        self.console.print(text)
+        self.console.print(text, soft_wrap=True, highlight=False)  # commands stay copyable
+
+    def model(self, stats: dict) -> None:
+        self._model = ", model " + model_figures(stats)
+        if self._status is not None:
+            self._status.update(f"searching: model {model_figures(stats)}")
 
     def stop(self) -> None:
         if self._status:
             self._status.stop()
             self._status = None
+
+
+def model_figures(m: dict) -> str:
+    tokens = (
+        m["input_tokens"] + m["output_tokens"] + m["cache_read_tokens"] + m["cache_write_tokens"]
+    )
+    cost = "cost unknown" if m.get("cost_usd") is None else f"${m['cost_usd']:.4f}"
+    cached = f" (+{m['cached']} cached)" if m.get("cached") else ""
+    return f"{m['calls']} calls{cached}, {tokens} tokens, {cost}"
 
 
 def final_panel(report: dict) -> Panel:
@@ -100,6 +116,13 @@ def final_panel(report: dict) -> Panel:
             "stop",
             search.get("stop_reason", ""),
         )
+    model = report.get("model")
+    if model:
+        figures.add_row("model", model["name"], "usage", model_figures(model))
+        if model.get("degraded"):
+            figures.add_row("", "", "note", "fell back to mutation only")
+    if search.get("pick_reason"):
+        figures.add_row("picked", search["pick_reason"][:80], "", "")
     parts: list = [figures]
     if report.get("fix"):
         fix = report["fix"]
@@ -120,5 +143,6 @@ def final_panel(report: dict) -> Panel:
         "no_fix": "[red]no fix found[/]",
         "nothing_to_repair": "[green]nothing to repair[/]",
         "interrupted": "[yellow]interrupted[/]",
+        "provider_error": "[red]model provider error[/]",
     }.get(status, status)
     return Panel(Group(Text(report.get("message", "")), *parts), title=title, expand=False)
