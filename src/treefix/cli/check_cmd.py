@@ -1,0 +1,40 @@
+"""`treefix check`: the pre-commit hook. Runs the tests; when they fail, searches offline with a
+small budget and prints the fix it would make. Never writes the user's files unless --fix."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from treefix.cli.repair_cmd import run_repair
+from treefix.config import resolve
+from treefix.errors import EXIT_NO_FIX, EXIT_OK
+from treefix.workspace.writeback import WriteBackPlan
+
+HINT = (
+    "treefix: the tests fail. To write the fix above: "
+    "`pre-commit run treefix-fix --hook-stage manual` or `treefix repair --apply`"
+)
+
+
+def run_check(
+    path: str, cli: dict, *, fix: bool, fmt: str, output: str | None, console: Console
+) -> int:
+    settings = resolve(path, cli, command="check")
+    plan = WriteBackPlan("apply" if fix else "patch")
+    opts = settings.options(path, apply=fix)
+    outcome: dict = {}
+    code = run_repair(
+        opts,
+        console=console,
+        fmt=fmt,
+        output=output,
+        plan=plan,
+        trace_when_clean=False,
+        outcome=outcome,
+    )
+    if code == EXIT_OK and outcome.get("status") == "fixed":
+        # with --fix the files changed (pre-commit lists them); without, the tests still fail
+        if not fix:
+            console.print(HINT, highlight=False, soft_wrap=True)
+        return EXIT_NO_FIX
+    return code
