@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from treefix.errors import EnvironmentProblem, SandboxUnavailable, UsageError
+from treefix.errors import EnvironmentProblem, ProviderError, SandboxUnavailable, UsageError
 from treefix.protocols import Proposer, Sandbox
 from treefix.search.mcts import Budget, Search, SearchResult, SearchStats
 from treefix.search.reward import WHOLE_COMMAND, Baseline
@@ -24,6 +24,7 @@ from treefix.types import ProgramState, Status, Suspicion, TestOutcome, TestRepo
 from treefix.workspace.snapshot import Project, snapshot
 
 CANDIDATE_MIN_TIMEOUT = 5.0
+PROPOSERS = ("auto", "mutation", "model")
 MAX_GUARDS = 25
 
 
@@ -42,6 +43,17 @@ class RepairOptions:
     max_depth: int = 3
     apply: bool = False
     image: str | None = None  # docker image (default: the project's built image)
+    # model-guided repair (see treefix.propose.factory); keys come from the environment only
+    provider: str | None = None  # anthropic | openai | scripted (default: from the environment)
+    model: str | None = None  # model name (scripted: the script file)
+    base_url: str | None = None
+    max_cost_usd: float | None = 1.0  # hard budget, checked before every model call
+    max_llm_calls: int | None = 60
+    cache: str | None = None  # folder of the on-disk response cache
+    judge: bool = False  # the model picks among several validated fixes
+    samples: int = 2  # model samples per expansion
+    temperature: float = 0.7
+    llm_timeout: float = 60.0  # seconds for one model request
 
 
 @dataclass
@@ -53,6 +65,7 @@ class Events:
     def localized(self, focus: list[Suspicion]) -> None: ...
     def node(self, node: Node, stats: SearchStats, budget: Budget) -> None: ...
     def message(self, text: str) -> None: ...
+    def model(self, stats: dict) -> None: ...
 
 
 @dataclass
@@ -74,6 +87,7 @@ class RepairRun:
     message: str = ""
     candidate_durations: list[float] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
+    model: object | None = None  # propose.factory.ModelSetup when a model takes part
 
 
 def _project_modules(project: Project) -> set[str]:
@@ -201,7 +215,12 @@ def repair(
     run.sandbox_kind, image = choose_sandbox(options.sandbox, project, options.image, events)
     python = "python3" if run.sandbox_kind == "docker" else None
     command = run.command = detect_test_command(project.root, options.test_cmd, python=python)
-    proposer = make_proposer(options.proposer, options.seed)
+    from treefix.propose.factory import build as build_proposers
+
+    run.model = build_proposers(options, deadline, events.message)
+    proposer = run.model.proposer
+    if run.model.gateway is not None:
+        events.message(f"model: {run.model.gateway.label} ({run.model.mode})")
     n = options.workers or min(os.cpu_count() or 1, 4)
     run.workers = n
     from treefix.report.folder import new_run_id
@@ -350,10 +369,21 @@ def _search(
         seed=options.seed,
         on_node=lambda node, stats: events.node(node, stats, budget),
         relocalize=relocalize if base.coverage else None,
+        **_model_hooks(run, events),
     )
     try:
         run.result = search.run()
+    except ProviderError as exc:  # the report still gets written, with what was done
+        run.result = SearchResult(
+            None, search.plausible, search.stats, search.root, search.trajectory
+        )
+        run.result.stats.stop_reason = "provider error"
+        run.status, run.message = "provider_error", str(exc)
+        raise
     except KeyboardInterrupt:
+        run.result = SearchResult(
+            None, search.plausible, search.stats, search.root, search.trajectory
+        )
         run.result = SearchResult(
             None, search.plausible, search.stats, search.root, search.trajectory
         )
@@ -365,6 +395,21 @@ def _search(
     else:
         run.status = "no_fix"
         run.message = f"no fix found ({run.result.stats.stop_reason}, {run.result.stats.evaluations} evaluations)"
+
+
+def _model_hooks(run: RepairRun, events: Events) -> dict:
+    """The value agent and the discriminator (judge with --judge) when a model takes part."""
+    from treefix.search.value import Discriminator, ValueAgent
+
+    gateway = getattr(run.model, "gateway", None)
+    if gateway is None or run.baseline is None:
+        return {"choose": Discriminator()}
+    gateway.on_call = lambda stats: events.model(stats.as_dict())
+    judge = gateway if run.options.judge else None
+    return {
+        "value": ValueAgent(gateway, run.baseline, on_disabled=events.message),
+        "choose": Discriminator(judge, run.baseline),
+    }
 
 
 def bare_focus_argv(run: RepairRun) -> list[str] | None:

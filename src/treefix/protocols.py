@@ -46,12 +46,37 @@ class Sandbox(Protocol):
 
 
 @dataclass
+class Attempt:
+    """A patch already tried near this state, and how its run ended (ChatRepair / hindsight)."""
+
+    description: str
+    patch: str  # unified diff against the original
+    outcome: str  # one line: "failed: 1/2 targets pass, reward 0.52"
+    critique: str = ""  # why it failed: run class, assertion, and the model's explanation
+    relation: str = "sibling"  # "branch" (an ancestor of this state) | "sibling"
+
+
+class StopSearch(Exception):
+    """Raised by a proposer when a hard budget is reached: the search ends with its best result."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
 class Feedback:
     """What the last run of a state said, for proposers that listen (critique)."""
 
     report: TestReport | None
     targets: Sequence[str] = ()
     history: Sequence[str] = ()  # one line per tried sibling: "replace `<` by `<=`: failed (2/3)"
+    tried: Sequence[Attempt] = ()  # the same with patches and critiques, branch first
+    critique: str = ""  # this state's own critique (empty at the root)
+    patch: str = ""  # this state's diff against the original
+    explanation: str = (
+        ""  # out: a proposer's explanation of why this state fails (kept in the node)
+    )
 
 
 class Proposer(Protocol):

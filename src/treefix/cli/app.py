@@ -48,7 +48,34 @@ def repair(
     path: PathArg = ".",
     test_cmd: TestCmd = None,
     sandbox: SandboxOpt = "auto",
-    proposer: Annotated[str, typer.Option(help="auto | mutation")] = "auto",
+    proposer: Annotated[
+        str, typer.Option(help="auto | mutation | model (auto: model + mutation with a key)")
+    ] = "auto",
+    provider: Annotated[
+        str | None,
+        typer.Option(help="anthropic | openai (default: the key found in the environment)"),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model name (default claude-sonnet-5-5 / gpt-4.1-mini).")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="API endpoint (OpenAI-compatible servers: Ollama, vLLM...).")
+    ] = None,
+    max_cost_usd: Annotated[
+        float | None, typer.Option(min=0, help="Hard model spend budget in USD.")
+    ] = 1.0,
+    max_llm_calls: Annotated[int | None, typer.Option(min=0, help="Hard model call budget.")] = 60,
+    cache: Annotated[
+        str | None, typer.Option(help="Folder caching model responses (offline replays).")
+    ] = None,
+    judge: Annotated[
+        bool, typer.Option("--judge", help="The model picks among several validated fixes.")
+    ] = False,
+    samples: Annotated[int, typer.Option(min=1, max=8, help="Model samples per expansion.")] = 2,
+    temperature: Annotated[float, typer.Option(min=0, max=2, help="Sampling temperature.")] = 0.7,
+    llm_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds for one model request.")
+    ] = 60.0,
     max_evals: Annotated[int, typer.Option(min=1, help="Most candidate runs.")] = 500,
     time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the whole run.")] = 300.0,
     test_timeout: Annotated[
@@ -91,6 +118,16 @@ def repair(
         max_depth=max_depth,
         apply=apply,
         image=image,
+        provider=provider,
+        model=model,
+        base_url=base_url,
+        max_cost_usd=max_cost_usd,
+        max_llm_calls=max_llm_calls,
+        cache=cache,
+        judge=judge,
+        samples=samples,
+        temperature=temperature,
+        llm_timeout=llm_timeout,
     )
     try:
         code = run_repair(opts, as_json=as_json, verbose=verbose, console=_stderr())

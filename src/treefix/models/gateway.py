@@ -28,9 +28,10 @@ from treefix.models.base import (
 )
 from treefix.models.pricing import Price, load_prices, price_for
 from treefix.models.secrets import scrub
+from treefix.protocols import StopSearch
 
 
-class BudgetExhausted(Exception):
+class BudgetExhausted(StopSearch):
     """A hard model budget is reached; `reason` is the search's stop reason."""
 
     def __init__(self, reason: str):

@@ -56,7 +56,40 @@ def node_record(node: Node) -> dict:
         "regressions": node.regressions,
         "duration": round(rep.duration, 3) if rep else None,
         "failing": rep.failing()[:20] if rep else [],
+        **({"explanation": node.explanation} if node.explanation else {}),
+        **(
+            {"value": node.value, "value_note": node.value_note, "test_reward": node.test_reward}
+            if node.value is not None
+            else {}
+        ),
     }
+
+
+def model_section(run: RepairRun) -> dict | None:
+    """Provider, usage, cost and budgets of the model, when one took part (never a key)."""
+    setup = run.model
+    gateway = getattr(setup, "gateway", None)
+    if gateway is None:
+        return None
+    o = run.options
+    out = {
+        "name": gateway.label,
+        "mode": setup.mode,
+        "degraded": setup.degraded or None,
+        **gateway.stats.as_dict(),
+        "budget": {"max_cost_usd": o.max_cost_usd, "max_llm_calls": o.max_llm_calls},
+        "samples": o.samples,
+        "temperature": o.temperature,
+        "cache": o.cache,
+        "judge": o.judge,
+    }
+    llm = setup.llm
+    if llm is not None:
+        out["responses"] = llm.stats.responses
+        out["model_candidates"] = llm.stats.candidates
+        out["rejected_responses"] = llm.stats.rejected
+        out["rejection_reasons"] = llm.stats.reasons[-5:]
+    return out
 
 
 def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> dict:
@@ -82,6 +115,7 @@ def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> d
             "proposer": run.options.proposer,
             "max_depth": run.options.max_depth,
         },
+        "model": model_section(run),
         "baseline": test_report_dict(base) if base else None,
         "targets": run.baseline.targets if run.baseline else [],
         "flaky": run.baseline.flaky if run.baseline else [],
@@ -103,6 +137,7 @@ def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> d
             "best_reward": stats.best_reward,
             "max_depth": stats.max_depth,
             "stop_reason": stats.stop_reason,
+            "pick_reason": stats.pick_reason,
             "elapsed": round(stats.elapsed, 3),
         }
         if stats

@@ -13,13 +13,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from treefix.protocols import Feedback, Proposer
+from treefix.protocols import Attempt, Feedback, Proposer, StopSearch
+from treefix.search.critique import critique, outcome_line
 from treefix.search.remap import remap
 from treefix.search.reward import Baseline, regressions_against, score
 from treefix.search.tree import Node, SelectionPolicy
 from treefix.types import ProgramState, Suspicion, TestReport
 
 Evaluate = Callable[[list[ProgramState], bool], list[TestReport]]  # (states, full_suite) -> reports
+# the value agent: (node, execution reward) -> blended reward, for states tests grade poorly
+Value = Callable[["Node", float], float]
+# the discriminator: (validated fixes, votes per state key) -> (the pick, why)
+Choose = Callable[[list["Node"], dict[str, int]], tuple["Node", str]]
+MAX_ATTEMPTS = 12  # tried patches shown to a proposer
 
 
 @dataclass
@@ -44,6 +50,7 @@ class SearchStats:
     max_depth: int = 0
     stop_reason: str = ""
     elapsed: float = 0.0
+    pick_reason: str = ""  # why this fix among several validated ones
 
 
 @dataclass
@@ -53,6 +60,12 @@ class SearchResult:
     stats: SearchStats
     root: Node
     trajectory: list[Node] = field(default_factory=list)  # evaluated nodes in order
+
+
+def _patch(state: ProgramState) -> str:
+    from treefix.report.patch import unified_diff
+
+    return unified_diff(state)
 
 
 def diff_size(state: ProgramState) -> int:
@@ -85,6 +98,8 @@ class Search:
         policy: SelectionPolicy | None = None,
         on_node: Callable[[Node, SearchStats], None] | None = None,
         relocalize: Callable[[TestReport], list[Suspicion]] | None = None,
+        value: Value | None = None,
+        choose: Choose | None = None,
     ):
         self.baseline = baseline
         self.focus = list(focus)
@@ -96,6 +111,10 @@ class Search:
         self.policy = policy or SelectionPolicy()
         self.on_node = on_node or (lambda n, s: None)
         self.relocalize = relocalize
+        self.value = value
+        self.choose = choose
+        self.votes: dict[str, int] = {}  # state key -> proposals that led there (majority vote)
+        self._stop: str | None = None  # a proposer hit a hard budget
         self.stats = SearchStats()
         self._ids = 0
         self.root = self._node(root_state)
@@ -120,10 +139,84 @@ class Search:
             if self.relocalize is not None and node.parent is not None and node.report is not None:
                 base = self.relocalize(node.report) or self.focus
             focus = remap(base, node.state, node.report, self.baseline.targets)
-            feedback = Feedback(node.report, self.baseline.targets)
+            node.focus = focus
+            feedback = self._feedback(node)
             node.candidates = self.proposer.propose(node.state, focus, feedback)
+            if feedback.explanation and not node.explanation:
+                node.explanation = feedback.explanation
             self.stats.proposals += len(node.candidates)
         return node.candidates
+
+    def _refill(self, node: Node) -> bool:
+        """A node whose proposals are used up asks a refilling proposer (the model) again, with
+        what its children taught (ChatRepair: "these failed"); at most `proposer.refills` times."""
+        limit = getattr(self.proposer, "refills", 0)
+        if not limit or node.candidates is None or node.depth >= self.budget.max_depth:
+            return False
+        while node.refills < limit:
+            node.refills += 1
+            feedback = self._feedback(node)
+            new = self.proposer.refill(node.state, node.focus or self.focus, feedback)
+            if feedback.explanation and not node.explanation:
+                node.explanation = feedback.explanation
+            if new:
+                node.candidates.extend(new)
+                self.stats.proposals += len(new)
+                return True
+        return False
+
+    def _feedback(self, node: Node) -> Feedback:
+        tried = self._attempts(node)
+        feedback = Feedback(
+            node.report,
+            self.baseline.targets,
+            history=[f"{a.description}: {a.outcome}" for a in tried],
+            tried=tried,
+            critique="\n".join(x for x in (node.critique, node.explanation) if x),
+            patch=_patch(node.state) if node.parent is not None else "",
+        )
+        return feedback
+
+    def _attempts(self, node: Node) -> list[Attempt]:
+        """The branch leading here, then what was tried beside it (hindsight from siblings),
+        newest first. Only built for proposers that read it (`wants_history`)."""
+        if not getattr(self.proposer, "wants_history", False):
+            return []
+        path = node.path()
+        branch = [self._attempt(n, "branch") for n in path[1:]]
+        on_path = set(map(id, path))
+        siblings = [
+            child
+            for anc in path
+            for child in anc.children.values()
+            if id(child) not in on_path and child.report is not None
+        ]
+        siblings.sort(key=lambda n: -n.id)
+        room = max(0, MAX_ATTEMPTS - len(branch))
+        return branch + [self._attempt(n, "sibling") for n in siblings[:room]]
+
+    def _attempt(self, n: Node, relation: str) -> Attempt:
+        fixed = sum(
+            1
+            for t in self.baseline.targets
+            if n.report is not None
+            and t in n.report.tests
+            and n.report.tests[t].outcome == "passed"
+        )
+        why = "\n".join(x for x in (n.critique, n.explanation, n.value_note) if x)
+        return Attempt(
+            description=n.candidate.description if n.candidate else "",
+            patch=_patch(n.state),
+            outcome=outcome_line(
+                n.test_reward if n.test_reward is not None else n.reward,
+                n.report,
+                fixed,
+                len(self.baseline.targets),
+            )
+            + (" (regressions: " + ", ".join(n.regressions[:3]) + ")" if n.regressions else ""),
+            critique=why,
+            relation=relation,
+        )
 
     def _max_prior(self, node: Node) -> float:
         return max((c.prior for c in node.candidates or ()), default=1.0) or 1.0
@@ -145,6 +238,8 @@ class Search:
                 if s > best_score:
                     best, best_score = i, s
             if best is None:
+                if self._refill(node):
+                    continue
                 node.exhausted = True
                 if node is self.root:
                     return None
@@ -155,6 +250,7 @@ class Search:
                 state = node.state.derive(cands[best].edits)
                 key = state.key()
                 if key in self.seen:
+                    self.votes[key] = self.votes.get(key, 1) + 1
                     node.skipped.add(best)
                     self.stats.duplicates_skipped += 1
                     continue
@@ -176,6 +272,9 @@ class Search:
         fixes: list[Node] = []
         try:
             while not fixes:
+                if self._stop is not None:
+                    self.stats.stop_reason = self._stop
+                    break
                 if not self.budget.left(self.stats.evaluations):
                     self.stats.stop_reason = (
                         "time limit"
@@ -185,7 +284,7 @@ class Search:
                     break
                 batch = self._next_batch()
                 if not batch:
-                    self.stats.stop_reason = "search space exhausted"
+                    self.stats.stop_reason = self._stop or "search space exhausted"
                     break
                 reports = self.evaluate([n.state for n in batch], False)
                 self.stats.evaluations += len(batch)
@@ -198,14 +297,22 @@ class Search:
             self.stats.elapsed = time.monotonic() - start
         if fixes:
             self.stats.stop_reason = "fixed"
-        fix = min(fixes, key=lambda n: (diff_size(n.state), n.depth, n.id)) if fixes else None
+        fix = None
+        if fixes and self.choose is not None:
+            fix, self.stats.pick_reason = self.choose(fixes, self.votes)
+        elif fixes:
+            fix = min(fixes, key=lambda n: (diff_size(n.state), n.depth, n.id))
         return SearchResult(fix, self.plausible, self.stats, self.root, self.trajectory)
 
     def _next_batch(self) -> list[Node]:
         batch: list[Node] = []
         room = min(self.workers, self.budget.max_evals - self.stats.evaluations)
         for _ in range(room):
-            node = self._select()
+            try:
+                node = self._select()
+            except StopSearch as stop:  # a hard budget: run what is selected, then stop
+                self._stop = stop.reason
+                break
             if node is None:
                 break
             for n in node.path()[1:]:
@@ -221,13 +328,19 @@ class Search:
     def _record(self, node: Node, report: TestReport, start: float) -> None:
         s = score(report, self.baseline)
         node.report, node.reward, node.plausible = report, s.reward, s.plausible
+        node.test_reward = s.reward
         node.regressions = s.regressions
+        if not s.plausible:
+            node.critique = critique(report, self.baseline.targets)
+        reward = s.reward
+        if self.value is not None and not s.plausible:
+            reward = node.reward = self.value(node, s.reward)
         for n in node.path()[1:]:
             n.virtual -= 1
             n.visits += 1
-            n.value_sum += s.reward
+            n.value_sum += reward
         self.root.visits += 1
-        self.root.value_sum += s.reward
+        self.root.value_sum += reward
         self.stats.best_reward = max(self.stats.best_reward, s.reward)
         self.stats.max_depth = max(self.stats.max_depth, node.depth)
         if node.depth >= self.budget.max_depth:

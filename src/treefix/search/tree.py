@@ -27,6 +27,13 @@ class Node:
     value_sum: float = 0.0
     virtual: int = 0  # in-flight evaluations below this node (virtual loss)
     exhausted: bool = False
+    critique: str = ""  # after a failed run: class, assertion/exception, output tail
+    explanation: str = ""  # a model's account of why this state fails (Self-Debugging)
+    test_reward: float | None = None  # the execution reward before any value-agent blend
+    value: int | None = None  # the value agent's score, -100..100
+    value_note: str = ""
+    refills: int = 0  # times a refilling proposer was asked again for this state
+    focus: list | None = None  # the suspicions its proposals were made for
 
     @property
     def q(self) -> float:

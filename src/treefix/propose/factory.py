@@ -1,0 +1,133 @@
+"""Which proposers a run uses (`--proposer auto|mutation|model`), and the model behind them.
+
+- mutation: the offline engine alone.
+- model: the model alone; a provider that refuses, or still fails after its retries, is exit 4.
+- auto: both together when a model is configured (a `--provider`, or a key/endpoint in the
+  environment), mutation alone otherwise. A model still failing after its retries degrades the
+  run to mutation-only, and says so; a provider refusing for good (bad key, unknown model) is
+  exit 4 even here, since it is a configuration to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from treefix.errors import ProviderError, UsageError
+from treefix.models.gateway import Gateway, ProviderFailure, RetryPolicy
+from treefix.propose.llm import LLMProposer
+from treefix.protocols import Feedback, Proposer
+from treefix.types import Candidate, ProgramState, Suspicion
+
+PROPOSERS = ("auto", "mutation", "model")
+REFILLS = 2  # times one state may ask the model again once its proposals are used up
+
+
+@dataclass
+class ModelSetup:
+    proposer: Proposer
+    gateway: Gateway | None = None
+    llm: LLMProposer | None = None
+    mode: str = "mutation"  # what actually runs: mutation | model | model+mutation
+    degraded: str = ""  # why the model was dropped mid-run
+
+
+class ModelThenMutation:
+    """Model candidates first, cheap mutants beside them; model failures handled per mode."""
+
+    wants_history = True
+
+    def __init__(
+        self,
+        setup: ModelSetup,
+        mutation: Proposer | None,
+        on_message: Callable[[str], None],
+    ):
+        self.setup = setup
+        self.llm = setup.llm
+        self.mutation = mutation
+        self.on_message = on_message
+        self.name = "model" if mutation is None else "model+mutation"
+
+    def propose(
+        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback
+    ) -> list[Candidate]:
+        out = self._model(state, focus, feedback)
+        if self.mutation is not None:
+            out = out + self.mutation.propose(state, focus, feedback)
+        return out
+
+    def refill(
+        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback
+    ) -> list[Candidate]:
+        """Ask the model again for a state whose proposals are used up (mutants never change)."""
+        return self._model(state, focus, feedback)
+
+    @property
+    def refills(self) -> int:
+        return REFILLS if self.llm is not None else 0
+
+    def _model(
+        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback
+    ) -> list[Candidate]:
+        if self.llm is None:
+            return []
+        try:
+            return self.llm.propose(state, focus, feedback)
+        except ProviderFailure as exc:
+            if exc.fatal or self.mutation is None:
+                raise ProviderError(str(exc)) from None
+            self.setup.degraded = str(exc)
+            self.setup.mode = "mutation"
+            self.llm = None
+            self.name = "mutation"
+            self.on_message(f"[yellow]model failing ({exc}): continuing with mutation only[/]")
+            return []
+
+
+def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelSetup:
+    from treefix.models.base import FatalModelError
+    from treefix.models.factory import configured_provider, make_model
+    from treefix.propose.mutation import MutationProposer
+
+    name = options.proposer
+    if name not in PROPOSERS:
+        raise UsageError(f"--proposer must be auto, mutation or model, not {name!r}")
+    mutation = MutationProposer(seed=options.seed)
+    if name == "mutation":
+        return ModelSetup(mutation)
+    provider = configured_provider(getattr(options, "provider", None))
+    if provider is None:
+        if name == "model":
+            raise ProviderError(
+                "--proposer model needs a model: set ANTHROPIC_API_KEY or OPENAI_API_KEY/"
+                "OPENAI_BASE_URL, or pass --provider"
+            )
+        return ModelSetup(mutation)
+    try:
+        model = make_model(provider, options.model, options.base_url)
+    except FatalModelError as exc:
+        raise ProviderError(str(exc)) from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:  # a scripted model's file
+        raise UsageError(f"--model: {exc}") from None
+    gateway = Gateway(
+        model,
+        max_calls=options.max_llm_calls,
+        max_cost=options.max_cost_usd,
+        retry=RetryPolicy(timeout=options.llm_timeout),
+        cache_dir=options.cache,
+        deadline=deadline,
+        seed=options.seed,
+    )
+    if gateway.price is None and options.max_cost_usd is not None:
+        on_message(
+            f"[yellow]no price known for {gateway.label}: tokens are counted, cost is unknown, "
+            "--max-cost-usd cannot apply (--max-llm-calls does; prices: TREEFIX_PRICES)[/]"
+        )
+    llm = LLMProposer(gateway, samples=options.samples, temperature=options.temperature)
+    setup = ModelSetup(proposer=mutation, gateway=gateway, llm=llm)
+    setup.mode = "model" if name == "model" else "model+mutation"
+    setup.proposer = ModelThenMutation(setup, None if name == "model" else mutation, on_message)
+    return setup

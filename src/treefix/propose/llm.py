@@ -1,0 +1,359 @@
+"""LLMProposer: a model proposes patches as search/replace blocks, inside the same search.
+
+The prompt carries the failing tests and how they fail, the localised code (the enclosing
+functions or classes of the suspicious lines, found with tree-sitter, with line numbers), this
+state's own patch and critique, and what was already tried on this branch and beside it with how
+each run ended (ChatRepair's "don't repeat these", SWE-Search's hindsight). Several samples are
+drawn per expansion. A response whose blocks do not all match the file (exactly, then once more
+ignoring whitespace) is rejected whole; rejections are counted and quoted in the next prompt.
+Candidates must compile and never touch test files; the search drops already-seen states.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from treefix.localize.files import is_test_file
+from treefix.models.base import Message, Request
+from treefix.models.gateway import Gateway
+from treefix.propose.prompts import load, render
+from treefix.protocols import Feedback
+from treefix.syntax import has_syntax_error, parse, statement_at
+from treefix.types import Candidate, Edit, ProgramState, Suspicion
+
+MODEL_PRIOR = 1.0  # model patches are tried before cheap mutants
+MAX_CONTEXT_LINES = 400
+MAX_FILES = 4
+MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
+_BLOCK = re.compile(
+    r"<{5,9} ?SEARCH[ \t]*(?P<path>[^\n]*)\n(?P<old>.*?)\n?={5,9}[ \t]*\n(?P<new>.*?)\n?>{5,9} ?REPLACE",
+    re.S,
+)
+_EXPLANATION = re.compile(r"EXPLANATION:\s*(?P<text>.+?)(?=\n\s*<{5,9}|\Z)", re.S)
+
+
+class Rejected(ValueError):
+    pass
+
+
+@dataclass
+class Block:
+    path: str
+    old: str
+    new: str
+
+
+@dataclass
+class ProposerStats:
+    responses: int = 0
+    candidates: int = 0
+    rejected: int = 0  # whole responses rejected (a block did not match, broke the syntax...)
+    empty: int = 0  # responses without any block
+    overhead: float = 0.0  # seconds in prompt building and parsing (no HTTP)
+    reasons: list[str] = field(default_factory=list)
+
+
+def parse_response(text: str) -> tuple[str, list[Block]]:
+    m = _EXPLANATION.search(text)
+    explanation = " ".join(m.group("text").split()) if m else ""
+    blocks = []
+    for b in _BLOCK.finditer(text):
+        path = b.group("path").strip().strip("`").strip()
+        blocks.append(Block(path, b.group("old"), b.group("new")))
+    return explanation[:600], blocks
+
+
+def _match_exact(source: str, old: str) -> tuple[int, int] | None:
+    if not old:
+        return None
+    first = source.find(old)
+    if first < 0 or source.find(old, first + 1) >= 0:
+        return None
+    return first, first + len(old)
+
+
+def _match_loose(source: str, old: str, new: str) -> tuple[int, int, str] | None:
+    """Line-wise match ignoring surrounding whitespace; the replacement is re-indented by the
+    difference in indentation between the file and the block."""
+    want = [ln.strip() for ln in old.splitlines()]
+    while want and not want[-1]:
+        want.pop()
+    while want and not want[0]:
+        want.pop(0)
+    if not want:
+        return None
+    lines = source.splitlines(keepends=True)
+    stripped = [ln.strip() for ln in lines]
+    hits = [i for i in range(len(lines) - len(want) + 1) if stripped[i : i + len(want)] == want]
+    if len(hits) != 1:
+        return None
+    i = hits[0]
+    start = sum(len(ln) for ln in lines[:i])
+    end = start + sum(len(ln) for ln in lines[i : i + len(want)])
+    file_indent = re.match(r"[ \t]*", lines[i]).group(0)
+    first_old = next(ln for ln in old.splitlines() if ln.strip())
+    block_indent = re.match(r"[ \t]*", first_old).group(0)
+    out = []
+    for ln in new.splitlines():
+        if ln.strip() and ln.startswith(block_indent):
+            ln = file_indent + ln[len(block_indent) :]
+        elif ln.strip():
+            ln = file_indent + ln.lstrip()
+        out.append(ln)
+    replacement = "\n".join(out)
+    if lines[i + len(want) - 1].endswith("\n"):
+        replacement += "\n"
+    return start, end, replacement
+
+
+def blocks_to_edits(state: ProgramState, blocks: Sequence[Block]) -> list[Edit]:
+    """Byte-offset edits of one response, or Rejected with the reason."""
+    known = set(state.paths())
+    per_file: dict[str, list[tuple[int, int, str]]] = {}
+    for n, b in enumerate(blocks, 1):
+        path = b.path.removeprefix("./")
+        if path not in known:
+            raise Rejected(f"block {n}: unknown file {b.path!r}")
+        if is_test_file(path):
+            raise Rejected(f"block {n}: {path} is a test file; tests must not be edited")
+        text = state.read(path).decode("utf-8", "surrogateescape")
+        hit = _match_exact(text, b.old)
+        if hit is not None:
+            span = (hit[0], hit[1], b.new)
+        else:
+            loose = _match_loose(text, b.old, b.new)
+            if loose is None:
+                raise Rejected(f"block {n}: SEARCH text does not match exactly one place in {path}")
+            span = loose
+        per_file.setdefault(path, []).append(span)
+    edits: list[Edit] = []
+    for path, spans in per_file.items():
+        text = state.read(path).decode("utf-8", "surrogateescape")
+        spans.sort()
+        for (_, e1, _), (s2, _, _) in zip(spans, spans[1:], strict=False):
+            if s2 < e1:
+                raise Rejected(f"two blocks overlap in {path}")
+        for s, e, rep in spans:
+            # character offsets -> byte offsets
+            bs = len(text[:s].encode("utf-8", "surrogateescape"))
+            be = bs + len(text[s:e].encode("utf-8", "surrogateescape"))
+            edits.append(Edit(path, bs, be, rep))
+    return edits
+
+
+def numbered(lines: list[str], lo: int, hi: int, marks: set[int]) -> str:
+    width = len(str(hi))
+    return "\n".join(
+        f"{'>>' if i in marks else '  '}{i:>{width}} | {lines[i - 1]}" for i in range(lo, hi + 1)
+    )
+
+
+def code_context(state: ProgramState, focus: Sequence[Suspicion]) -> str:
+    """The enclosing function or class of each suspicious line, grouped by file, with numbers."""
+    by_file: dict[str, list[Suspicion]] = {}
+    for s in sorted(focus, key=lambda s: -s.score):
+        if not s.path.endswith(".py") or is_test_file(s.path):
+            continue
+        if s.path not in by_file and len(by_file) >= MAX_FILES:
+            continue
+        by_file.setdefault(s.path, []).append(s)
+    parts: list[str] = []
+    budget = MAX_CONTEXT_LINES
+    for path, sus in by_file.items():
+        try:
+            source = state.read(path)
+        except KeyError:
+            continue
+        lines = source.decode("utf-8", "replace").splitlines()
+        tree = parse(source)
+        spans: list[tuple[int, int]] = []
+        marks = {s.line for s in sus[:10]}
+        for s in sus[:10]:
+            lo, hi = _enclosing(tree, s.line, len(lines))
+            spans.append((lo, hi))
+        merged: list[list[int]] = []
+        for lo, hi in sorted(spans):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        chunks = []
+        for lo, hi in merged:
+            if budget <= 0:
+                break
+            hi = min(hi, lo + budget - 1)
+            budget -= hi - lo + 1
+            chunks.append(numbered(lines, lo, hi, marks))
+        if chunks:
+            parts.append(f"### {path}\n```python\n" + "\n   ...\n".join(chunks) + "\n```")
+    return "\n\n".join(parts) or "(no suspicious source lines were localised)"
+
+
+def _enclosing(tree, line: int, n_lines: int) -> tuple[int, int]:
+    stmt = statement_at(tree, line)
+    node = stmt
+    best = None
+    while node is not None:
+        if node.type in ("function_definition", "class_definition", "decorated_definition"):
+            best = node
+            if node.end_point[0] - node.start_point[0] + 1 <= MAX_SNIPPET:
+                break
+        node = node.parent
+    if best is None or best.end_point[0] - best.start_point[0] + 1 > MAX_SNIPPET:
+        return max(1, line - 15), min(n_lines, line + 15)
+    return best.start_point[0] + 1, min(n_lines, best.end_point[0] + 1)
+
+
+def _failing(feedback: Feedback, root_messages: dict[str, str]) -> str:
+    out = []
+    for t in list(feedback.targets)[:10]:
+        msg = root_messages.get(t, "")
+        out.append(f"- {t}" + (f": {msg[:300]}" if msg else ""))
+    return "\n".join(out) or "(the test command fails)"
+
+
+def _tried(feedback: Feedback) -> str:
+    if not feedback.tried:
+        return "(nothing yet)\n"
+    out = []
+    for i, a in enumerate(feedback.tried, 1):
+        label = "on this branch" if a.relation == "branch" else "tried beside it"
+        patch = a.patch.strip()
+        if len(patch) > 1500:
+            patch = patch[:1500] + "\n...[cut]"
+        crit = a.critique.strip()
+        if len(crit) > 700:
+            crit = crit[:700] + "\n...[cut]"
+        out.append(
+            f"{i}. [{label}] {a.description} -> {a.outcome}\n```diff\n{patch}\n```"
+            + (f"\nwhy: {crit}" if crit else "")
+        )
+    return "\n".join(out) + "\n"
+
+
+class LLMProposer:
+    name = "model"
+    wants_history = True
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        samples: int = 2,
+        temperature: float = 0.7,
+        max_tokens: int = 2048,
+    ):
+        self.gateway = gateway
+        self.samples = max(1, samples)
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.stats = ProposerStats()
+        self._rejections: list[str] = []  # quoted in the next prompt, then cleared
+        self.root_messages: dict[str, str] = {}  # baseline failure messages per target
+
+    def build_request(
+        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback, sample: int
+    ) -> Request:
+        system = load("system.txt")
+        context = render("context.txt", code=code_context(state, focus))
+        current = ""
+        if feedback.patch:
+            current = (
+                "\n## The code above already includes this patch (it did not fix everything)\n"
+                f"```diff\n{feedback.patch.strip()}\n```\n"
+            )
+        rejected = ""
+        if self._rejections:
+            rejected = (
+                "\n## Your previous answers were rejected\n"
+                + "\n".join(f"- {r}" for r in self._rejections[-3:])
+                + "\nCopy SEARCH text exactly from the code shown, without the line numbers.\n"
+            )
+        variant = ""
+        if sample > 0:
+            variant = (
+                f"(Alternative #{sample + 1}: if several fixes are plausible, propose one that "
+                "differs from the most obvious.)\n"
+            )
+        critique = feedback.critique.strip() or "(see the failing tests above)"
+        task = render(
+            "propose.txt",
+            failing=_failing(feedback, self.root_messages),
+            critique=critique,
+            current_patch=current,
+            tried=_tried(feedback),
+            rejected=rejected,
+            variant=variant,
+        )
+        return Request(
+            system=system,
+            messages=(Message("user", context, cache=True), Message("user", task)),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            sample=sample,
+            purpose="propose",
+        )
+
+    def propose(
+        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback
+    ) -> list[Candidate]:
+        out: list[Candidate] = []
+        seen: set[tuple] = set()
+        for sample in range(self.samples):
+            t0 = time.perf_counter()
+            request = self.build_request(state, focus, feedback, sample)
+            self.stats.overhead += time.perf_counter() - t0
+            reply = self.gateway.complete(request)  # BudgetExhausted / ProviderFailure propagate
+            t0 = time.perf_counter()
+            self.stats.responses += 1
+            cand, explanation = self.parse(state, reply.text)
+            if explanation and not feedback.explanation:
+                feedback.explanation = explanation
+            if cand is not None and cand.edits not in seen:
+                seen.add(cand.edits)
+                out.append(cand)
+            self.stats.overhead += time.perf_counter() - t0
+        self.stats.candidates += len(out)
+        return out
+
+    def parse(self, state: ProgramState, text: str) -> tuple[Candidate | None, str]:
+        explanation, blocks = parse_response(text)
+        if not blocks:
+            self.stats.empty += 1
+            self._reject("the answer held no SEARCH/REPLACE block")
+            return None, explanation
+        try:
+            edits = blocks_to_edits(state, blocks)
+            new_state = state.derive(edits)
+            changed = [e.path for e in edits]
+            for path in dict.fromkeys(changed):
+                if has_syntax_error(new_state.read(path)):
+                    raise Rejected(f"the patched {path} does not compile")
+            if all(new_state.read(p) == state.read(p) for p in changed):
+                raise Rejected("the blocks change nothing")
+        except Rejected as exc:
+            self._reject(str(exc))
+            return None, explanation
+        first = edits[0]
+        line = state.read(first.path)[: first.start].count(b"\n") + 1
+        desc = explanation.split(". ")[0][:120] if explanation else "model patch"
+        where = ", ".join(dict.fromkeys(changed))
+        return (
+            Candidate(
+                edits=tuple(edits),
+                operator="model",
+                description=f"model: {desc} ({where})",
+                prior=MODEL_PRIOR,
+                path=first.path,
+                line=line,
+            ),
+            explanation,
+        )
+
+    def _reject(self, reason: str) -> None:
+        self.stats.rejected += 1
+        self.stats.reasons.append(reason)
+        self._rejections.append(reason)
