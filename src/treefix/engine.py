@@ -88,6 +88,9 @@ class RepairRun:
     candidate_durations: list[float] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
     model: object | None = None  # propose.factory.ModelSetup when a model takes part
+    run_id: str = field(default_factory=lambda: _new_run_id())
+    git_snapshot: object | None = None  # workspace.gitrepo.Snapshot: refs/treefix/snapshots/<run_id>
+    write_back: object | None = None  # workspace.writeback.WriteBackResult, set by the caller
 
 
 def _project_modules(project: Project) -> set[str]:
@@ -204,6 +207,23 @@ def _guards(report: TestReport, focus: list[Suspicion], targets: list[str]) -> l
     return [t for _, t in sorted(scored)[:MAX_GUARDS]]
 
 
+def _new_run_id() -> str:
+    from treefix.report.folder import new_run_id
+
+    return new_run_id()
+
+
+def _git_snapshot(run: RepairRun, project: Project) -> None:
+    """Refuse a repo in the middle of a merge/rebase/...; record the tree in a private ref."""
+    if project.git_dir is None or project.git_toplevel is None:
+        return
+    from treefix.workspace.gitrepo import GitRepo
+
+    repo = GitRepo(project.git_toplevel, project.git_dir)
+    repo.refuse_if_busy()
+    run.git_snapshot = repo.snapshot(run.run_id)
+
+
 def repair(
     options: RepairOptions, events: Events | None = None, run: RepairRun | None = None
 ) -> RepairRun:
@@ -212,6 +232,7 @@ def repair(
     t0 = time.monotonic()
     deadline = t0 + options.time_limit
     project = run.project = snapshot(options.path)
+    _git_snapshot(run, project)
     run.sandbox_kind, image = choose_sandbox(options.sandbox, project, options.image, events)
     python = "python3" if run.sandbox_kind == "docker" else None
     command = run.command = detect_test_command(project.root, options.test_cmd, python=python)
@@ -223,10 +244,9 @@ def repair(
         events.message(f"model: {run.model.gateway.label} ({run.model.mode})")
     n = options.workers or min(os.cpu_count() or 1, 4)
     run.workers = n
-    from treefix.report.folder import new_run_id
     from treefix.sandbox.pool import SandboxPool
 
-    pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, new_run_id(), image))
+    pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, run.run_id, image))
     run.isolation = pool.sandboxes[0].isolation
     runner = TestRunner(command)
     events.header(
@@ -381,9 +401,6 @@ def _search(
         run.status, run.message = "provider_error", str(exc)
         raise
     except KeyboardInterrupt:
-        run.result = SearchResult(
-            None, search.plausible, search.stats, search.root, search.trajectory
-        )
         run.result = SearchResult(
             None, search.plausible, search.stats, search.root, search.trajectory
         )

@@ -43,10 +43,16 @@ def test_repair_finds_a_validated_fix_and_leaves_the_repo_untouched(buggy_repo: 
     assert report["fix"]["applied"] == []
     assert set(report["targets"]) == {"tests/test_cart.py::test_three_get_discount"}
     assert report["search"]["evals_to_first_fix"] >= 1
-    # the user's files, index and refs are byte-identical; only .git/info/exclude gained a line
+    # the user's files, index and refs are byte-identical; .git/info/exclude gained a line and the
+    # snapshot was recorded as new objects under a private ref
     after = tree_digest(buggy_repo)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    assert changed == {".git/info/exclude"}
+    snap_ref = report["snapshot"]["ref"]
+    assert snap_ref == f"refs/treefix/snapshots/{report['run_id']}"
+    added_objects = {k for k in changed if k.startswith(".git/objects/") and k not in before}
+    assert changed - added_objects == {".git/info/exclude", ".git/" + snap_ref}
+    assert git(buggy_repo, "show", f"{snap_ref}:notes.txt") == "untracked work\n"
+    assert git(buggy_repo, "show", f"{snap_ref}:shop/__init__.py") == "# staged edit\n"
     assert ".treefix/" in (buggy_repo / ".git/info/exclude").read_text()
     assert git(buggy_repo, "status", "--porcelain") == status_before
     run_dir = Path(report["run_dir"])

@@ -43,8 +43,21 @@ def fail(exc: TreefixError, as_json: bool) -> None:
     raise typer.Exit(exc.exit_code)
 
 
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format", "-f", help="Output on stdout: text | json | patch (--json = --format json)."
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write the --format output to FILE instead of stdout."),
+]
+
+
 @app.command()
 def repair(
+    ctx: typer.Context,
     path: PathArg = ".",
     test_cmd: TestCmd = None,
     sandbox: SandboxOpt = "auto",
@@ -90,8 +103,21 @@ def repair(
     ] = 0,
     max_depth: Annotated[int, typer.Option(min=1, max=6, help="Most edits in one fix.")] = 3,
     apply: Annotated[
-        bool, typer.Option("--apply", help="Write the fix into the working tree.")
+        bool,
+        typer.Option("--apply", help="Write the fix into the working tree (all files or none)."),
     ] = False,
+    branch: Annotated[
+        str | None,
+        typer.Option(
+            "--branch", help="Commit the fix on a new branch NAME; tree, index and HEAD untouched."
+        ),
+    ] = None,
+    commit: Annotated[
+        bool,
+        typer.Option("--commit", help="Commit only the fix on the current branch (and write it)."),
+    ] = False,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
     image: Annotated[
         str | None, typer.Option(help="Docker image (default: the project's built image).")
     ] = None,
@@ -101,38 +127,21 @@ def repair(
     ] = False,
 ) -> None:
     """Find failing tests, search for a patch that makes them pass, and print it."""
+    from treefix.cli.output import pick_format
     from treefix.cli.repair_cmd import run_repair
-    from treefix.engine import RepairOptions
+    from treefix.config import cli_overrides, resolve
+    from treefix.workspace.writeback import WriteBackPlan
 
-    opts = RepairOptions(
-        path=path,
-        test_cmd=test_cmd,
-        sandbox=sandbox,
-        proposer=proposer,
-        max_evals=max_evals,
-        time_limit=time_limit,
-        test_timeout=test_timeout,
-        per_test_timeout=per_test_timeout,
-        seed=seed,
-        workers=workers,
-        max_depth=max_depth,
-        apply=apply,
-        image=image,
-        provider=provider,
-        model=model,
-        base_url=base_url,
-        max_cost_usd=max_cost_usd,
-        max_llm_calls=max_llm_calls,
-        cache=cache,
-        judge=judge,
-        samples=samples,
-        temperature=temperature,
-        llm_timeout=llm_timeout,
-    )
+    machine = as_json or fmt == "json"
     try:
-        code = run_repair(opts, as_json=as_json, verbose=verbose, console=_stderr())
+        fmt = pick_format(fmt, as_json)
+        plan = WriteBackPlan.from_flags(apply, branch, commit)
+        opts = resolve(path, cli_overrides(ctx)).options(path, apply=plan.mode == "apply")
+        code = run_repair(
+            opts, verbose=verbose, console=_stderr(), fmt=fmt, output=output, plan=plan
+        )
     except TreefixError as exc:
-        fail(exc, as_json)
+        fail(exc, machine)
     raise typer.Exit(code)
 
 
@@ -160,6 +169,73 @@ def doctor(as_json: JsonOpt = False) -> None:
     from treefix.cli.doctor_cmd import run_doctor
 
     raise typer.Exit(run_doctor(as_json, _stderr()))
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    path: PathArg = ".",
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Write a validated fix into the working tree.")
+    ] = False,
+    test_cmd: TestCmd = None,
+    sandbox: SandboxOpt = "auto",
+    max_evals: Annotated[int, typer.Option(min=1, help="Most candidate runs (default 60).")] = 60,
+    time_limit: Annotated[float, typer.Option(min=1, help="Seconds (default 60).")] = 60.0,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Pre-commit hook: run the tests; when they fail, search offline (small budget) and print the
+    fix. Exit 0 only when the tests pass. Files change only with --fix."""
+    from treefix.cli.check_cmd import run_check
+    from treefix.cli.output import pick_format
+    from treefix.config import cli_overrides
+
+    try:
+        fmt = pick_format(fmt, False)
+        code = run_check(
+            path, cli_overrides(ctx), fix=fix, fmt=fmt, output=output, console=_stderr()
+        )
+    except TreefixError as exc:
+        fail(exc, fmt == "json")
+    raise typer.Exit(code)
+
+
+@app.command("config")
+def config_cmd(
+    path: PathArg = ".",
+    for_check: Annotated[
+        bool, typer.Option("--check", help="The settings `treefix check` would use.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the effective settings and where each came from (file, environment, default)."""
+    from treefix.cli.config_cmd import run_config
+
+    try:
+        code = run_config(path, "check" if for_check else "repair", as_json, _stderr())
+    except TreefixError as exc:
+        fail(exc, as_json)
+    raise typer.Exit(code)
+
+
+@app.command()
+def show(
+    run: Annotated[str, typer.Argument(help="Run id (or prefix), 'latest', or a run folder.")],
+    path: Annotated[str, typer.Option("--path", "-C", help="Project folder.")] = ".",
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-render a past run from .treefix/runs/<id>/."""
+    from treefix.cli.output import pick_format
+    from treefix.cli.show_cmd import run_show
+
+    try:
+        code = run_show(run, path, pick_format(fmt, as_json), output, _stderr())
+    except TreefixError as exc:
+        fail(exc, as_json or fmt == "json")
+    raise typer.Exit(code)
 
 
 def _sandbox_app() -> typer.Typer:

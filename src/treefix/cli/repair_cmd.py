@@ -1,4 +1,4 @@
-"""`treefix repair`: run the pipeline, write the run folder, print the result, pick the exit code."""
+"""`treefix repair`: run the pipeline, write the run folder, write back, print, pick the exit code."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from rich.console import Console
 
+from treefix.cli.output import emit
 from treefix.cli.render import RichEvents, final_panel
 from treefix.engine import RepairOptions, RepairRun, repair
 from treefix.errors import (
@@ -15,10 +16,12 @@ from treefix.errors import (
     EXIT_OK,
     EXIT_PROVIDER,
     ProviderError,
+    TreefixError,
 )
 from treefix.report.folder import RunFolder
 from treefix.report.summary import build_report, node_record
 from treefix.sandbox.process import kill_all
+from treefix.workspace.writeback import WriteBackPlan, commit_message, preflight, recover_pending
 
 EXIT_BY_STATUS = {
     "fixed": EXIT_OK,
@@ -30,7 +33,7 @@ EXIT_BY_STATUS = {
 
 
 def _write_folder(run: RepairRun, exit_code: int) -> dict:
-    folder = RunFolder(run.project)
+    folder = RunFolder(run.project, run.run_id)
     try:
         if run.result:
             for node in run.result.trajectory:
@@ -47,7 +50,47 @@ def _write_folder(run: RepairRun, exit_code: int) -> dict:
     return report
 
 
-def run_repair(opts: RepairOptions, *, as_json: bool, verbose: bool, console: Console) -> int:
+def _write_back(run: RepairRun, plan: WriteBackPlan) -> tuple[str | None, int | None]:
+    """Carry out the write-back; (error message, exit code) when it was refused."""
+    from treefix.workspace.writeback import WriteBackResult, write_back
+
+    fix = run.result.fix
+    files = sorted(fix.state.changed())
+    message = commit_message(
+        files,
+        [c.description for c in fix.chain()],
+        run.baseline.targets if run.baseline else [],
+        run.run_id,
+    )
+    try:
+        result = write_back(plan, run.project, run.git_snapshot, fix.state, message)
+    except TreefixError as exc:
+        run.write_back = WriteBackResult(plan.mode)
+        run.write_back.error = str(exc)
+        return str(exc), exc.exit_code
+    run.write_back = result
+    run.applied = result.applied
+    return None, None
+
+
+def run_repair(
+    opts: RepairOptions,
+    *,
+    as_json: bool = False,
+    verbose: bool = False,
+    console: Console,
+    fmt: str | None = None,
+    output: str | None = None,
+    plan: WriteBackPlan | None = None,
+    trace_when_clean: bool = True,
+    outcome: dict | None = None,
+) -> int:
+    fmt = fmt or ("json" if as_json else "text")
+    plan = plan or WriteBackPlan.from_flags(opts.apply, None, False)
+    recovered = recover_pending(opts.path)
+    if recovered:
+        console.print(f"finished an interrupted --apply: {', '.join(recovered)}")
+    preflight(plan, opts.path)
     events = RichEvents(console, verbose=verbose)
     run = RepairRun(opts)
     interrupted = False
@@ -61,31 +104,46 @@ def run_repair(opts: RepairOptions, *, as_json: bool, verbose: bool, console: Co
     except ProviderError as exc:
         provider_error = exc
         run.status, run.message = "provider_error", str(exc)
+    except BaseException:
+        _drop_snapshot(run)
+        raise
     finally:
         events.stop()
     if run.project is None or (run.baseline_report is None and not interrupted):
+        _drop_snapshot(run)
         if interrupted:
             raise KeyboardInterrupt
         if provider_error is not None:
             raise provider_error
         return EXIT_OK  # nothing ran: leave no trace
     code = EXIT_BY_STATUS.get(run.status, EXIT_ENVIRONMENT)
-    apply_error = None
-    if opts.apply and run.status == "fixed" and run.result and run.result.fix:
-        from treefix.workspace.writeback import WriteBackRefused, apply_fix
-
-        try:
-            run.applied = apply_fix(run.project, run.result.fix.state)
-        except WriteBackRefused as exc:
-            apply_error, code = str(exc), exc.exit_code
+    if outcome is not None:
+        outcome["status"] = run.status
+    if run.status == "nothing_to_repair" and not trace_when_clean:
+        _drop_snapshot(run)  # a passing pre-commit check leaves nothing behind
+        console.print(f"[green]{run.message}[/]")
+        return code
+    wb_error = None
+    if plan.mode != "patch" and run.status == "fixed" and run.result and run.result.fix:
+        wb_error, wb_code = _write_back(run, plan)
+        if wb_error:
+            code = wb_code
     report = _write_folder(run, code)
     console.print(final_panel(report))
-    if apply_error:
-        console.print(f"[bold red]treefix: error:[/] {apply_error}")
+    if wb_error:
+        console.print(f"[bold red]treefix: error:[/] {wb_error}", highlight=False, soft_wrap=True)
     if provider_error is not None:
         console.print(
             f"[bold red]treefix: error:[/] {provider_error}", highlight=False, soft_wrap=True
         )
-    if as_json:
-        print(json.dumps(report, indent=2))
+    emit(report, fmt, output)
     return code
+
+
+def _drop_snapshot(run: RepairRun) -> None:
+    """A run that never got to the tests leaves no trace, not even its snapshot ref."""
+    snap = run.git_snapshot
+    if snap is not None and run.project is not None and run.project.git_dir is not None:
+        from treefix.workspace.gitrepo import GitRepo
+
+        GitRepo(run.project.git_toplevel, run.project.git_dir).delete_ref(snap.ref)

@@ -166,5 +166,7 @@ def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> d
             else None,
             "bare_argv": bare_focus_argv(run),
         },
+        "snapshot": run.git_snapshot.as_dict() if run.git_snapshot else None,
+        "write_back": run.write_back.as_dict() if run.write_back else {"mode": "patch"},
         "peak_rss_mb": peak_rss_mb(),
     }

@@ -299,7 +299,14 @@ def commit_on_branch(
         if entry is None or entry[0] not in ("100644", "100755"):
             raise WriteBackRefused(f"not committed: {p} is not a regular file in the snapshot")
         files[prefix + p] = (entry[0], repo.hash_blob(prefix + p, changed[p]))
-    commit = repo.commit_with(snap.commit, files, [snap.commit], message)
+    base = snap.commit
+    if (
+        snap.head.commit
+        and snap.tree
+        and repo.out("rev-parse", f"{snap.head.commit}^{{tree}}") == snap.tree
+    ):
+        base = snap.head.commit  # a clean tree: no need for the snapshot commit on the branch
+    commit = repo.commit_with(base, files, [base], message)
     repo.run("update-ref", "-m", "treefix: fix branch", ref, commit, ZERO)
     return WriteBackResult("branch", commit=commit, ref=ref)
 
