@@ -21,7 +21,7 @@ from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
 from treefix.propose.prompts import load, render
 from treefix.protocols import Feedback
-from treefix.syntax import has_syntax_error, parse, statement_at
+from treefix.syntax import has_syntax_error, parse
 from treefix.types import Candidate, Edit, ProgramState, Suspicion
 
 MODEL_PRIOR = 1.0  # model patches are tried before cheap mutants
@@ -172,7 +172,7 @@ def code_context(state: ProgramState, focus: Sequence[Suspicion]) -> str:
         spans: list[tuple[int, int]] = []
         marks = {s.line for s in sus[:10]}
         for s in sus[:10]:
-            lo, hi = _enclosing(tree, s.line, len(lines))
+            lo, hi = _enclosing(tree, s.line, lines)
             spans.append((lo, hi))
         merged: list[list[int]] = []
         for lo, hi in sorted(spans):
@@ -192,9 +192,13 @@ def code_context(state: ProgramState, focus: Sequence[Suspicion]) -> str:
     return "\n\n".join(parts) or "(no suspicious source lines were localised)"
 
 
-def _enclosing(tree, line: int, n_lines: int) -> tuple[int, int]:
-    stmt = statement_at(tree, line)
-    node = stmt
+def _enclosing(tree, line: int, lines: list[str]) -> tuple[int, int]:
+    """The innermost def/class around `line` (short enough), found by a point lookup in the
+    tree rather than a walk over it: long files cost no more than short ones."""
+    n_lines = len(lines)
+    text = lines[line - 1] if 0 < line <= n_lines else ""
+    col = len(text) - len(text.lstrip())
+    node = tree.root_node.descendant_for_point_range((line - 1, col), (line - 1, col))
     best = None
     while node is not None:
         if node.type in ("function_definition", "class_definition", "decorated_definition"):
