@@ -193,35 +193,38 @@ def test_installed_console_script_repairs(buggy_project: Path):
 
 
 def test_ctrl_c_stops_cleanly_writes_a_partial_report_and_leaves_no_process(tmp_path: Path):
-    # every candidate hangs for the per-test limit, so the search is surely running when we interrupt
+    # the test sleeps far past any check below, so a sandboxed run is surely in flight when we interrupt
     proj = write_tree(tmp_path / "p", {
         "conftest.py": "",
         "slow/__init__.py": "",
         "slow/mod.py": "import time\n\ndef f(x):\n    time.sleep(30)\n    return x + 1\n",
         "tests/test_mod.py": "from slow.mod import f\n\ndef test_f():\n    assert f(1) == 3\n",
     })
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
     proc = subprocess.Popen(
         [_script(), "repair", str(proj), "--json", "--sandbox", "local", "--per-test-timeout", "20", "--test-timeout", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(scratch)},
     )
     deadline = time.time() + 60
-    while time.time() < deadline and not _sandboxed_pids():
+    while time.time() < deadline and not _sandboxed_pids(scratch):
         time.sleep(0.2)
-    assert _sandboxed_pids(), "a sandboxed test run started"
+    assert _sandboxed_pids(scratch), "a sandboxed test run started"
     time.sleep(1)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     time.sleep(0.5)
-    assert _sandboxed_pids() == []
+    assert _sandboxed_pids(scratch) == []
     reports = list((proj / ".treefix" / "runs").glob("*/report.json"))
     assert len(reports) == 1
     assert json.loads(reports[0].read_text())["status"] == "interrupted"
 
 
-def _sandboxed_pids() -> list[int]:
-    """Processes whose working directory is a treefix scratch copy."""
+def _sandboxed_pids(scratch: Path) -> list[int]:
+    """Processes whose working directory is a scratch copy under `scratch` (this test's TMPDIR,
+    so treefix runs elsewhere on the machine do not count)."""
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -229,6 +232,6 @@ def _sandboxed_pids() -> list[int]:
                 cwd = os.readlink(f"/proc/{entry}/cwd")
             except OSError:
                 continue
-            if "/treefix-" in cwd and cwd.endswith("/project"):
+            if cwd.startswith(str(scratch)) and cwd.endswith("/project"):
                 pids.append(int(entry))
     return pids
