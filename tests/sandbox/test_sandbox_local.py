@@ -6,6 +6,7 @@ import socket
 import stat
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -291,7 +292,8 @@ def test_a_disk_filler_is_stopped_by_the_file_size_limit(tmp_path):
 
 
 @needs_rlimits
-def test_a_memory_hog_gets_memoryerror_and_is_graded_oom(tmp_path):
+def test_a_memory_hog_is_stopped_and_graded_oom(tmp_path):
+    # with a memory cgroup the hog is OOM-killed; without one, the address-space limit raises MemoryError
     project, runner = _runner_project(
         tmp_path,
         """
@@ -308,7 +310,39 @@ def test_a_memory_hog_gets_memoryerror_and_is_graded_oom(tmp_path):
         report = runner.run(sb, {}, timeout=60)
         assert report.status is Status.OOM, (report.detail, report.tail())
         hog = report.tests["tests/test_limit.py::test_hog"]
-        assert hog.outcome == "failed" and hog.exc_type == "MemoryError"
+        assert hog.outcome in ("failed", "error") and hog.exc_type in ("MemoryError", "OutOfMemory")
         assert report.tests["tests/test_limit.py::test_small"].outcome == "passed"
+    finally:
+        sb.close()
+
+
+def test_a_fork_bomb_is_held_by_the_pids_limit_and_reaped(tmp_path):
+    project, runner = _runner_project(
+        tmp_path,
+        """
+        import os
+
+        def test_bomb():
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    pass
+        """,
+    )
+    sb = LocalSandbox(project, limits=Limits(pids=64))
+    if sb._group is None:
+        sb.close()
+        pytest.skip("no cgroup pids controller on this machine (the PID namespace still reaps)")
+    try:
+        started = time.monotonic()
+        report = runner.run(sb, {}, timeout=5, per_test_timeout=3)
+        assert time.monotonic() - started < 30
+        assert report.status is not Status.PASSED
+        assert report.status in (Status.TIMEOUT, Status.CRASHED, Status.FAILED), report.detail
+        procs = sb._group.procs_files[0].read_text().split()
+        assert procs == []  # everything in the worker's group was killed and reaped
+        again = runner.run(sb, {}, timeout=5, per_test_timeout=2)  # the worker is usable afterwards
+        assert again.status is not Status.SANDBOX_ERROR
     finally:
         sb.close()

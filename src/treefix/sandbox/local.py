@@ -26,7 +26,8 @@ ARTIFACT_LIMIT = 8 << 20
 
 @dataclass
 class Limits:
-    memory_bytes: int = 4 << 30  # address space; a hog gets MemoryError instead of the machine
+    memory_bytes: int = 4 << 30  # cgroup memory limit (OOM-killed, counted); else address space
+    pids: int = 512  # cgroup pids limit: a fork bomb stops there
     file_bytes: int = 1 << 30  # largest file a run may write
     output_bytes: int = 1 << 20  # kept per stream
 
@@ -54,7 +55,18 @@ class LocalSandbox:
         self.project = project
         self.limits = limits or Limits()
         self.iso = isolation or detect()
-        self.isolation = self.iso.describe()
+        from treefix.sandbox.cgroups import create
+
+        self._group = (
+            create(f"{os.getpid()}-{label}", self.limits.pids, self.limits.memory_bytes)
+            if self.iso.namespaces
+            else None
+        )
+        self.isolation = self.iso.describe() + (
+            f", cgroup pids<={self.limits.pids} memory<={self.limits.memory_bytes >> 20} MiB"
+            if self._group
+            else ", no cgroup limits"
+        )
         # resolved: the containment checks below compare resolved paths against it
         self._base = Path(tempfile.mkdtemp(prefix=f"treefix-{label}-")).resolve()
         self._work = self._base / "project"
@@ -128,15 +140,12 @@ class LocalSandbox:
 
     # -- running ------------------------------------------------------------------------------
     def _argv(self, argv: list[str]) -> list[str]:
-        prefix = list(self.iso.prefix)
+        prefix = (self._group.prefix() if self._group else []) + list(self.iso.prefix)
         if self.iso.rlimits:
-            prefix += [
-                "prlimit",
-                "--core=0",
-                f"--fsize={self.limits.file_bytes}",
-                f"--as={self.limits.memory_bytes}",
-                "--",
-            ]
+            prefix += ["prlimit", "--core=0", f"--fsize={self.limits.file_bytes}"]
+            if self._group is None:  # no memory cgroup: cap the address space instead
+                prefix.append(f"--as={self.limits.memory_bytes}")
+            prefix.append("--")
         return prefix + argv
 
     def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult:
@@ -149,6 +158,7 @@ class LocalSandbox:
                 shutil.rmtree(f)
             else:
                 f.unlink()
+        ooms_before = self._group.oom_kills() if self._group else 0
         try:
             self._write(changed)
             res = run_process(
@@ -167,6 +177,7 @@ class LocalSandbox:
             except (OSError, SandboxError):
                 self._populate()
         artifacts = self._read_artifacts()
+        oom = bool(self._group and self._group.oom_kills() > ooms_before)
         rc = res.returncode
         sig = -rc if rc is not None and rc < 0 else None
         return ExecResult(
@@ -177,6 +188,7 @@ class LocalSandbox:
             timed_out=res.timed_out,
             signal=sig,
             truncated=res.truncated,
+            oom=oom,
             artifacts=artifacts,
         )
 
@@ -191,3 +203,6 @@ class LocalSandbox:
 
     def close(self) -> None:
         shutil.rmtree(self._base, ignore_errors=True)
+        group = getattr(self, "_group", None)
+        if group is not None:
+            group.remove()

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from treefix.types import TestOutcome
 
+KILLED_WHILE_RUNNING = "Timeout: killed while running"
 _RANK = {"passed": 0, "skipped": 0, "failed": 1, "error": 2}
 
 
@@ -126,7 +127,7 @@ def parse_plugin(text: str) -> tuple[dict[str, TestOutcome], set[str], dict[str,
             outcomes[nodeid] = TestOutcome(nodeid, "error", _collect_message(text_))
     for nodeid in started:
         if nodeid not in outcomes:  # killed mid-test: that is the one that hung
-            outcomes[nodeid] = TestOutcome(nodeid, "error", "Timeout: killed while running")
+            outcomes[nodeid] = TestOutcome(nodeid, "error", KILLED_WHILE_RUNNING)
             timeouts.add(nodeid)
     return outcomes, timeouts, collect_errors
 

@@ -9,7 +9,14 @@ from collections.abc import Mapping
 
 from treefix.protocols import ExecRequest, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
-from treefix.testing.results import merge, parse_junit, parse_plugin, read_marker, strip_marker
+from treefix.testing.results import (
+    KILLED_WHILE_RUNNING,
+    merge,
+    parse_junit,
+    parse_plugin,
+    read_marker,
+    strip_marker,
+)
 from treefix.types import Status, TestOutcome, TestReport
 
 _PYTEST_STATUS = {
@@ -128,6 +135,15 @@ class TestRunner:
             oom=res.oom,
             reported="junit.xml" in res.artifacts,
         )
+        if status in (Status.OOM, Status.CRASHED):
+            # the test that was running when the run died: say what killed it, not "timeout"
+            for t in tests_out.values():
+                if t.message == KILLED_WHILE_RUNNING:
+                    t.message = (
+                        "OutOfMemory: killed by the memory limit"
+                        if status == Status.OOM
+                        else f"Crashed: {detail}"
+                    )
         cov = None
         if coverage and "coverage.json" in res.artifacts:
             try:
