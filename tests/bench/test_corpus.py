@@ -20,7 +20,8 @@ CORPUS = BENCH / "corpus"
 FIXES = BENCH / "fixes"
 EXAMPLES = ROOT / "examples"
 CASES: dict[str, dict] = tomllib.loads((BENCH / "cases.toml").read_text())["cases"]
-EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+# example projects are the folders with tests (examples/github holds a workflow, not a project)
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "tests").is_dir())
 TIMEOUT = 10.0  # seconds for one pytest run of a case; only `hangs` cases may reach it
 
 PROJECTS = [
