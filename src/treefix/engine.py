@@ -178,14 +178,6 @@ def make_sandboxes(
     return [LocalSandbox(project, label=f"{run_id}-w{i}") for i in range(n)]
 
 
-def make_proposer(name: str, seed: int) -> Proposer:
-    if name not in ("auto", "mutation"):
-        raise UsageError(f"--proposer must be auto or mutation, not {name!r}")
-    from treefix.propose.mutation import MutationProposer
-
-    return MutationProposer(seed=seed)
-
-
 def _targets(report: TestReport, command: TestCommand) -> list[str]:
     if not command.is_pytest:
         return [WHOLE_COMMAND]
