@@ -346,3 +346,34 @@ def test_a_fork_bomb_is_held_by_the_pids_limit_and_reaped(tmp_path):
         assert again.status is not Status.SANDBOX_ERROR
     finally:
         sb.close()
+
+
+def test_loopback_works_inside_the_namespace_but_nothing_outside(tmp_path):
+    project, runner = _runner_project(
+        tmp_path,
+        """
+        import socket
+
+        import pytest
+
+        def test_serve_on_loopback():
+            srv = socket.socket()
+            srv.bind(("127.0.0.1", 0))
+            srv.listen(1)
+            socket.create_connection(srv.getsockname(), timeout=2).close()
+            srv.close()
+
+        def test_outside_is_unreachable():
+            with pytest.raises(OSError):
+                socket.create_connection(("1.1.1.1", 80), timeout=2)
+        """,
+    )
+    sb = LocalSandbox(project)
+    if not sb.iso.namespaces:
+        sb.close()
+        pytest.skip("no network namespace on this machine")
+    try:
+        report = runner.run(sb, {}, timeout=30)
+        assert report.status is Status.PASSED, {k: v.message for k, v in report.tests.items()}
+    finally:
+        sb.close()

@@ -44,6 +44,10 @@ def detect() -> Isolation:
             flags.insert(1, "--map-root-user")
         if _works([*flags, "true"]):
             prefix = tuple(flags)
+            ip = shutil.which("ip")
+            # a new network namespace starts with loopback down: tests serving on 127.0.0.1 need it
+            if ip and _works([*flags, ip, "link", "set", "lo", "up"]):
+                prefix += ("sh", "-c", f'{ip} link set lo up 2>/dev/null; exec "$@"', "treefix-lo")
     prlimit = shutil.which("prlimit")
     return Isolation(
         namespaces=bool(prefix),
