@@ -13,7 +13,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from treefix.errors import EnvironmentProblem, ProviderError, SandboxUnavailable, UsageError
+from treefix.errors import (
+    EnvironmentProblem,
+    ProviderError,
+    SandboxError,
+    SandboxUnavailable,
+    UsageError,
+)
 from treefix.protocols import Proposer, Sandbox
 from treefix.search.mcts import Budget, Search, SearchResult, SearchStats
 from treefix.search.reward import WHOLE_COMMAND, Baseline
@@ -398,6 +404,10 @@ def _search(
         )
         run.result.stats.stop_reason = "interrupted"
         run.status = "interrupted"
+        raise
+    except SandboxError as exc:  # e.g. the engine died: the partial trajectory is still reported
+        run.result = SearchResult(None, search.plausible, search.stats, search.root, search.trajectory)
+        run.result.stats.stop_reason = f"sandbox error: {exc}"
         raise
     if run.result.fix is not None:
         run.status, run.message = "fixed", "validated fix found"

@@ -95,6 +95,7 @@ def run_repair(
     run = RepairRun(opts)
     interrupted = False
     provider_error: ProviderError | None = None
+    failure: TreefixError | None = None  # the sandbox or engine failed after the tests ran
     try:
         repair(opts, events, run)
     except KeyboardInterrupt:
@@ -104,6 +105,13 @@ def run_repair(
     except ProviderError as exc:
         provider_error = exc
         run.status, run.message = "provider_error", str(exc)
+    except TreefixError as exc:
+        if run.baseline_report is None:
+            _drop_snapshot(run)
+            raise
+        kill_all()
+        failure = exc  # e.g. the Docker engine died mid-run: keep what the search found so far
+        run.status, run.message = "error", f"{exc} (partial report)"
     except BaseException:
         _drop_snapshot(run)
         raise
@@ -116,7 +124,7 @@ def run_repair(
         if provider_error is not None:
             raise provider_error
         return EXIT_OK  # nothing ran: leave no trace
-    code = EXIT_BY_STATUS.get(run.status, EXIT_ENVIRONMENT)
+    code = failure.exit_code if failure else EXIT_BY_STATUS.get(run.status, EXIT_ENVIRONMENT)
     if outcome is not None:
         outcome["status"] = run.status
     if run.status == "nothing_to_repair" and not trace_when_clean:
@@ -132,10 +140,9 @@ def run_repair(
     console.print(final_panel(report))
     if wb_error:
         console.print(f"[bold red]treefix: error:[/] {wb_error}", highlight=False, soft_wrap=True)
-    if provider_error is not None:
-        console.print(
-            f"[bold red]treefix: error:[/] {provider_error}", highlight=False, soft_wrap=True
-        )
+    for err in (provider_error, failure):
+        if err is not None:
+            console.print(f"[bold red]treefix: error:[/] {err}", highlight=False, soft_wrap=True)
     emit(report, fmt, output)
     return code
 
