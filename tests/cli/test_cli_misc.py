@@ -46,3 +46,12 @@ def test_help_does_not_import_heavy_modules():
     code = "import sys; from treefix.cli.app import app; print(sorted(m for m in ('docker','anthropic','openai','git','tree_sitter','coverage') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_version_flag_and_command_agree():
+    from treefix import __version__
+
+    for args in (["--version"], ["version"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0
+        assert result.stdout.strip() == __version__

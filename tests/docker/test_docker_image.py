@@ -1,5 +1,5 @@
 """The treefix image itself (top-level Dockerfile): built offline from the local base with a host
-wheelhouse, then `treefix version` and one repair of a mounted repository."""
+wheelhouse, then `treefix --version` and one repair of a mounted repository."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def image(docker_engine):
 
 
 def test_image_prints_its_version(image):
-    out = subprocess.run(["docker", "run", "--rm", image, "version"], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(["docker", "run", "--rm", image, "--version"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     from treefix import __version__
 

@@ -22,6 +22,27 @@ app = typer.Typer(
     help="Repair a repository whose tests fail: localise, propose, run in a sandbox, search (MCTS).",
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from treefix import __version__
+
+        print(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Repair a repository whose tests fail: localise, propose, run in a sandbox, search (MCTS)."""
+
+
 PathArg = Annotated[str, typer.Argument(help="Project folder (tests run from here).")]
 TestCmd = Annotated[
     str | None, typer.Option("--test-cmd", help="Test command (default: detect pytest).")
