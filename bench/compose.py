@@ -35,6 +35,14 @@ def fixes(track: dict) -> dict[str, list]:
     }
 
 
+def rate(cases: list[dict]) -> tuple[float | None, int]:
+    """Evaluations per second of search over these cases (total evaluations / total search time)."""
+    used = [c for c in cases if c.get("evals_per_s")]
+    evals = sum(c["evaluations"] for c in used)
+    secs = sum(c["evaluations"] / c["evals_per_s"] for c in used)
+    return (evals / secs if secs else None), len(used)
+
+
 def fmt(v, spec=".2f") -> str:
     return "-" if v is None else format(v, spec)
 
@@ -99,6 +107,9 @@ def main() -> int:
         if md.exists():
             body = md.read_text().split("\n", 1)[1]
             out += [f"## {title}", "", body.replace("\n## ", "\n### "), ""]
+    model = RESULTS.parent / "RESULTS-model.md"
+    if model.exists():  # written by bench/model_track.py
+        out += [model.read_text().replace("\n## ", "\n### ").replace("## Model track", "## Model track", 1), ""]
     print("\n".join(out))
     return 0
 
