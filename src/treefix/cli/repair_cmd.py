@@ -106,7 +106,7 @@ def run_repair(
         provider_error = exc
         run.status, run.message = "provider_error", str(exc)
     except TreefixError as exc:
-        if run.baseline_report is None:
+        if run.result is None:  # failed before the search: a one-line error and no trace
             _drop_snapshot(run)
             raise
         kill_all()
