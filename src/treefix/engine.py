@@ -95,7 +95,9 @@ class RepairRun:
     applied: list[str] = field(default_factory=list)
     model: object | None = None  # propose.factory.ModelSetup when a model takes part
     run_id: str = field(default_factory=lambda: _new_run_id())
-    git_snapshot: object | None = None  # workspace.gitrepo.Snapshot: refs/treefix/snapshots/<run_id>
+    git_snapshot: object | None = (
+        None  # workspace.gitrepo.Snapshot: refs/treefix/snapshots/<run_id>
+    )
     write_back: object | None = None  # workspace.writeback.WriteBackResult, set by the caller
 
 
@@ -345,9 +347,10 @@ def _search(
     )
     focus_tests = run.baseline.focus() if command.is_pytest else None
 
-    def evaluate(states: list[ProgramState], full: bool) -> list[TestReport]:
-        def one(sb, st: ProgramState) -> TestReport:
-            if full:
+    def evaluate(states: list[ProgramState], full: list[bool]) -> list[TestReport]:
+        def one(sb, item: tuple[ProgramState, bool]) -> TestReport:
+            st, whole = item
+            if whole:
                 return runner.run(
                     sb,
                     st.changed(),
@@ -361,7 +364,7 @@ def _search(
             run.candidate_durations.append(rep.duration)
             return rep
 
-        return pool.map(one, states)
+        return pool.map(one, list(zip(states, full, strict=True)))
 
     def relocalize(report: TestReport) -> list[Suspicion]:
         """Ochiai again with this state's outcomes over the baseline's coverage (no extra run)."""
@@ -406,7 +409,9 @@ def _search(
         run.status = "interrupted"
         raise
     except SandboxError as exc:  # e.g. the engine died: the partial trajectory is still reported
-        run.result = SearchResult(None, search.plausible, search.stats, search.root, search.trajectory)
+        run.result = SearchResult(
+            None, search.plausible, search.stats, search.root, search.trajectory
+        )
         run.result.stats.stop_reason = f"sandbox error: {exc}"
         raise
     if run.result.fix is not None:

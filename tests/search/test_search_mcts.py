@@ -65,7 +65,7 @@ def _search(table, *, workers=1, max_evals=100, seed=0, evaluated=None):
 
     def evaluate(states, full):
         if evaluated is not None:
-            evaluated.extend((s.key(), full) for s in states)
+            evaluated.extend((s.key(), f) for s, f in zip(states, full, strict=True))
         return [_report(_oracle(s)) for s in states]
 
     search = Search(

@@ -20,7 +20,8 @@ from treefix.search.reward import Baseline, regressions_against, score
 from treefix.search.tree import Node, SelectionPolicy
 from treefix.types import ProgramState, Suspicion, TestReport
 
-Evaluate = Callable[[list[ProgramState], bool], list[TestReport]]  # (states, full_suite) -> reports
+# (states, full_suite flag per state) -> reports, in order
+Evaluate = Callable[[list[ProgramState], list[bool]], list[TestReport]]
 # the value agent: (node, execution reward) -> blended reward, for states tests grade poorly
 Value = Callable[["Node", float], float]
 # the discriminator: (validated fixes, votes per state key) -> (the pick, why)
@@ -115,6 +116,7 @@ class Search:
         self.choose = choose
         self.votes: dict[str, int] = {}  # state key -> proposals that led there (majority vote)
         self._stop: str | None = None  # a proposer hit a hard budget
+        self._pending: list[Node] = []  # plausible states waiting for their full-suite run
         self.stats = SearchStats()
         self._ids = 0
         self.root = self._node(root_state)
@@ -282,15 +284,27 @@ class Search:
                         else "evaluation budget"
                     )
                     break
-                batch = self._next_batch()
-                if not batch:
+                # validations of last batch's plausible states share this batch with fresh
+                # candidates, so no worker idles while a lone full-suite run goes on
+                val, self._pending = self._pending[: self.workers], self._pending[self.workers :]
+                batch = self._next_batch(self.workers - len(val))
+                if not batch and not val:
                     self.stats.stop_reason = self._stop or "search space exhausted"
                     break
-                reports = self.evaluate([n.state for n in batch], False)
+                reports = self.evaluate(
+                    [n.state for n in val + batch], [True] * len(val) + [False] * len(batch)
+                )
+                fixes = self._validated(val, reports[: len(val)], start)
                 self.stats.evaluations += len(batch)
-                for node, report in zip(batch, reports, strict=True):
+                for node, report in zip(batch, reports[len(val) :], strict=True):
                     self._record(node, report, start)
-                fixes = self._validate([n for n in batch if n.plausible], start)
+                self._pending += [n for n in batch if n.plausible]
+            # never leave a plausible state unvalidated, whatever ended the loop
+            while self._pending and not fixes:
+                val, self._pending = self._pending[: self.workers], self._pending[self.workers :]
+                fixes = self._validated(
+                    val, self.evaluate([n.state for n in val], [True] * len(val)), start
+                )
         finally:
             for node in self.trajectory:
                 node.virtual = 0
@@ -304,9 +318,9 @@ class Search:
             fix = min(fixes, key=lambda n: (diff_size(n.state), n.depth, n.id))
         return SearchResult(fix, self.plausible, self.stats, self.root, self.trajectory)
 
-    def _next_batch(self) -> list[Node]:
+    def _next_batch(self, room: int) -> list[Node]:
         batch: list[Node] = []
-        room = min(self.workers, self.budget.max_evals - self.stats.evaluations)
+        room = min(room, self.budget.max_evals - self.stats.evaluations)
         for _ in range(room):
             try:
                 node = self._select()
@@ -348,10 +362,10 @@ class Search:
         self.trajectory.append(node)
         self.on_node(node, self.stats)
 
-    def _validate(self, nodes: list[Node], start: float) -> list[Node]:
+    def _validated(self, nodes: list[Node], reports: list[TestReport], start: float) -> list[Node]:
+        """Grade full-suite runs of plausible states; the validated ones are fixes."""
         if not nodes:
             return []
-        reports = self.evaluate([n.state for n in nodes], True)
         self.stats.evaluations += len(nodes)
         self.stats.validations += len(nodes)
         fixes = []
