@@ -8,6 +8,8 @@ mkdir -p bench/results
 $py bench/run.py --sandbox local --out bench/results/local.md --json-out bench/results/local.json
 .venv/bin/treefix sandbox build bench/corpus/divisors >/dev/null   # corpus cases share one image
 $py bench/run.py --sandbox docker --out bench/results/docker.md --json-out bench/results/docker.json
+# the scaling pair runs back to back with nothing else on the machine and no overhead probes
+$py bench/run.py --sandbox docker --no-overhead --extra-args "--workers 2" --out bench/results/docker-w2.md --json-out bench/results/docker-w2.json
 $py bench/run.py --sandbox docker --no-overhead --extra-args "--workers 1" --out bench/results/docker-w1.md --json-out bench/results/docker-w1.json
 $py bench/compose.py > bench/RESULTS.md
 echo "wrote bench/RESULTS.md"
