@@ -1,0 +1,83 @@
+"""Per-worker control groups for the local sandbox: a pids limit (fork bombs) and a memory limit
+(hogs are OOM-killed and counted), where the machine lets us create groups (root on cgroup v1,
+or a delegated cgroup v2 subtree). Absent that, the rlimits in local.py are the fallback."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass
+class WorkerGroup:
+    procs_files: list[Path]  # cgroup.procs of each group the run joins
+    oom_file: Path  # memory.oom_control (v1) or memory.events (v2)
+    dirs: list[Path]
+
+    def oom_kills(self) -> int:
+        try:
+            m = re.search(r"^oom_kill (\d+)$", self.oom_file.read_text(), re.M)
+        except OSError:
+            return 0
+        return int(m.group(1)) if m else 0
+
+    def prefix(self) -> list[str]:
+        """argv prefix that moves the run into the groups before anything else starts."""
+        moves = " && ".join(f'echo $$ > "{p}"' for p in self.procs_files)
+        return ["sh", "-c", f'{moves} && exec "$@"', "treefix-cgroup"]
+
+    def remove(self) -> None:
+        for d in self.dirs:
+            try:
+                d.rmdir()
+            except OSError:
+                pass  # a straggler still inside; the kernel frees it when it exits
+
+
+def _v2_base() -> Path | None:
+    if not (ROOT / "cgroup.controllers").exists():
+        return None
+    try:
+        own = Path("/proc/self/cgroup").read_text().strip().split("::", 1)[1]
+    except (OSError, IndexError):
+        return None
+    return ROOT / own.lstrip("/")
+
+
+def create(name: str, pids: int, memory: int) -> WorkerGroup | None:
+    """A pids+memory group for one worker, or None when this machine does not allow it."""
+    if os.environ.get("TREEFIX_NO_CGROUPS") == "1":
+        return None
+    try:
+        if (ROOT / "pids" / "cgroup.procs").exists() and (
+            ROOT / "memory" / "cgroup.procs"
+        ).exists():
+            pid_dir, mem_dir = ROOT / "pids" / "treefix" / name, ROOT / "memory" / "treefix" / name
+            pid_dir.mkdir(parents=True, exist_ok=True)
+            mem_dir.mkdir(parents=True, exist_ok=True)
+            (pid_dir / "pids.max").write_text(str(pids))
+            (mem_dir / "memory.limit_in_bytes").write_text(str(memory))
+            try:  # no swap escape where swap accounting is on
+                (mem_dir / "memory.memsw.limit_in_bytes").write_text(str(memory))
+            except OSError:
+                pass
+            return WorkerGroup(
+                [pid_dir / "cgroup.procs", mem_dir / "cgroup.procs"],
+                mem_dir / "memory.oom_control",
+                [pid_dir, mem_dir],
+            )
+        base = _v2_base()
+        if base is not None:
+            group = base / f"treefix-{name}"
+            group.mkdir(exist_ok=True)
+            (group / "pids.max").write_text(str(pids))
+            (group / "memory.max").write_text(str(memory))
+            (group / "memory.swap.max").write_text("0")
+            return WorkerGroup([group / "cgroup.procs"], group / "memory.events", [group])
+    except OSError:
+        return None
+    return None
