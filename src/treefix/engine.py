@@ -306,12 +306,14 @@ def _search(
         )
     # Flaky check: a target that passes when simply run again is not a bug to repair.
     flaky: list[str] = []
-    if command.is_pytest and time.monotonic() < deadline:
+    # a hang is not re-checked: re-running it would cost the whole per-test limit again
+    rerun = [t for t in targets if not base.tests.get(t) or "Timeout" not in base.tests[t].message]
+    if command.is_pytest and rerun and time.monotonic() < deadline:
         again = pool.map(
             lambda sb, _: runner.run(
                 sb,
                 {},
-                targets,
+                rerun,
                 timeout=options.test_timeout,
                 per_test_timeout=options.per_test_timeout,
             ),
