@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import sys
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 from treefix.errors import UsageError
 
+_NOT_TESTS = frozenset({".venv", "venv", "node_modules", ".git", ".treefix", "__pycache__"})
 PYTEST_CONFIGS = ("pytest.ini", "conftest.py", "tox.ini", "setup.cfg", "pyproject.toml")
 
 
@@ -38,12 +41,13 @@ def project_python(root: Path) -> str:
 
 
 def _has_python_tests(root: Path) -> bool:
-    for pattern in ("test_*.py", "*_test.py"):
-        for p in root.rglob(pattern):
-            if not any(
-                part in (".venv", "venv", "node_modules", ".git", ".treefix") for part in p.parts
-            ):
-                return True
+    # os.walk with pruning, not rglob: rglob descends into .git (10,000s of objects in a big
+    # repo) and crashed when a background `git gc --auto` removed a folder mid-walk; os.walk
+    # skips what vanishes.
+    for _dir, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in _NOT_TESTS]
+        if any(fnmatch(f, "test_*.py") or fnmatch(f, "*_test.py") for f in filenames):
+            return True
     return False
 
 

@@ -84,16 +84,18 @@ class GitRepo:
 
     @classmethod
     def find(cls, path: str | os.PathLike[str]) -> GitRepo | None:
-        try:
-            out = _run(Path(path), ["rev-parse", "--show-toplevel", "--absolute-git-dir"], None)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        if out.returncode != 0:
-            return None
-        lines = out.stdout.decode().splitlines()
-        if len(lines) < 2:
-            return None  # a bare repository or inside .git
-        return cls(Path(lines[0]), Path(lines[1]))
+        found = []
+        # one path per call, only the final newline cut: a folder name may hold a newline
+        for flag in ("--show-toplevel", "--absolute-git-dir"):
+            try:
+                out = _run(Path(path), ["rev-parse", flag], None)
+            except (OSError, subprocess.SubprocessError):
+                return None
+            text = out.stdout.decode("utf-8", "surrogateescape")
+            if out.returncode != 0 or not text.endswith("\n"):
+                return None  # not a repository, a bare one, or inside .git
+            found.append(Path(text[:-1]))
+        return cls(found[0], found[1])
 
     # -- running git ------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ class Project:
     git_dir: Path | None = None
     git_toplevel: Path | None = None
     skipped: list[str] = field(default_factory=list)  # symlinks leaving the tree, unreadable files
+    submodules: list[str] = field(default_factory=list)  # folders copied, never edited
 
     def read_original(self, path: str) -> bytes:
         if path in self.sources:
@@ -83,19 +84,52 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
     )
 
 
-def _git_files(root: Path) -> tuple[list[str], Path, Path] | None:
-    try:
-        top = _git(root, "rev-parse", "--show-toplevel", "--absolute-git-dir")
-    except (OSError, subprocess.SubprocessError):
+def _rev_parse_path(root: Path, flag: str) -> str | None:
+    """One path from `git rev-parse`: asked alone and only its final newline cut, because a
+    folder name may itself hold a newline (two paths on two lines would be ambiguous)."""
+    out = _git(root, "rev-parse", flag)
+    if out.returncode != 0:
         return None
-    if top.returncode != 0:
-        return None
-    toplevel, git_dir = top.stdout.decode().splitlines()[:2]
+    text = out.stdout.decode("utf-8", "surrogateescape")
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _ls_files(root: Path) -> list[str] | None:
     listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
     if listed.returncode != 0:
         return None
-    names = sorted({n for n in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if n})
-    return names, Path(toplevel), Path(git_dir)
+    return sorted({n for n in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if n})
+
+
+def _git_files(root: Path) -> tuple[list[str], Path, Path, list[str]] | None:
+    try:
+        where = _git(root, "rev-parse", "--is-bare-repository", "--is-inside-git-dir")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if where.returncode != 0:
+        return None
+    if "true" in where.stdout.decode().split():
+        # a bare repository or a .git folder has no working tree: walking it would copy git's
+        # objects into a sandbox and write .treefix/ into the repository's internals
+        raise UsageError(
+            f"{root} is a bare git repository or inside a .git folder: there is no working tree "
+            "to repair; point treefix at a checkout (git clone, git worktree add)"
+        )
+    toplevel = _rev_parse_path(root, "--show-toplevel")
+    git_dir = _rev_parse_path(root, "--absolute-git-dir")
+    names = _ls_files(root)
+    if toplevel is None or git_dir is None or names is None:
+        return None
+    # A submodule is one gitlink entry (a folder) in the superproject's listing. Its files are
+    # listed from the submodule itself so the tests that import them run in the sandbox; they are
+    # copied but never edited (they belong to another repository).
+    submodules: list[str] = []
+    for name in list(names):
+        if (root / name).is_dir() and not (root / name).is_symlink():
+            inner = _ls_files(root / name) if (root / name / ".git").exists() else None
+            submodules.append(name)
+            names.extend(f"{name}/{n}" for n in inner or ())
+    return sorted(names), Path(toplevel), Path(git_dir), submodules
 
 
 def _walk_files(root: Path) -> list[str]:
@@ -118,6 +152,7 @@ def snapshot(path: str | os.PathLike[str]) -> Project:
     root = root.resolve()
     git = _git_files(root)
     names = git[0] if git else _walk_files(root)
+    submodules = git[3] if git else []
     files: dict[str, FileEntry] = {}
     sources: dict[str, bytes] = {}
     skipped: list[str] = []
@@ -145,7 +180,7 @@ def snapshot(path: str | os.PathLike[str]) -> Project:
                 f"project too large to copy into a sandbox ({len(files)} files, {total >> 20} MiB): point treefix at a smaller folder"
             )
         entry = FileEntry(name, st.st_size, st.st_mode & 0o777)
-        if name.endswith(".py"):
+        if name.endswith(".py") and not any(name.startswith(m + "/") for m in submodules):
             try:
                 data = full.read_bytes()
             except OSError:
@@ -161,4 +196,5 @@ def snapshot(path: str | os.PathLike[str]) -> Project:
         git_dir=git[2] if git else None,
         git_toplevel=git[1] if git else None,
         skipped=skipped,
+        submodules=submodules,
     )
