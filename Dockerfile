@@ -18,7 +18,7 @@ RUN set -e; \
     git --version; \
     git config --system safe.directory '*'; \
     python3 -m venv /opt/treefix; \
-    /opt/treefix/bin/pip install --no-index --find-links /tmp/wheelhouse --disable-pip-version-check -q treefix; \
+    /opt/treefix/bin/pip install --no-index --find-links /tmp/wheelhouse --disable-pip-version-check -q 'treefix[anthropic,openai]'; \
     rm -rf /tmp/wheelhouse /tmp/debs
 ENV PATH=/opt/treefix/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -3,6 +3,7 @@
 #   1. a wheelhouse on the host (treefix's wheel + every dependency as wheels for the base's Python)
 #   2. git's Debian packages when the base has no git and this host is Debian-like (apt-get download)
 #   3. docker build with --build-arg BASE
+# The image carries the model providers (not the Docker SDK: it runs the local sandbox).
 # Usage: scripts/build-image.sh [BASE] [TAG]   (defaults: treefix-base:bookworm, treefix)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ rm -rf build/wheelhouse build/debs && mkdir -p build/wheelhouse build/debs
 "$py" -m pip download -q -d build/wheelhouse --only-binary=:all: \
   --python-version "$pyver" --implementation cp --platform manylinux2014_x86_64 \
   --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 \
-  build/wheelhouse/treefix-*.whl
+  "$(ls build/wheelhouse/treefix-*.whl)[anthropic,openai]"
 if ! docker run --rm --entrypoint sh "$base" -c 'command -v git' >/dev/null 2>&1 && command -v apt-get >/dev/null; then
   have="$(docker run --rm --entrypoint sh "$base" -c 'dpkg-query -W -f="\${Package}=\${Version}\n"' | sort -u)"
   need=""

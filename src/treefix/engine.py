@@ -20,6 +20,7 @@ from treefix.errors import (
     SandboxUnavailable,
     UsageError,
 )
+from treefix.markup import escape as _escape
 from treefix.protocols import Proposer, Sandbox
 from treefix.search.mcts import Budget, Search, SearchResult, SearchStats
 from treefix.search.reward import WHOLE_COMMAND, Baseline
@@ -141,7 +142,7 @@ def choose_sandbox(
             raise SandboxUnavailable(
                 f"--sandbox docker: {why}; install/start Docker or use --sandbox local"
             )
-        events.message(f"sandbox: local ({why})")
+        events.message(f"sandbox: local ({_escape(why)})")
         return "local", None
     tag = image or image_tag(project.root)
     if kind == "auto":

@@ -55,3 +55,16 @@ def test_version_flag_and_command_agree():
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 0
         assert result.stdout.strip() == __version__
+
+
+def test_bracketed_test_ids_and_paths_are_printed_verbatim(tmp_path: Path):
+    # rich markup would eat "[abc]" (a parametrized id) and "[docker]" (an extra in a hint)
+    root = tmp_path / "proj [x]"
+    (root / "tests").mkdir(parents=True)
+    (root / "tests" / "test_p.py").write_text(
+        "import pytest\n\n@pytest.mark.parametrize('v', ['abc'])\ndef test_p(v):\n    assert v == '[bold]'\n"
+    )
+    result = CliRunner().invoke(app, ["repair", str(root), "--sandbox", "local", "--max-evals", "3"])
+    assert "tests/test_p.py::test_p[abc]" in result.output
+    assert "proj [x]" in result.output
+    assert "'[bold]'" in result.output

@@ -277,10 +277,13 @@ def version() -> None:
 
 
 def main() -> None:
+    from treefix.cli import signals
+
+    signals.install()  # SIGTERM and SIGHUP stop as gracefully as Ctrl-C; a second one at once
     try:
         app()  # usage errors: typer prints them and exits 2
     except KeyboardInterrupt:
-        print("treefix: interrupted", file=sys.stderr)
+        print(f"treefix: interrupted ({signals.received() or 'Ctrl-C'})", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # a bug in treefix: one line for the user, the trace in a file
         import tempfile

@@ -14,17 +14,9 @@ from rich.table import Table
 
 
 def _docker() -> tuple[bool, str]:
-    if not os.environ.get("DOCKER_HOST") and not os.path.exists("/var/run/docker.sock"):
-        return False, "no engine (no /var/run/docker.sock, DOCKER_HOST unset)"
-    try:
-        import docker
+    from treefix.sandbox.docker_engine import probe
 
-        client = docker.from_env(timeout=3)
-        version = client.version().get("Version", "?")
-        client.close()
-        return True, f"engine {version} answers (backend not in this version)"
-    except Exception as exc:  # any failure means: not usable
-        return False, f"engine does not answer ({type(exc).__name__})"
+    return probe()
 
 
 def _module(name: str) -> tuple[bool, str]:
@@ -34,6 +26,13 @@ def _module(name: str) -> tuple[bool, str]:
         return True, version(name)
     except Exception:
         return False, "not installed"
+
+
+def _sdk(name: str) -> tuple[bool, str]:
+    from treefix.extras import hint
+
+    ok, version = _module(name)
+    return (True, version) if ok else (False, hint(name))
 
 
 def checks() -> list[tuple[str, bool, str]]:
@@ -69,6 +68,7 @@ def checks() -> list[tuple[str, bool, str]]:
         ("tree-sitter-python", *_module("tree-sitter-python")),
         ("coverage", *_module("coverage")),
         ("proposers", True, "mutation (offline)"),
+        *((f"{name} SDK", *_sdk(name)) for name in ("anthropic", "openai")),
         (
             "model keys",
             bool(keys),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.table import Table
@@ -28,9 +29,9 @@ class RichEvents(Events):
 
     def header(self, info: dict) -> None:
         self.console.print(
-            f"[bold]treefix[/] repairing [cyan]{info['project']}[/]\n"
-            f"  tests: [green]{info['command']}[/]   sandbox: {info['sandbox']} x{info['workers']}\n"
-            f"  isolation: {info['isolation']}"
+            f"[bold]treefix[/] repairing [cyan]{escape(str(info['project']))}[/]\n"
+            f"  tests: [green]{escape(str(info['command']))}[/]   sandbox: {info['sandbox']} x{info['workers']}\n"
+            f"  isolation: {escape(str(info['isolation']))}"
         )
         self._status = self.console.status("running the baseline...")
         self._status.start()
@@ -45,18 +46,18 @@ class RichEvents(Events):
         )
         if baseline and baseline.flaky:
             self.console.print(
-                f"[yellow]flaky (failed, then passed on a re-run; excluded):[/] {', '.join(baseline.flaky)}"
+                f"[yellow]flaky (failed, then passed on a re-run; excluded):[/] {escape(', '.join(baseline.flaky))}"
             )
         if baseline:
             for t in baseline.targets[:8]:
                 msg = report.tests[t].message if t in report.tests else ""
-                self.console.print(f"  [red]x[/] {t}  [dim]{msg[:100]}[/]")
+                self.console.print(f"  [red]x[/] {escape(t)}  [dim]{escape(msg[:100])}[/]")
             if len(baseline.targets) > 8:
                 self.console.print(f"  ... and {len(baseline.targets) - 8} more")
 
     def localized(self, focus: list[Suspicion]) -> None:
         if focus:
-            top = ", ".join(f"{s.path}:{s.line} ({s.score:.2f})" for s in focus[:3])
+            top = escape(", ".join(f"{s.path}:{s.line} ({s.score:.2f})" for s in focus[:3]))
             self.console.print(f"suspicious: {top}")
         self._status = self.console.status("searching...")
         self._status.start()
@@ -72,7 +73,7 @@ class RichEvents(Events):
         )
         if self.verbose and node.candidate is not None:
             self.console.print(
-                f"  [dim]#{node.id} d{node.depth} {node.candidate.description} -> "
+                f"  [dim]#{node.id} d{node.depth} {escape(node.candidate.description)} -> "
                 f"{node.report.status.value if node.report else '?'} r={node.reward:.2f}[/]"
             )
 

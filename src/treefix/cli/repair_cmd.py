@@ -8,6 +8,7 @@ from rich.console import Console
 
 from treefix.cli.output import emit
 from treefix.cli.render import RichEvents, final_panel
+from treefix.cli.signals import received
 from treefix.engine import RepairOptions, RepairRun, repair
 from treefix.errors import (
     EXIT_ENVIRONMENT,
@@ -87,9 +88,20 @@ def run_repair(
 ) -> int:
     fmt = fmt or ("json" if as_json else "text")
     plan = plan or WriteBackPlan.from_flags(opts.apply, None, False)
+    unfinished = _unfinished_applies(opts.path)
     recovered = recover_pending(opts.path)
     if recovered:
-        console.print(f"finished an interrupted --apply: {', '.join(recovered)}")
+        console.print(
+            f"finished an interrupted --apply from its journal: {', '.join(recovered)}",
+            highlight=False,
+            markup=False,
+        )
+    elif unfinished:  # killed before its journal was committed: nothing had been written
+        console.print(
+            f"removed the leftovers of {unfinished} --apply interrupted before it wrote any file",
+            highlight=False,
+            markup=False,
+        )
     preflight(plan, opts.path)
     events = RichEvents(console, verbose=verbose)
     run = RepairRun(opts)
@@ -99,9 +111,12 @@ def run_repair(
     try:
         repair(opts, events, run)
     except KeyboardInterrupt:
-        kill_all()
+        kill_all()  # the console script's signal handler has already stopped new runs
         interrupted = True
-        run.status, run.message = "interrupted", "interrupted: partial report written"
+        run.status, run.message = (
+            "interrupted",
+            f"interrupted ({received() or 'Ctrl-C'}): partial report written",
+        )
     except ProviderError as exc:
         provider_error = exc
         run.status, run.message = "provider_error", str(exc)
@@ -143,8 +158,33 @@ def run_repair(
     for err in (provider_error, failure):
         if err is not None:
             console.print(f"[bold red]treefix: error:[/] {err}", highlight=False, soft_wrap=True)
+    if interrupted:
+        console.print(_resume_hint(run, report), highlight=False, markup=False, soft_wrap=True)
     emit(report, fmt, output)
     return code
+
+
+def _resume_hint(run: RepairRun, report: dict) -> str:
+    """What an interrupted user needs: where the partial report is and how to carry on."""
+    again = "run the same `treefix repair` command again: it starts from your working tree as it is then"
+    if run.options.cache:
+        again += f" and replays the model answers cached in {run.options.cache}"
+    elif getattr(run.model, "gateway", None) is not None:
+        again += " (add --cache DIR to replay model answers on later runs)"
+    snap = f"; the tree it read is kept in {run.git_snapshot.ref}" if run.git_snapshot else ""
+    return f"partial report: {report.get('run_dir')}/report.json; to resume, {again}{snap}"
+
+
+def _unfinished_applies(path: str) -> int:
+    from pathlib import Path
+
+    from treefix.workspace.writeback import APPLY_DIR
+
+    base = Path(path) / APPLY_DIR
+    try:
+        return sum(1 for d in base.iterdir() if not (d / "journal.json").exists())
+    except OSError:
+        return 0
 
 
 def _drop_snapshot(run: RepairRun) -> None:

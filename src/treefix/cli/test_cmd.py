@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from treefix.errors import EXIT_NO_FIX, EXIT_OK, UsageError
@@ -29,7 +30,7 @@ def run_test(
     sandbox = LocalSandbox(project)
     try:
         console.print(
-            f"[bold]treefix[/] testing [cyan]{project.root}[/] with [green]{command.display}[/]\n  isolation: {sandbox.isolation}"
+            f"[bold]treefix[/] testing [cyan]{escape(str(project.root))}[/] with [green]{escape(command.display)}[/]\n  isolation: {escape(sandbox.isolation)}"
         )
         report = TestRunner(command).run(
             sandbox, {}, None, timeout=timeout, per_test_timeout=per_test
@@ -41,11 +42,11 @@ def run_test(
     table = Table("test", "outcome", "message", show_edge=False)
     for nodeid in report.failing():
         t = report.tests[nodeid]
-        table.add_row(nodeid, t.outcome, t.message[:120])
+        table.add_row(escape(nodeid), t.outcome, escape(t.message[:120]))
     if report.failing():
         console.print(table)
     console.print(
-        f"status: [bold]{report.status.value}[/] (exit code {report.exit_code}, {report.detail}) "
+        f"status: [bold]{report.status.value}[/] (exit code {report.exit_code}, {escape(report.detail)}) "
         f"{len(report.passing())} passed, {len(report.failing())} failing in {report.duration:.2f}s"
     )
     if report.status not in (Status.PASSED, Status.FAILED) and not report.failing():

@@ -22,6 +22,15 @@ DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 
 
+def _sdk_module(name: str):
+    from treefix.extras import MissingExtra, require
+
+    try:
+        return require(name)
+    except MissingExtra as exc:
+        raise FatalModelError(f"{name}: {exc}") from None
+
+
 def parse_retry_after(headers) -> float | None:
     """Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date)."""
     if headers is None:
@@ -114,8 +123,7 @@ class AnthropicModel:
 
     def _sdk(self):
         if self._client is None:
-            import anthropic
-
+            anthropic = _sdk_module("anthropic")
             self._client = anthropic.Anthropic(
                 api_key=self._key, base_url=self.base_url, max_retries=0
             )
@@ -179,8 +187,7 @@ class OpenAIModel:
 
     def _sdk(self):
         if self._client is None:
-            import openai
-
+            openai = _sdk_module("openai")
             self._client = openai.OpenAI(api_key=self._key, base_url=self.base_url, max_retries=0)
         return self._client
 

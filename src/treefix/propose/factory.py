@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from treefix.errors import ProviderError, UsageError
+from treefix.markup import escape as _escape
 from treefix.models.gateway import Gateway, ProviderFailure, RetryPolicy
 from treefix.propose.llm import LLMProposer
 from treefix.protocols import Feedback, Proposer
@@ -81,7 +82,9 @@ class ModelThenMutation:
             self.setup.mode = "mutation"
             self.llm = None
             self.name = "mutation"
-            self.on_message(f"[yellow]model failing ({exc}): continuing with mutation only[/]")
+            self.on_message(
+                f"[yellow]model failing ({_escape(str(exc))}): continuing with mutation only[/]"
+            )
             return []
 
 
@@ -106,6 +109,14 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
         return ModelSetup(mutation)
     try:
         model = make_model(provider, options.model, options.base_url)
+    from treefix.extras import available, hint
+
+    if provider in ("anthropic", "openai") and not available(provider):
+        if name == "auto" and not getattr(options, "provider", None):
+            # the key is in the environment, but this install is the offline core
+            on_message(f"[yellow]{_escape(hint(provider))}; proposing offline[/]")
+            return ModelSetup(mutation)
+        raise ProviderError(f"{provider}: {hint(provider)}")
     except FatalModelError as exc:
         raise ProviderError(str(exc)) from None
     except ValueError as exc:
@@ -123,7 +134,7 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
     )
     if gateway.price is None and options.max_cost_usd is not None:
         on_message(
-            f"[yellow]no price known for {gateway.label}: tokens are counted, cost is unknown, "
+            f"[yellow]no price known for {_escape(gateway.label)}: tokens are counted, cost is unknown, "
             "--max-cost-usd cannot apply (--max-llm-calls does; prices: TREEFIX_PRICES)[/]"
         )
     llm = LLMProposer(gateway, samples=options.samples, temperature=options.temperature)

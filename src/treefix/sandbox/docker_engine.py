@@ -17,6 +17,10 @@ def probe() -> tuple[bool, str]:
     host = os.environ.get("DOCKER_HOST", "")
     if not host and not os.path.exists("/var/run/docker.sock"):
         return False, "no Docker engine (no /var/run/docker.sock and DOCKER_HOST unset)"
+    from treefix.extras import available, hint
+
+    if not available("docker"):
+        return False, hint("docker")
     try:
         import docker
 

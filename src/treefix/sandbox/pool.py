@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from treefix.protocols import Sandbox
+from treefix.sandbox.process import stopping
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -22,6 +24,8 @@ class SandboxPool:
         self._executor = ThreadPoolExecutor(
             max_workers=len(self.sandboxes), thread_name_prefix="treefix-worker"
         )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     @property
     def size(self) -> int:
@@ -41,6 +45,31 @@ class SandboxPool:
         return [f.result() for f in futures]
 
     def close(self) -> None:
+        if stopping():
+            # interrupted: a container's `docker exec` is not in our process groups, so
+            # kill_all() cannot stop it; removing the container ends it, instead of waiting
+            # up to the test timeout for the worker thread
+            for sb in self.sandboxes:
+                if sb.kind == "docker":
+                    sb.close()
         self._executor.shutdown(wait=True, cancel_futures=True)
         for sb in self.sandboxes:
             sb.close()
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+
+
+_LIVE: set[SandboxPool] = set()  # pools not closed yet, for a second Ctrl-C
+_LIVE_LOCK = threading.RLock()
+
+
+def close_all_now() -> None:
+    """A second Ctrl-C: remove every sandbox at once, without waiting for worker threads."""
+    with _LIVE_LOCK:
+        pools = list(_LIVE)
+    for pool in pools:
+        for sb in pool.sandboxes:
+            try:
+                sb.close()
+            except Exception:  # best effort: the process is about to exit
+                pass

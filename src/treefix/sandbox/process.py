@@ -17,15 +17,25 @@ DRAIN_AFTER_EXIT = 0.5  # a grandchild holding the pipe does not keep us waiting
 
 
 _ACTIVE: set[int] = set()  # process groups of runs in flight, for Ctrl-C
-_LOCK = threading.Lock()
+# re-entrant: kill_all() runs inside a signal handler, which may interrupt the main thread while
+# it holds the lock (a plain Lock would deadlock there)
+_LOCK = threading.RLock()
+_STOPPING = threading.Event()  # set on Ctrl-C/SIGTERM/SIGHUP: no new run starts after it
 
 
-def kill_all() -> None:
-    """Kill every run in flight (their sessions don't get the terminal's SIGINT)."""
+def kill_all(stop: bool = False) -> None:
+    """Kill every run in flight (their sessions don't get the terminal's SIGINT); with stop,
+    runs that a worker thread starts afterwards are killed at once too."""
     with _LOCK:
+        if stop:
+            _STOPPING.set()
         groups = list(_ACTIVE)
     for pgid in groups:
         _kill_group(pgid, signal.SIGKILL)
+
+
+def stopping() -> bool:
+    return _STOPPING.is_set()
 
 
 @dataclass
@@ -68,6 +78,8 @@ def run_process(
     )
     with _LOCK:
         _ACTIVE.add(proc.pid)
+        if _STOPPING.is_set():  # started by a worker after the interrupt: it never gets to run
+            _kill_group(proc.pid, signal.SIGKILL)
     bufs = {
         proc.stdout.fileno(): CappedBuffer(output_limit),
         proc.stderr.fileno(): CappedBuffer(output_limit),
