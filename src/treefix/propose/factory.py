@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from treefix.errors import ProviderError, UsageError
 from treefix.markup import escape as _escape
-from treefix.markup import escape as _escape
 from treefix.models.gateway import Gateway, ProviderFailure, RetryPolicy
 from treefix.propose.llm import LLMProposer
 from treefix.protocols import Feedback, Proposer
@@ -118,14 +117,6 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
         raise ProviderError(f"{provider}: {hint(provider)}")
     try:
         model = make_model(provider, options.model, options.base_url)
-    from treefix.extras import available, hint
-
-    if provider in ("anthropic", "openai") and not available(provider):
-        if name == "auto" and not getattr(options, "provider", None):
-            # the key is in the environment, but this install is the offline core
-            on_message(f"[yellow]{_escape(hint(provider))}; proposing offline[/]")
-            return ModelSetup(mutation)
-        raise ProviderError(f"{provider}: {hint(provider)}")
     except FatalModelError as exc:
         raise ProviderError(str(exc)) from None
     except ValueError as exc:
