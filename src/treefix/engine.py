@@ -228,6 +228,9 @@ def _git_snapshot(run: RepairRun, project: Project) -> None:
 def repair(
     options: RepairOptions, events: Events | None = None, run: RepairRun | None = None
 ) -> RepairRun:
+    from treefix.workspace.gitrepo import KEEP_SNAPSHOTS
+
+    repo.prune_snapshots(KEEP_SNAPSHOTS, run.git_snapshot.ref)
     events = events or Events()
     run = run or RepairRun(options)
     t0 = time.monotonic()

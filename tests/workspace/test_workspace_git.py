@@ -243,3 +243,15 @@ def test_an_interrupted_apply_is_rolled_forward_or_discarded(tmp_path):
     assert recover_pending(root) == ["a.py", "b.py"]
     assert (root / "a.py").read_text() == "A = 2\n" and (root / "b.py").read_text() == "B = 2\n"
     assert not (root / ".treefix").exists()
+
+
+def test_old_snapshot_refs_are_pruned_newest_kept(tmp_path):
+    root = init_repo(write_tree(tmp_path / "p", {"a.py": "A = 1\n"}))
+    repo = GitRepo.find(root)
+    ids = [f"20261127-1200{i:02d}-abcd" for i in range(6)]
+    snaps = [repo.snapshot(i) for i in ids]
+    gone = repo.prune_snapshots(3, snaps[0].ref)  # the current run's ref survives even if oldest
+    left = git(root, "for-each-ref", "--format=%(refname)", "refs/treefix/snapshots/").split()
+    assert sorted(gone) == [s.ref for s in snaps[1:3]]
+    assert sorted(left) == [snaps[0].ref] + [s.ref for s in snaps[3:]]
+    assert git(root, "for-each-ref", "refs/heads").count("refs/heads/") == 1

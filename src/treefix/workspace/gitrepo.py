@@ -20,6 +20,7 @@ from treefix.errors import TreefixError, UsageError
 
 GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
 SNAPSHOT_PREFIX = "refs/treefix/snapshots/"
+KEEP_SNAPSHOTS = 50  # newest snapshot refs kept; older ones are deleted when a run starts
 ZERO = "0" * 40
 TREEFIX_IDENT = {
     "GIT_AUTHOR_NAME": "treefix",
@@ -198,6 +199,15 @@ class GitRepo:
         ref = SNAPSHOT_PREFIX + run_id
         self.run("update-ref", "-m", "treefix snapshot", ref, commit, ZERO)
         return Snapshot(ref, commit, tree, head)
+
+    def prune_snapshots(self, keep: int, current: str) -> list[str]:
+        """Delete all but the `keep` newest snapshot refs (run ids sort by time); never `current`.
+        A pre-commit hook makes one per failing commit attempt, so they would pile up."""
+        refs = self.out("for-each-ref", "--format=%(refname)", SNAPSHOT_PREFIX).split()
+        old = [r for r in sorted(refs, reverse=True)[keep:] if r != current]
+        for ref in old:
+            self.delete_ref(ref)
+        return old
 
     def delete_ref(self, ref: str) -> None:
         self.run("update-ref", "-d", ref, check=False)
