@@ -31,6 +31,7 @@ from treefix.types import ProgramState, Status, Suspicion, TestOutcome, TestRepo
 from treefix.workspace.snapshot import Project, snapshot
 
 CANDIDATE_MIN_TIMEOUT = 5.0
+COPY_PROGRESS_FILES = 2000  # projects this large get a progress line for the sandbox copies
 PROPOSERS = ("auto", "mutation", "model")
 MAX_GUARDS = 25
 
@@ -93,6 +94,7 @@ class RepairRun:
     status: str = "error"  # fixed | nothing_to_repair | no_fix | interrupted | error
     message: str = ""
     candidate_durations: list[float] = field(default_factory=list)
+    copy_seconds: float | None = None  # creating the sandboxes (scratch copies / containers)
     applied: list[str] = field(default_factory=list)
     model: object | None = None  # propose.factory.ModelSetup when a model takes part
     run_id: str = field(default_factory=lambda: _new_run_id())
@@ -228,9 +230,6 @@ def _git_snapshot(run: RepairRun, project: Project) -> None:
 def repair(
     options: RepairOptions, events: Events | None = None, run: RepairRun | None = None
 ) -> RepairRun:
-    from treefix.workspace.gitrepo import KEEP_SNAPSHOTS
-
-    repo.prune_snapshots(KEEP_SNAPSHOTS, run.git_snapshot.ref)
     events = events or Events()
     run = run or RepairRun(options)
     t0 = time.monotonic()
@@ -250,7 +249,17 @@ def repair(
     run.workers = n
     from treefix.sandbox.pool import SandboxPool
 
+    size = sum(f.size for f in project.files.values())
+    big = len(project.files) >= COPY_PROGRESS_FILES
+    if big:  # copying a large tree takes seconds: say what is happening and how long it took
+        events.message(
+            f"copying {len(project.files)} files ({size / 2**20:.1f} MiB) into {n} {run.sandbox_kind} sandbox(es)..."
+        )
+    t_copy = time.monotonic()
     pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, run.run_id, image))
+    run.copy_seconds = time.monotonic() - t_copy
+    if big:
+        events.message(f"copied in {run.copy_seconds:.1f}s")
     run.isolation = pool.sandboxes[0].isolation
     runner = TestRunner(command)
     events.header(
@@ -304,6 +313,14 @@ def _search(
     if problem:
         raise EnvironmentProblem(problem)
     targets = _targets(base, command)
+    if not targets and base.status == Status.TIMEOUT:
+        # nothing ran to completion: the suite hangs while pytest collects (an import that
+        # blocks or loops), or the first test outlives --test-timeout
+        raise EnvironmentProblem(
+            f"the tests did not finish within --test-timeout {options.test_timeout:g}s and no test "
+            "result came back: the suite hangs at import or collection (or needs a larger "
+            "--test-timeout); run `treefix test` to see where it stops"
+        )
     if not targets:
         raise EnvironmentProblem(
             f"the test command failed ({base.status.value}, {base.detail}) but no test failed; see its output with `treefix test`"

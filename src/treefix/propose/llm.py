@@ -27,6 +27,7 @@ from treefix.types import Candidate, Edit, ProgramState, Suspicion
 MODEL_PRIOR = 1.0  # model patches are tried before cheap mutants
 MAX_CONTEXT_LINES = 400
 MAX_FILES = 4
+MAX_RESPONSE_CHARS = 1 << 20  # a bigger answer is rejected whole, unparsed
 MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
 _BLOCK = re.compile(
     r"<{5,9} ?SEARCH[ \t]*(?P<path>[^\n]*)\n(?P<old>.*?)\n?={5,9}[ \t]*\n(?P<new>.*?)\n?>{5,9} ?REPLACE",
@@ -324,6 +325,13 @@ class LLMProposer:
         return out
 
     def parse(self, state: ProgramState, text: str) -> tuple[Candidate | None, str]:
+        if len(text) > MAX_RESPONSE_CHARS:
+            # a runaway answer (tens of MB of "code") is no patch: refuse it before parsing,
+            # compiling and copying it into every sandbox
+            self._reject(
+                f"the answer is {len(text) / 2**20:.1f} MiB, over the {MAX_RESPONSE_CHARS >> 20} MiB limit for one response"
+            )
+            return None, ""
         explanation, blocks = parse_response(text)
         if not blocks:
             self.stats.empty += 1

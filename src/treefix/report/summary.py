@@ -165,6 +165,7 @@ def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> d
             if median_candidate_run(run)
             else None,
             "bare_argv": bare_focus_argv(run),
+            "sandbox_setup": round(run.copy_seconds, 3) if run.copy_seconds is not None else None,
         },
         "snapshot": run.git_snapshot.as_dict() if run.git_snapshot else None,
         "write_back": run.write_back.as_dict() if run.write_back else {"mode": "patch"},

@@ -28,10 +28,14 @@ def probe() -> tuple[bool, str]:
         version = client.version().get("Version", "?")
         client.close()
     except Exception as exc:  # any failure means: not usable
-        return (
-            False,
-            f"the Docker engine at {host or '/var/run/docker.sock'} does not answer ({type(exc).__name__})",
-        )
+        where = host or "/var/run/docker.sock"
+        if "Permission denied" in str(exc):  # the socket is there but not ours to use
+            return (
+                False,
+                f"permission denied on the Docker socket {where}: add your user to the "
+                "'docker' group (then log in again) or point DOCKER_HOST at an engine you may use",
+            )
+        return False, f"the Docker engine at {where} does not answer ({type(exc).__name__})"
     return True, f"engine {version} answers at {host or '/var/run/docker.sock'}"
 
 
