@@ -36,6 +36,14 @@ MINIMUM = {
     "workers": 0,
     "max_depth": 1,
     "seed": 0,
+    "llm_max_tokens": 16,
+    "llm_context": 256,
+    "sandbox_memory_mb": 64,
+    "sandbox_pids": 16,
+    "sandbox_file_mb": 1,
+    "sandbox_output_kb": 16,
+    "sandbox_tmp_mb": 16,
+    "sandbox_cpus": 0.1,
 }
 MAXIMUM = {"max_depth": 6}
 CHOICES = {"sandbox": ("auto", "local", "docker")}

@@ -51,6 +51,13 @@ class RepairOptions:
     max_depth: int = 3
     apply: bool = False
     image: str | None = None  # docker image (default: the project's built image)
+    # sandbox limits per worker (unset: the backend's default, see docs/SECURITY.md)
+    sandbox_memory_mb: int | None = None  # local 4096 (cgroup), docker 2048
+    sandbox_pids: int | None = None  # local 512 (cgroup), docker 256
+    sandbox_file_mb: int | None = None  # largest file a candidate may write (1024)
+    sandbox_output_kb: int | None = None  # output kept per stream (1024)
+    sandbox_tmp_mb: int | None = None  # docker /tmp tmpfs (256)
+    sandbox_cpus: float | None = None  # docker: CPUs per container (1.0)
     # model-guided repair (see treefix.propose.factory); keys come from the environment only
     provider: str | None = None  # anthropic | openai | scripted (default: from the environment)
     model: str | None = None  # model name (scripted: the script file)
@@ -163,11 +170,14 @@ def choose_sandbox(
 
 
 def make_sandboxes(
-    kind: str, project: Project, n: int, run_id: str, image: str | None
+    kind: str, project: Project, n: int, run_id: str, image: str | None, options=None
 ) -> list[Sandbox]:
     if kind == "docker":
         from treefix.sandbox.docker import DockerSandbox
         from treefix.sandbox.docker_engine import client, sweep
+    from treefix.sandbox.settings import docker_limits, local_limits
+
+    options = options or RepairOptions()
 
         dc = client()
         sweep(dc)
@@ -176,7 +186,12 @@ def make_sandboxes(
             for i in range(n):
                 boxes.append(
                     DockerSandbox(
-                        project, image=image or "", run_id=run_id, client=dc, label=f"w{i}"
+                        project,
+                        image=image or "",
+                        run_id=run_id,
+                        client=dc,
+                        label=f"w{i}",
+                        limits=docker_limits(options),
                     )
                 )
         except BaseException:
@@ -186,7 +201,8 @@ def make_sandboxes(
         return boxes
     from treefix.sandbox.local import LocalSandbox
 
-    return [LocalSandbox(project, label=f"{run_id}-w{i}") for i in range(n)]
+    limits = local_limits(options)
+    return [LocalSandbox(project, label=f"{run_id}-w{i}", limits=limits) for i in range(n)]
 
 
 def _targets(report: TestReport, command: TestCommand) -> list[str]:
@@ -228,6 +244,9 @@ def _git_snapshot(run: RepairRun, project: Project) -> None:
 
 
 def repair(
+    from treefix.workspace.gitrepo import KEEP_SNAPSHOTS
+
+    repo.prune_snapshots(KEEP_SNAPSHOTS, run.git_snapshot.ref)
     options: RepairOptions, events: Events | None = None, run: RepairRun | None = None
 ) -> RepairRun:
     events = events or Events()
@@ -256,7 +275,7 @@ def repair(
             f"copying {len(project.files)} files ({size / 2**20:.1f} MiB) into {n} {run.sandbox_kind} sandbox(es)..."
         )
     t_copy = time.monotonic()
-    pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, run.run_id, image))
+    pool = SandboxPool(make_sandboxes(run.sandbox_kind, project, n, run.run_id, image, options))
     run.copy_seconds = time.monotonic() - t_copy
     if big:
         events.message(f"copied in {run.copy_seconds:.1f}s")
