@@ -68,3 +68,18 @@ def test_bracketed_test_ids_and_paths_are_printed_verbatim(tmp_path: Path):
     assert "tests/test_p.py::test_p[abc]" in result.output
     assert "proj [x]" in result.output
     assert "'[bold]'" in result.output
+
+
+def test_sandbox_limits_come_from_the_project_settings(tmp_path: Path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_m.py").write_text(
+        "def test_big():\n    x = bytearray(400 << 20)\n    assert len(x) == 1\n"
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.treefix]\nsandbox-memory-mb = 128\n")
+    result = CliRunner().invoke(
+        app, ["repair", str(tmp_path), "--sandbox", "local", "--max-evals", "2"]
+    )
+    assert "memory<=128 MiB" in result.output
+    assert "OutOfMemory: killed by the memory limit" in result.output
+    bad = CliRunner().invoke(app, ["config", str(tmp_path)], env={"TREEFIX_SANDBOX_PIDS": "2"})
+    assert bad.exit_code == 2 and "sandbox_pids must be at least 16" in bad.output.replace("-", "_")
