@@ -172,12 +172,12 @@ def choose_sandbox(
 def make_sandboxes(
     kind: str, project: Project, n: int, run_id: str, image: str | None, options=None
 ) -> list[Sandbox]:
-    if kind == "docker":
-        from treefix.sandbox.docker import DockerSandbox
-        from treefix.sandbox.docker_engine import client, sweep
     from treefix.sandbox.settings import docker_limits, local_limits
 
     options = options or RepairOptions()
+    if kind == "docker":
+        from treefix.sandbox.docker import DockerSandbox
+        from treefix.sandbox.docker_engine import client, sweep
 
         dc = client()
         sweep(dc)
