@@ -241,12 +241,12 @@ def _git_snapshot(run: RepairRun, project: Project) -> None:
     repo = GitRepo(project.git_toplevel, project.git_dir)
     repo.refuse_if_busy()
     run.git_snapshot = repo.snapshot(run.run_id)
-
-
-def repair(
     from treefix.workspace.gitrepo import KEEP_SNAPSHOTS
 
     repo.prune_snapshots(KEEP_SNAPSHOTS, run.git_snapshot.ref)
+
+
+def repair(
     options: RepairOptions, events: Events | None = None, run: RepairRun | None = None
 ) -> RepairRun:
     events = events or Events()
