@@ -214,7 +214,8 @@ def test_artifacts_come_back_as_text_and_symlinks_are_ignored(sandbox):
 def test_a_results_dir_swapped_for_a_symlink_does_not_get_its_target_emptied(sandbox, tmp_path):
     outside = _make(tmp_path / "outside", {"keep.txt": "mine\n", "sub/deep.txt": "mine too\n"})
     res = sh(sandbox, f'rm -rf "$R" && ln -s {outside} "$R"', env={"R": sandbox.results_dir})
-    assert res.exit_code == 0
+    # inside the mount namespace the results folder is a mount point: the swap itself fails
+    assert res.exit_code == 0 or sandbox.iso.filesystem
     res = sh(sandbox, 'echo fresh > "$R/out.txt"', env={"R": sandbox.results_dir})
     assert (outside / "keep.txt").read_text() == "mine\n"
     assert (outside / "sub/deep.txt").read_text() == "mine too\n"

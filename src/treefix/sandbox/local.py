@@ -1,8 +1,10 @@
 """The local process sandbox: a private scratch copy of the project per worker.
 
-A candidate's files are written in, the command runs in its own session (inside new network and
-PID namespaces when the machine allows), then the files are restored and the copy is checked:
-anything the run changed, deleted or added is put back, so every run starts from the same tree.
+A candidate's files are written in, the command runs in its own session (inside new network,
+PID and mount namespaces when the machine allows), then the files are restored and the copy is
+checked: anything the run changed, deleted or added is put back, so every run starts from the same
+tree. With the mount namespace (isolation.LOCKDOWN) the run sees the host read-only, writes into
+the copy land in a size-capped tmpfs overlay, and every capability is dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from treefix.errors import SandboxError
 from treefix.protocols import ExecRequest, ExecResult
 from treefix.sandbox.env import sandbox_env
-from treefix.sandbox.isolation import Isolation, detect
+from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
 from treefix.sandbox.process import run_process
 from treefix.workspace.snapshot import Project
 
@@ -30,6 +32,8 @@ class Limits:
     pids: int = 512  # cgroup pids limit: a fork bomb stops there
     file_bytes: int = 1 << 30  # largest file a run may write
     output_bytes: int = 1 << 20  # kept per stream
+    # with the lockdown: the size of each tmpfs (writes into the copy, /tmp, /dev/shm)
+    tmp_bytes: int = 512 << 20
 
 
 def _stat_key(st: os.stat_result) -> tuple[int, ...]:
@@ -71,6 +75,8 @@ class LocalSandbox:
         self._base = Path(tempfile.mkdtemp(prefix=f"treefix-{label}-")).resolve()
         self._work = self._base / "project"
         self._results = self._base / "results"
+        if self.iso.filesystem:
+            (self._base / "scratch").mkdir()  # where the lockdown mounts its tmpfs
         self.workdir = str(self._work)
         self.results_dir = str(self._results)
         self.support_dir = support_dir()
@@ -141,6 +147,8 @@ class LocalSandbox:
     # -- running ------------------------------------------------------------------------------
     def _argv(self, argv: list[str]) -> list[str]:
         prefix = (self._group.prefix() if self._group else []) + list(self.iso.prefix)
+        if self.iso.filesystem:
+            prefix += lockdown_prefix(str(self._base), self.limits.tmp_bytes)
         if self.iso.rlimits:
             prefix += ["prlimit", "--core=0", f"--fsize={self.limits.file_bytes}"]
             if self._group is None:  # no memory cgroup: cap the address space instead
@@ -161,10 +169,12 @@ class LocalSandbox:
         ooms_before = self._group.oom_kills() if self._group else 0
         try:
             self._write(changed)
+            # with the lockdown, the host's HOME and TMPDIR are read-only: scratch is /tmp
+            fs_env = {"HOME": "/tmp", "TMPDIR": "/tmp"} if self.iso.filesystem else {}
             res = run_process(
                 self._argv(request.argv),
                 cwd=self.workdir,
-                env=sandbox_env(request.env),
+                env=sandbox_env({**fs_env, **request.env}),
                 timeout=request.timeout,
                 output_limit=self.limits.output_bytes,
             )
@@ -199,6 +209,14 @@ class LocalSandbox:
                 continue
             with open(f, "rb") as fh:
                 out[f.name] = fh.read(ARTIFACT_LIMIT).decode("utf-8", "replace")
+        # the results folder is the one place on the host disk a run can fill (each file capped
+        # by the file-size limit): empty it now, so the space is back as soon as the run ends
+        # (not when a run swapped it for a link: the next run replaces the link, never its target)
+        for f in [] if self._results.is_symlink() else self._results.iterdir():
+            if f.is_dir() and not f.is_symlink():
+                shutil.rmtree(f, ignore_errors=True)
+            else:
+                f.unlink(missing_ok=True)
         return out
 
     def close(self) -> None:
