@@ -59,7 +59,7 @@ class RepairOptions:
     sandbox_tmp_mb: int | None = None  # docker /tmp tmpfs (256)
     sandbox_cpus: float | None = None  # docker: CPUs per container (1.0)
     # model-guided repair (see treefix.propose.factory); keys come from the environment only
-    provider: str | None = None  # anthropic | openai | scripted (default: from the environment)
+    provider: str | None = None  # anthropic | openai | llamacpp | scripted (default: from env)
     model: str | None = None  # model name (scripted: the script file)
     base_url: str | None = None
     max_cost_usd: float | None = 1.0  # hard budget, checked before every model call
@@ -69,6 +69,9 @@ class RepairOptions:
     samples: int = 2  # model samples per expansion
     temperature: float = 0.7
     llm_timeout: float = 60.0  # seconds for one model request
+    llm_max_tokens: int = 2048  # most tokens in one model answer (a rambling model stops there)
+    model_path: str | None = None  # --provider llamacpp: the GGUF file run in-process
+    llm_context: int | None = None  # llamacpp: context window in tokens (default 4096)
 
 
 @dataclass

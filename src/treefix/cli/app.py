@@ -87,7 +87,7 @@ def repair(
     ] = "auto",
     provider: Annotated[
         str | None,
-        typer.Option(help="anthropic | openai (default: the key found in the environment)"),
+        typer.Option(help="anthropic | openai | llamacpp | scripted (default: from the environment)"),
     ] = None,
     model: Annotated[
         str | None, typer.Option(help="Model name (default claude-sonnet-5-5 / gpt-4.1-mini).")
@@ -110,6 +110,17 @@ def repair(
     llm_timeout: Annotated[
         float, typer.Option(min=1, help="Seconds for one model request.")
     ] = 60.0,
+    llm_max_tokens: Annotated[
+        int, typer.Option(min=16, help="Most tokens in one model answer.")
+    ] = 2048,
+    model_path: Annotated[
+        str | None,
+        typer.Option(help="GGUF model file run in-process by llama.cpp (--provider llamacpp)."),
+    ] = None,
+    llm_context: Annotated[
+        int | None,
+        typer.Option(min=256, help="llamacpp: context window in tokens (default 4096)."),
+    ] = None,
     max_evals: Annotated[int, typer.Option(min=1, help="Most candidate runs.")] = 500,
     time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the whole run.")] = 300.0,
     test_timeout: Annotated[

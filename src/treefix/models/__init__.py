@@ -9,7 +9,13 @@ from treefix.models.base import (
     TransientModelError,
     Usage,
 )
-from treefix.models.gateway import BudgetExhausted, Gateway, ProviderFailure, RetryPolicy
+from treefix.models.gateway import (
+    BudgetExhausted,
+    Gateway,
+    PromptTooLong,
+    ProviderFailure,
+    RetryPolicy,
+)
 from treefix.models.scripted import ScriptedModel
 
 __all__ = [
@@ -18,6 +24,7 @@ __all__ = [
     "Gateway",
     "Message",
     "Model",
+    "PromptTooLong",
     "ProviderFailure",
     "Reply",
     "Request",

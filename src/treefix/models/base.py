@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -76,10 +77,20 @@ class Reply:
     cached: bool = False  # served from the on-disk response cache
     attempts: int = 1
     digest: str = ""
+    finish_reason: str = ""  # "stop", "length" (cut at max_tokens)... as the provider said
+    latency: float = 0.0  # seconds of the answered request (set by the gateway)
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason in ("length", "max_tokens", "timeout")
 
 
 class Model(Protocol):
-    provider: str  # "anthropic" | "openai" | "scripted"
+    """Optional attributes a provider may also have: `context_window` (tokens, or None when
+    unknown), `count_tokens(text) -> int` (exact counts for trimming a prompt to the window) and
+    `free = True` (a local model: cost zero)."""
+
+    provider: str  # "anthropic" | "openai" | "llamacpp" | "scripted"
     name: str  # model name as the provider knows it
 
     def complete(self, request: Request, timeout: float) -> Reply:
@@ -102,3 +113,41 @@ class FatalModelError(ModelError):
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
         self.status = status
+
+
+class ContextOverflow(FatalModelError):
+    """The prompt does not fit the model's context window. Not retried as is: the proposer trims
+    its code context (most suspicious lines first) and asks again."""
+
+    def __init__(self, message: str, window: int | None = None, requested: int | None = None):
+        super().__init__(message, 400)
+        self.window = window
+        self.requested = requested
+
+
+_WINDOW = re.compile(
+    r"(?:maximum context length is|context window of|context length of|n_ctx[ =:]*)\s*(\d+)", re.I
+)
+_REQUESTED = re.compile(r"(?:requested|resulted in|prompt has|Requested tokens \()\s*(\d+)", re.I)
+_OVERFLOW_HINTS = (
+    "context length",
+    "context window",
+    "context_length_exceeded",
+    "n_ctx",
+    "too long",
+)
+
+
+def context_overflow(message: str, provider: str) -> ContextOverflow | None:
+    """A provider's "prompt too long" error (OpenAI, vLLM, llama.cpp) as a ContextOverflow."""
+    low = message.lower()
+    if not any(h in low for h in _OVERFLOW_HINTS):
+        return None
+    w = _WINDOW.search(message)
+    r = _REQUESTED.search(message)
+    window = int(w.group(1)) if w else None
+    requested = int(r.group(1)) if r else None
+    size = f" of {window} tokens" if window else ""
+    return ContextOverflow(
+        f"{provider}: the prompt does not fit the model's context window{size}", window, requested
+    )

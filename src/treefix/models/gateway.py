@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from treefix.models.base import (
+    ContextOverflow,
     FatalModelError,
     Model,
     ModelError,
@@ -47,6 +48,16 @@ class ProviderFailure(Exception):
         self.fatal = fatal
 
 
+class PromptTooLong(ProviderFailure):
+    """The prompt exceeded the model's context window (`window` tokens when the provider said).
+    Never retried as is: the proposer trims its code context and asks again."""
+
+    def __init__(self, message: str, window: int | None = None, requested: int | None = None):
+        super().__init__(message, fatal=False)
+        self.window = window
+        self.requested = requested
+
+
 @dataclass
 class RetryPolicy:
     max_retries: int = 4  # attempts after the first
@@ -73,6 +84,9 @@ class ModelStats:
     cost_known: bool = True
     by_purpose: dict[str, int] = field(default_factory=dict)
     overhead: float = 0.0  # seconds in treefix's own model-path code (prompts, parsing)
+    seconds: float = 0.0  # wall time of the answered requests (the provider's latency)
+    truncated: int = 0  # answers cut at the output token limit
+    overflows: int = 0  # requests refused because the prompt exceeded the context window
 
     def as_dict(self) -> dict:
         return {
@@ -87,6 +101,12 @@ class ModelStats:
             "cache_write_tokens": self.usage.cache_write_tokens,
             "cost_usd": round(self.cost, 6) if self.cost_known else None,
             "by_purpose": dict(self.by_purpose),
+            "seconds": round(self.seconds, 3),
+            "output_tokens_per_s": (
+                round(self.usage.output_tokens / self.seconds, 1) if self.seconds > 0 else None
+            ),
+            "truncated": self.truncated,
+            "context_overflows": self.overflows,
         }
 
 
@@ -134,7 +154,8 @@ class Gateway:
         self.retry = retry or RetryPolicy()
         self.cache = ResponseCache(cache_dir) if cache_dir else None
         table = prices if prices is not None else load_prices()
-        self.price = price_for(model.name, table)
+        free = getattr(model, "free", False)  # a model running on this machine
+        self.price = Price(0.0, 0.0, 0.0, 0.0) if free else price_for(model.name, table)
         self.deadline = deadline
         self.sleep = sleep
         self.stats = ModelStats(cost_known=self.price is not None)
@@ -189,6 +210,11 @@ class Gateway:
             )
         try:
             reply = self._with_retries(request)
+        except PromptTooLong as exc:
+            with self._lock:
+                self.stats.overflows += 1
+            self._record(request, None, str(exc))
+            raise
         except ProviderFailure as exc:
             with self._lock:
                 self.stats.failures += 1
@@ -198,6 +224,8 @@ class Gateway:
         reply.cost = self.price.cost(reply.usage) if self.price is not None else None
         with self._lock:
             self.stats.usage.add(reply.usage)
+            self.stats.seconds += reply.latency
+            self.stats.truncated += reply.truncated
             if reply.cost is not None:
                 self.stats.cost += reply.cost
         if self.cache is not None:
@@ -229,10 +257,14 @@ class Gateway:
                 self.retry.max_total - (time.monotonic() - start), self.deadline - time.monotonic()
             )
             timeout = max(1.0, min(self.retry.timeout, remaining))
+            t0 = time.monotonic()
             try:
                 reply = self.model.complete(request, timeout)
+                reply.latency = time.monotonic() - t0
                 reply.attempts = attempt + 1
                 return reply
+            except ContextOverflow as exc:  # the same request would fail again: trim, not retry
+                raise PromptTooLong(scrub(str(exc)), exc.window, exc.requested) from None
             except FatalModelError as exc:
                 raise ProviderFailure(scrub(str(exc)), fatal=True) from None
             except TransientModelError as exc:
@@ -276,6 +308,8 @@ class Gateway:
                         "cache_write_tokens": reply.usage.cache_write_tokens,
                     },
                     "cost_usd": reply.cost,
+                    "latency_s": round(reply.latency, 3),
+                    "finish_reason": reply.finish_reason,
                 }
             )
         if error is not None:

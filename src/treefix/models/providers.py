@@ -15,6 +15,7 @@ from treefix.models.base import (
     Request,
     TransientModelError,
     Usage,
+    context_overflow,
 )
 from treefix.models.secrets import scrub
 
@@ -75,6 +76,10 @@ def _translate(exc: Exception, provider: str, model: str, key: str | None) -> Ex
         return FatalModelError(
             f"{provider}: model {model!r} not found (HTTP 404): check --model", status
         )
+    if status in (400, 413):
+        overflow = context_overflow(str(exc), provider)  # prompt larger than the window
+        if overflow is not None:
+            return overflow
     if status in (408, 409, 429) or status >= 500:
         return TransientModelError(
             f"{provider}: HTTP {status}",
@@ -163,7 +168,12 @@ class AnthropicModel:
             cache_read_tokens=getattr(u, "cache_read_input_tokens", 0) or 0,
             cache_write_tokens=getattr(u, "cache_creation_input_tokens", 0) or 0,
         )
-        return Reply(text=text, usage=usage, model=getattr(resp, "model", "") or self.name)
+        return Reply(
+            text=text,
+            usage=usage,
+            model=getattr(resp, "model", "") or self.name,
+            finish_reason=getattr(resp, "stop_reason", "") or "",
+        )
 
 
 class OpenAIModel:
@@ -206,7 +216,10 @@ class OpenAIModel:
         except Exception as exc:
             raise _translate(exc, self.provider, self.name, self._key) from None
         choices = resp.choices or []
-        text = (choices[0].message.content or "") if choices else ""
+        if not choices:  # a server glitch, not an answer: worth another attempt
+            raise TransientModelError(f"{self.provider}: the server returned no choices")
+        text = choices[0].message.content or ""
+        finish = getattr(choices[0], "finish_reason", "") or ""
         u = resp.usage
         cached = 0
         details = getattr(u, "prompt_tokens_details", None) if u else None
@@ -217,4 +230,9 @@ class OpenAIModel:
             output_tokens=(getattr(u, "completion_tokens", 0) or 0) if u else 0,
             cache_read_tokens=cached,
         )
-        return Reply(text=text, usage=usage, model=getattr(resp, "model", "") or self.name)
+        return Reply(
+            text=text,
+            usage=usage,
+            model=getattr(resp, "model", "") or self.name,
+            finish_reason=finish,
+        )

@@ -99,12 +99,14 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
     mutation = MutationProposer(seed=options.seed)
     if name == "mutation":
         return ModelSetup(mutation)
-    provider = configured_provider(getattr(options, "provider", None))
+    provider = configured_provider(
+        getattr(options, "provider", None), getattr(options, "model_path", None)
+    )
     if provider is None:
         if name == "model":
             raise ProviderError(
                 "--proposer model needs a model: set ANTHROPIC_API_KEY or OPENAI_API_KEY/"
-                "OPENAI_BASE_URL, or pass --provider"
+                "OPENAI_BASE_URL, or pass --provider (a local GGUF file: --model-path)"
             )
         return ModelSetup(mutation)
     from treefix.extras import available, hint
@@ -116,7 +118,14 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
             return ModelSetup(mutation)
         raise ProviderError(f"{provider}: {hint(provider)}")
     try:
-        model = make_model(provider, options.model, options.base_url)
+        model = make_model(
+            provider,
+            options.model,
+            options.base_url,
+            model_path=getattr(options, "model_path", None),
+            context=getattr(options, "llm_context", None),
+            seed=options.seed,
+        )
     except FatalModelError as exc:
         raise ProviderError(str(exc)) from None
     except ValueError as exc:
@@ -137,7 +146,13 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
             f"[yellow]no price known for {_escape(gateway.label)}: tokens are counted, cost is unknown, "
             "--max-cost-usd cannot apply (--max-llm-calls does; prices: TREEFIX_PRICES)[/]"
         )
-    llm = LLMProposer(gateway, samples=options.samples, temperature=options.temperature)
+    llm = LLMProposer(
+        gateway,
+        samples=options.samples,
+        temperature=options.temperature,
+        max_tokens=getattr(options, "llm_max_tokens", 2048),
+        on_message=on_message,
+    )
     setup = ModelSetup(proposer=mutation, gateway=gateway, llm=llm)
     setup.mode = "model" if name == "model" else "model+mutation"
     setup.proposer = ModelThenMutation(setup, None if name == "model" else mutation, on_message)

@@ -5,20 +5,27 @@ functions or classes of the suspicious lines, found with tree-sitter, with line 
 state's own patch and critique, and what was already tried on this branch and beside it with how
 each run ended (ChatRepair's "don't repeat these", SWE-Search's hindsight). Several samples are
 drawn per expansion. A response whose blocks do not all match the file (exactly, then once more
-ignoring whitespace) is rejected whole; rejections are counted and quoted in the next prompt.
+ignoring whitespace) is rejected whole, and so is one with a block left open (an answer cut at
+the token limit is never half-applied); rejections are counted and quoted in the next prompt.
 Candidates must compile and never touch test files; the search drops already-seen states.
+
+Small context windows (local models): when the model's window is known (`context_window`, or
+learned from a "prompt too long" error), the prompt is trimmed before it is sent: the code context
+keeps the most suspicious lines first (fewer suspicious lines, shorter windows around them), the
+history of tried patches is shortened, and the run says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from treefix.localize.files import is_test_file
 from treefix.models.base import Message, Request
-from treefix.models.gateway import Gateway
+from treefix.models.gateway import Gateway, PromptTooLong
 from treefix.propose.prompts import load, render
 from treefix.protocols import Feedback
 from treefix.syntax import has_syntax_error, parse
@@ -33,6 +40,17 @@ _BLOCK = re.compile(
     r"<{5,9} ?SEARCH[ \t]*(?P<path>[^\n]*)\n(?P<old>.*?)\n?={5,9}[ \t]*\n(?P<new>.*?)\n?>{5,9} ?REPLACE",
     re.S,
 )
+_OPEN = re.compile(r"<{5,9} ?SEARCH")
+# Trimming levels for small context windows: (code lines shown, most suspicious lines kept,
+# tried patches kept, characters of critique kept). Level 0 is the untrimmed prompt.
+TRIM_LEVELS = (
+    (MAX_CONTEXT_LINES, None, None, None),
+    (160, 8, 4, 1500),
+    (80, 4, 2, 800),
+    (40, 2, 1, 400),
+    (20, 1, 0, 200),
+)
+MIN_ANSWER_TOKENS = 128  # room kept for the answer when trimming to a window
 _EXPLANATION = re.compile(r"EXPLANATION:\s*(?P<text>.+?)(?=\n\s*<{5,9}|\Z)", re.S)
 
 
@@ -55,6 +73,8 @@ class ProposerStats:
     empty: int = 0  # responses without any block
     overhead: float = 0.0  # seconds in prompt building and parsing (no HTTP)
     reasons: list[str] = field(default_factory=list)
+    trimmed: int = 0  # prompts trimmed to fit the model's context window
+    window: int | None = None  # the model's context window in tokens, when known
 
 
 def parse_response(text: str) -> tuple[str, list[Block]]:
@@ -152,17 +172,27 @@ def numbered(lines: list[str], lo: int, hi: int, marks: set[int]) -> str:
     )
 
 
-def code_context(state: ProgramState, focus: Sequence[Suspicion]) -> str:
-    """The enclosing function or class of each suspicious line, grouped by file, with numbers."""
+def code_context(
+    state: ProgramState,
+    focus: Sequence[Suspicion],
+    max_lines: int = MAX_CONTEXT_LINES,
+    top: int | None = None,
+) -> str:
+    """The enclosing function or class of each suspicious line, grouped by file, with numbers.
+    `top` keeps only the most suspicious lines; `max_lines` bounds the lines shown, and a
+    definition longer than what is left is shown as a window around its most suspicious line."""
     by_file: dict[str, list[Suspicion]] = {}
-    for s in sorted(focus, key=lambda s: -s.score):
-        if not s.path.endswith(".py") or is_test_file(s.path):
-            continue
+    ranked = [
+        s
+        for s in sorted(focus, key=lambda s: -s.score)
+        if s.path.endswith(".py") and not is_test_file(s.path)
+    ]
+    for s in ranked[:top] if top else ranked:
         if s.path not in by_file and len(by_file) >= MAX_FILES:
             continue
         by_file.setdefault(s.path, []).append(s)
     parts: list[str] = []
-    budget = MAX_CONTEXT_LINES
+    budget = max_lines
     for path, sus in by_file.items():
         try:
             source = state.read(path)
@@ -185,7 +215,10 @@ def code_context(state: ProgramState, focus: Sequence[Suspicion]) -> str:
         for lo, hi in merged:
             if budget <= 0:
                 break
-            hi = min(hi, lo + budget - 1)
+            if hi - lo + 1 > budget:  # centre what fits on the most suspicious line inside
+                inside = [s.line for s in sus if lo <= s.line <= hi] or [lo]
+                lo = max(lo, min(inside[0] - budget // 2, hi - budget + 1))
+                hi = lo + budget - 1
             budget -= hi - lo + 1
             chunks.append(numbered(lines, lo, hi, marks))
         if chunks:
@@ -220,11 +253,14 @@ def _failing(feedback: Feedback, root_messages: dict[str, str]) -> str:
     return "\n".join(out) or "(the test command fails)"
 
 
-def _tried(feedback: Feedback) -> str:
+def _tried(feedback: Feedback, keep: int | None = None) -> str:
     if not feedback.tried:
         return "(nothing yet)\n"
     out = []
-    for i, a in enumerate(feedback.tried, 1):
+    shown = list(feedback.tried) if keep is None else list(feedback.tried)[-keep:] if keep else []
+    if not shown:
+        return f"({len(feedback.tried)} patches tried; left out to fit the context window)\n"
+    for i, a in enumerate(shown, 1):
         label = "on this branch" if a.relation == "branch" else "tried beside it"
         patch = a.patch.strip()
         if len(patch) > 1500:
@@ -250,20 +286,30 @@ class LLMProposer:
         samples: int = 2,
         temperature: float = 0.7,
         max_tokens: int = 2048,
+        on_message: Callable[[str], None] | None = None,
     ):
         self.gateway = gateway
         self.samples = max(1, samples)
         self.temperature = temperature
         self.max_tokens = max_tokens
+        self.on_message = on_message
         self.stats = ProposerStats()
+        self.stats.window = getattr(gateway.model, "context_window", None)
+        self._told_level = 0  # the deepest trimming already announced
         self._rejections: list[str] = []  # quoted in the next prompt, then cleared
         self.root_messages: dict[str, str] = {}  # baseline failure messages per target
 
     def build_request(
-        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback, sample: int
+        self,
+        state: ProgramState,
+        focus: Sequence[Suspicion],
+        feedback: Feedback,
+        sample: int,
+        level: int = 0,
     ) -> Request:
+        lines, top, keep_tried, critique_chars = TRIM_LEVELS[level]
         system = load("system.txt")
-        context = render("context.txt", code=code_context(state, focus))
+        context = render("context.txt", code=code_context(state, focus, lines, top))
         current = ""
         if feedback.patch:
             current = (
@@ -284,12 +330,14 @@ class LLMProposer:
                 "differs from the most obvious.)\n"
             )
         critique = feedback.critique.strip() or "(see the failing tests above)"
+        if critique_chars is not None and len(critique) > critique_chars:
+            critique = critique[:critique_chars] + "\n...[cut]"
         task = render(
             "propose.txt",
             failing=_failing(feedback, self.root_messages),
             critique=critique,
             current_patch=current,
-            tried=_tried(feedback),
+            tried=_tried(feedback, keep_tried),
             rejected=rejected,
             variant=variant,
         )
@@ -302,19 +350,94 @@ class LLMProposer:
             purpose="propose",
         )
 
+    # -- fitting the prompt to the model's context window ------------------------------------
+    def _tokens(self, request: Request) -> int:
+        """The prompt's size in tokens: exact when the model can count, else ~3 chars a token
+        (code tokenises densely; an underestimate is caught by the provider's refusal)."""
+        texts = [request.system, *(m.content for m in request.messages)]
+        count = getattr(self.gateway.model, "count_tokens", None)
+        if count is not None:
+            return sum(count(t) for t in texts) + 8 * len(texts)  # + chat template tokens
+        return sum(len(t) for t in texts) // 3 + 8 * len(texts)
+
+    def fitted_request(
+        self,
+        state: ProgramState,
+        focus: Sequence[Suspicion],
+        feedback: Feedback,
+        sample: int,
+        level: int = 0,
+    ) -> tuple[Request | None, int]:
+        """The least trimmed request (from `level` on) that leaves room for an answer in the
+        window, with its level; (None, level) when even the most trimmed one does not fit."""
+        window = self.stats.window
+        while True:
+            request = self.build_request(state, focus, feedback, sample, level)
+            if not window:
+                return request, level
+            room = window - self._tokens(request)
+            if room >= min(self.max_tokens, max(MIN_ANSWER_TOKENS, window // 4)):
+                return dataclasses.replace(request, max_tokens=min(self.max_tokens, room)), level
+            if level + 1 >= len(TRIM_LEVELS):
+                if room >= MIN_ANSWER_TOKENS // 2:
+                    return dataclasses.replace(request, max_tokens=room), level
+                return None, level
+            level += 1
+
+    def _announce(self, level: int) -> None:
+        if level > 0:
+            self.stats.trimmed += 1
+        if level > self._told_level and self.on_message is not None:
+            self._told_level = level
+            lines, top, _, _ = TRIM_LEVELS[level]
+            self.on_message(
+                f"[yellow]model context window {self.stats.window} tokens: prompt trimmed to "
+                f"the {top} most suspicious lines ({lines} lines of code at most) and a "
+                "shorter history[/]"
+            )
+
+    def _ask(self, state, focus, feedback, sample: int):
+        """One answer for this sample, trimming the prompt to the window; None when the prompt
+        cannot fit even trimmed (counted as a rejected response)."""
+        level = 0
+        while True:
+            t0 = time.perf_counter()
+            request, level = self.fitted_request(state, focus, feedback, sample, level)
+            self.stats.overhead += time.perf_counter() - t0
+            if request is None:
+                self._reject(
+                    f"the prompt does not fit the model's {self.stats.window}-token context "
+                    "window even trimmed to the most suspicious line"
+                )
+                return None
+            try:
+                reply = self.gateway.complete(request)  # BudgetExhausted / ProviderFailure
+            except PromptTooLong as exc:
+                tokens = self._tokens(request)
+                learned = exc.window or int(tokens * 0.75)
+                if self.stats.window is None or learned < self.stats.window:
+                    self.stats.window = learned
+                elif level + 1 < len(TRIM_LEVELS):
+                    level += 1  # our estimate was low: go one level further
+                else:
+                    self._reject(f"the prompt does not fit the model's context window ({exc})")
+                    return None
+                continue
+            self._announce(level)
+            return reply
+
     def propose(
         self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback
     ) -> list[Candidate]:
         out: list[Candidate] = []
         seen: set[tuple] = set()
         for sample in range(self.samples):
-            t0 = time.perf_counter()
-            request = self.build_request(state, focus, feedback, sample)
-            self.stats.overhead += time.perf_counter() - t0
-            reply = self.gateway.complete(request)  # BudgetExhausted / ProviderFailure propagate
+            reply = self._ask(state, focus, feedback, sample)
+            if reply is None:
+                continue
             t0 = time.perf_counter()
             self.stats.responses += 1
-            cand, explanation = self.parse(state, reply.text)
+            cand, explanation = self.parse(state, reply.text, cut=reply.truncated)
             if explanation and not feedback.explanation:
                 feedback.explanation = explanation
             if cand is not None and cand.edits not in seen:
@@ -324,7 +447,9 @@ class LLMProposer:
         self.stats.candidates += len(out)
         return out
 
-    def parse(self, state: ProgramState, text: str) -> tuple[Candidate | None, str]:
+    def parse(
+        self, state: ProgramState, text: str, cut: bool = False
+    ) -> tuple[Candidate | None, str]:
         if len(text) > MAX_RESPONSE_CHARS:
             # a runaway answer (tens of MB of "code") is no patch: refuse it before parsing,
             # compiling and copying it into every sandbox
@@ -333,9 +458,17 @@ class LLMProposer:
             )
             return None, ""
         explanation, blocks = parse_response(text)
+        why_cut = " (the answer was cut at the output token limit)" if cut else ""
         if not blocks:
             self.stats.empty += 1
-            self._reject("the answer held no SEARCH/REPLACE block")
+            self._reject("the answer held no SEARCH/REPLACE block" + why_cut)
+            return None, explanation
+        opened = len(_OPEN.findall(text))
+        if opened > len(blocks):
+            self._reject(
+                f"{opened - len(blocks)} of {opened} SEARCH/REPLACE blocks not closed{why_cut}; "
+                "nothing applied"
+            )
             return None, explanation
         try:
             edits = blocks_to_edits(state, blocks)

@@ -89,6 +89,8 @@ def model_section(run: RepairRun) -> dict | None:
         out["model_candidates"] = llm.stats.candidates
         out["rejected_responses"] = llm.stats.rejected
         out["rejection_reasons"] = llm.stats.reasons[-5:]
+        out["context_window"] = llm.stats.window
+        out["context_trimmed"] = llm.stats.trimmed
     return out
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from treefix.models.base import Message, Request
-from treefix.models.gateway import Gateway, ProviderFailure
+from treefix.models.gateway import Gateway, PromptTooLong, ProviderFailure
 from treefix.propose.prompts import render
 from treefix.protocols import StopSearch
 from treefix.search.mcts import _patch, diff_size
@@ -95,6 +95,9 @@ class ValueAgent:
             reply = self.gateway.complete(request)
         except StopSearch:
             return reward  # the proposer will hit the budget too and stop the search
+        except PromptTooLong:
+            self.unparsed += 1  # this state's prompt does not fit the window: no score for it
+            return reward
         except ProviderFailure as exc:
             self.enabled = False
             self.on_disabled(f"value agent off: {exc}")
