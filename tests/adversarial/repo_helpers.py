@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.adversarial.host import TAG_VAR
+from tests.adversarial.host import TAG_VAR, HostState, assert_unchanged
 from tests.conftest import BUGGY, git, init_repo, write_tree
 from treefix.cli.app import app
 
@@ -109,6 +110,14 @@ def private_tmp(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     return tmp
+
+
+def unchanged(before: HostState, after: HostState, *, containers: bool = False, **kw) -> None:
+    """assert_unchanged; containers compared only for Docker runs (with the local sandbox no
+    container is ours, and other jobs on this engine start and stop theirs meanwhile)."""
+    if not containers:
+        before, after = replace(before, containers=set()), replace(after, containers=set())
+    assert_unchanged(before, after, **kw)
 
 
 def split(root: Path) -> tuple[str, str]:

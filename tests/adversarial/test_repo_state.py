@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial.host import HostState, assert_unchanged
+from tests.adversarial.host import HostState
 from tests.adversarial.repo_helpers import (
     BUGGY_LINE,
     FIXED_LINE,
@@ -26,6 +26,7 @@ from tests.adversarial.repo_helpers import (
     one_error_line,
     private_tmp,
     split,
+    unchanged,
 )
 from tests.conftest import BUGGY, git, init_repo, write_tree
 from tests.models.llm_server import serve
@@ -109,7 +110,7 @@ def test_16_unborn_branch_is_repaired_and_only_apply_touches_the_tree(tmp_path):
     result, report = invoke(root, "--apply")
     assert result.exit_code == 0, result.output
     assert report["fix"]["applied"] == ["shop/cart.py"]
-    assert_unchanged(before, HostState.capture(root), except_files={"shop/cart.py"})
+    unchanged(before, HostState.capture(root), except_files={"shop/cart.py"})
     assert git(root, "diff", "--cached") == staged  # the index still holds the user's version
     assert FIXED_LINE in (root / "shop/cart.py").read_text()
     snap = report["snapshot"]
@@ -204,7 +205,7 @@ def test_18_an_operation_in_progress_is_refused_with_how_to_finish_it(tmp_path, 
     result, _ = invoke(root, *mode)
     assert result.exit_code == 3, result.output
     one_error_line(result, *words, "then run treefix again")
-    assert_unchanged(before, HostState.capture(root))
+    unchanged(before, HostState.capture(root))
     assert git(root, "for-each-ref", "refs/treefix") == ""  # not even a snapshot ref
     assert not (root / ".treefix").exists()
 
@@ -234,7 +235,7 @@ def test_19_a_dirty_tree_is_byte_identical_after_any_run_without_write_back(
     result, report = invoke(dirty, *args)
     assert result.exit_code == code, result.output
     assert report["status"] == status
-    assert_unchanged(before, HostState.capture(dirty))
+    unchanged(before, HostState.capture(dirty))
     assert split(dirty) == before_split  # staged stays staged, unstaged stays unstaged
     assert git(dirty, "stash", "list").count("\n") == 1
 
@@ -246,7 +247,7 @@ def test_19_apply_on_a_dirty_tree_changes_only_the_fixed_hunk(tmp_path):
     result, report = invoke(root, "--apply")
     assert result.exit_code == 0, result.output
     assert report["fix"]["applied"] == ["shop/cart.py"]
-    assert_unchanged(before, HostState.capture(root), except_files={"shop/cart.py"})
+    unchanged(before, HostState.capture(root), except_files={"shop/cart.py"})
     assert git(root, "diff", "--cached") == staged  # the index is the user's, untouched
     # the user's unstaged comment stays; the fix's one line is the only other change
     assert (root / "shop/cart.py").read_text() == text.replace(BUGGY_LINE, FIXED_LINE)
@@ -278,7 +279,7 @@ def test_20_an_edit_during_the_search_makes_write_back_refuse_and_survives(
     assert "changed since treefix read it" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
     assert cart.read_text() == mine  # the edit survived
-    assert_unchanged(before, HostState.capture(root), except_files={"shop/cart.py"})
+    unchanged(before, HostState.capture(root), except_files={"shop/cart.py"})
     assert report["status"] == "fixed" and "not applied" in report["write_back"]["error"]
     patch = Path(report["run_dir"]) / "fix.patch"
     assert "+" + FIXED_LINE in patch.read_text()  # the fix is kept for later
@@ -318,7 +319,7 @@ def test_21_unrunnable_suites_stop_at_the_baseline_before_any_model_call(
     assert result.exit_code == code, result.output
     one_error_line(result, *words)
     assert model_env.count() == 0
-    assert_unchanged(before, HostState.capture(root))
+    unchanged(before, HostState.capture(root))
     assert git(root, "for-each-ref", "refs/treefix") == ""
 
 
@@ -344,7 +345,7 @@ def test_22_a_missing_third_party_package_is_exit_3_without_a_search(tmp_path, m
     assert result.exit_code == 3, result.output
     one_error_line(result, "requests_that_is_not_installed", "install the project's dependencies")
     assert model_env.count() == 0
-    assert_unchanged(before, HostState.capture(root))
+    unchanged(before, HostState.capture(root))
     assert not list(root.glob(".treefix/runs/*/trajectory.jsonl"))
 
 

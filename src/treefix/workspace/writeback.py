@@ -370,10 +370,13 @@ def commit_on_current(
                 f"not committed: {p} is not a committed regular file; use --branch or --apply"
             )
         at_head = repo.cat_blob(entry[1])
+        # compared as git stores it: under core.autocrlf or an eol attribute the tree holds CRLF
+        # while HEAD's blob holds LF, and that file is unchanged, not a conflict
+        unchanged = at_head == project.sources[p] or (
+            repo.hash_blob(rp, project.sources[p]) == entry[1]
+        )
         new = (
-            changed[p]
-            if at_head == project.sources[p]
-            else _merge_onto(project.sources[p], changed[p], at_head)
+            changed[p] if unchanged else _merge_onto(project.sources[p], changed[p], at_head)
         )
         if new is None:
             raise WriteBackRefused(
