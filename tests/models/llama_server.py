@@ -67,7 +67,9 @@ def require_llama(server: bool = False) -> None:
     if find_spec("llama_cpp") is None:
         missing("llama-cpp-python is not installed: pip install 'llama-cpp-python[server]'")
     if server and (find_spec("uvicorn") is None or find_spec("fastapi") is None):
-        missing("llama-cpp-python's server extra is missing: pip install 'llama-cpp-python[server]'")
+        missing(
+            "llama-cpp-python's server extra is missing: pip install 'llama-cpp-python[server]'"
+        )
 
 
 def free_port() -> int:
@@ -133,7 +135,9 @@ class LlamaServer:
                         return
             except (urllib.error.URLError, OSError):
                 time.sleep(0.3)
-        raise RuntimeError(f"llama.cpp server not ready in {timeout}s: {self.log.read_text()[-2000:]}")
+        raise RuntimeError(
+            f"llama.cpp server not ready in {timeout}s: {self.log.read_text()[-2000:]}"
+        )
 
     def stop(self) -> None:
         self._proxy.shutdown()

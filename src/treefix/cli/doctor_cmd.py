@@ -35,6 +35,21 @@ def _sdk(name: str) -> tuple[bool, str]:
     return (True, version) if ok else (False, hint(name))
 
 
+def _llamacpp() -> tuple[bool, str]:
+    """llama-cpp-python for `--provider llamacpp`, and the model file TREEFIX_MODEL_PATH names."""
+    from treefix.models.llamacpp import available, check_model_file
+
+    ok, detail = available()
+    path = os.environ.get("TREEFIX_MODEL_PATH")
+    if path:
+        try:
+            check_model_file(path)
+            detail += f"; TREEFIX_MODEL_PATH {path} is a GGUF file"
+        except ValueError as exc:
+            return False, f"{detail}; {exc}".replace("--model-path", "TREEFIX_MODEL_PATH")
+    return ok, detail
+
+
 def checks() -> list[tuple[str, bool, str]]:
     from treefix.sandbox.isolation import detect
 
@@ -69,6 +84,7 @@ def checks() -> list[tuple[str, bool, str]]:
         ("coverage", *_module("coverage")),
         ("proposers", True, "mutation (offline)"),
         *((f"{name} SDK", *_sdk(name)) for name in ("anthropic", "openai")),
+        ("llama.cpp in-process", *_llamacpp()),
         (
             "model keys",
             bool(keys),

@@ -379,8 +379,8 @@ class LLMProposer:
             if room >= min(self.max_tokens, max(MIN_ANSWER_TOKENS, window // 4)):
                 return dataclasses.replace(request, max_tokens=min(self.max_tokens, room)), level
             if level + 1 >= len(TRIM_LEVELS):
-                if room >= MIN_ANSWER_TOKENS // 2:
-                    return dataclasses.replace(request, max_tokens=room), level
+                if room >= min(self.max_tokens, MIN_ANSWER_TOKENS // 2):
+                    return dataclasses.replace(request, max_tokens=min(self.max_tokens, room)), level
                 return None, level
             level += 1
 
