@@ -376,11 +376,12 @@ class LLMProposer:
             if not window:
                 return request, level
             room = window - self._tokens(request)
+            answer = min(self.max_tokens, room)
             if room >= min(self.max_tokens, max(MIN_ANSWER_TOKENS, window // 4)):
-                return dataclasses.replace(request, max_tokens=min(self.max_tokens, room)), level
+                return dataclasses.replace(request, max_tokens=answer), level
             if level + 1 >= len(TRIM_LEVELS):
                 if room >= min(self.max_tokens, MIN_ANSWER_TOKENS // 2):
-                    return dataclasses.replace(request, max_tokens=min(self.max_tokens, room)), level
+                    return dataclasses.replace(request, max_tokens=answer), level
                 return None, level
             level += 1
 
