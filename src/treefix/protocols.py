@@ -28,6 +28,7 @@ class ExecResult:
     signal: int | None = None
     truncated: bool = False
     oom: bool = False
+    pids_limited: bool = False  # the process-count limit refused a fork during the run
     artifacts: dict[str, str] = field(default_factory=dict)  # results dir files, read back as text
 
 

@@ -17,6 +17,7 @@ class Status(StrEnum):
     TIMEOUT = "timeout"
     CRASHED = "crashed"  # killed by a signal, interpreter died
     OOM = "oom"  # memory limit hit
+    RESOURCE_LIMIT = "resource_limit"  # process-count limit hit (a fork bomb), run did not pass
     NO_TESTS = "no_tests"  # pytest exit 5 is not a pass
     SANDBOX_ERROR = "sandbox_error"
 

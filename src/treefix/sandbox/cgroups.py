@@ -17,13 +17,13 @@ class WorkerGroup:
     procs_files: list[Path]  # cgroup.procs of each group the run joins
     oom_file: Path  # memory.oom_control (v1) or memory.events (v2)
     dirs: list[Path]
+    pids_events: Path | None = None  # pids.events: "max N", forks the pids limit refused
 
     def oom_kills(self) -> int:
-        try:
-            m = re.search(r"^oom_kill (\d+)$", self.oom_file.read_text(), re.M)
-        except OSError:
-            return 0
-        return int(m.group(1)) if m else 0
+        return _counter(self.oom_file, "oom_kill")
+
+    def pids_refusals(self) -> int:
+        return _counter(self.pids_events, "max") if self.pids_events else 0
 
     def prefix(self) -> list[str]:
         """argv prefix that moves the run into the groups before anything else starts."""
@@ -36,6 +36,14 @@ class WorkerGroup:
                 d.rmdir()
             except OSError:
                 pass  # a straggler still inside; the kernel frees it when it exits
+
+
+def _counter(path: Path, key: str) -> int:
+    try:
+        m = re.search(rf"^{key} (\d+)$", path.read_text(), re.M)
+    except OSError:
+        return 0
+    return int(m.group(1)) if m else 0
 
 
 def _v2_base() -> Path | None:
@@ -69,6 +77,7 @@ def create(name: str, pids: int, memory: int) -> WorkerGroup | None:
                 [pid_dir / "cgroup.procs", mem_dir / "cgroup.procs"],
                 mem_dir / "memory.oom_control",
                 [pid_dir, mem_dir],
+                pid_dir / "pids.events",
             )
         base = _v2_base()
         if base is not None:
@@ -77,7 +86,9 @@ def create(name: str, pids: int, memory: int) -> WorkerGroup | None:
             (group / "pids.max").write_text(str(pids))
             (group / "memory.max").write_text(str(memory))
             (group / "memory.swap.max").write_text("0")
-            return WorkerGroup([group / "cgroup.procs"], group / "memory.events", [group])
+            return WorkerGroup(
+                [group / "cgroup.procs"], group / "memory.events", [group], group / "pids.events"
+            )
     except OSError:
         return None
     return None

@@ -34,6 +34,7 @@ RESULTS = "/work/results"
 SUPPORT = "/work/support"
 SCRATCH = "/tmp /var/tmp /dev/shm /run/lock"  # writable by the candidate's uid
 OOM_COUNTERS = "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events"  # v1, v2
+PIDS_COUNTERS = "/sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events"  # v1, v2: "max N"
 USER = "1000:1000"
 ARTIFACT_LIMIT = 8 << 20
 CONTAINER_PATH = (
@@ -152,6 +153,7 @@ class DockerSandbox:
         self.client = client
         self._dirty: set[str] = set()
         self._oom_seen = 0
+        self._pids_seen = 0
         try:
             client.images.get(image)
         except docker.errors.ImageNotFound:
@@ -172,7 +174,15 @@ class DockerSandbox:
                 mem_limit=lim.memory,
                 memswap_limit=lim.memory,
                 nano_cpus=int(lim.cpus * 1e9),
-                tmpfs={"/tmp": f"rw,nosuid,nodev,size={lim.tmp_size}"},
+                # every place the candidate's uid can write is a size-capped tmpfs (RAM, charged
+                # to the memory limit), not the container's layer on the host disk; the results
+                # folder is the exception (read back with get_archive): each file there is capped
+                # by the file-size limit
+                tmpfs={
+                    "/tmp": f"rw,nosuid,nodev,size={lim.tmp_size}",
+                    "/var/tmp": f"rw,nosuid,nodev,size={lim.tmp_size}",
+                    "/run/lock": "rw,nosuid,nodev,noexec,size=1m",
+                },
                 ulimits=[
                     Ulimit(name="core", soft=0, hard=0),
                     Ulimit(name="fsize", soft=lim.file_bytes, hard=lim.file_bytes),
@@ -196,7 +206,7 @@ class DockerSandbox:
             raise SandboxError(f"cannot start a sandbox container from {image}: {exc}") from None
         self.isolation = (
             f"docker container {image}: no network, all capabilities dropped, no-new-privileges, "
-            f"uid 1000, pids<={lim.pids}, memory {lim.memory} (no swap), {lim.cpus:g} CPU, /tmp tmpfs {lim.tmp_size}"
+            f"uid 1000, pids<={lim.pids}, memory {lim.memory} (no swap), {lim.cpus:g} CPU, /tmp /var/tmp tmpfs {lim.tmp_size}"
         )
 
     # -- files --------------------------------------------------------------------------------
@@ -273,7 +283,9 @@ class DockerSandbox:
             f'timeout -k {self.limits.kill_grace} {timeout} "$@"; rc=$?; kill -KILL -1 2>/dev/null; '
             f"oom=; for f in {OOM_COUNTERS}; do [ -r $f ] && while read -r k v; do "
             '[ "$k" = oom_kill ] && oom=$v; done < $f; done; '
-            f'printf "\\n{oom_mark}=%s\\n" "$oom" >&2; '
+            f"pids=; for f in {PIDS_COUNTERS}; do [ -r $f ] && while read -r k v; do "
+            '[ "$k" = max ] && pids=$v; done < $f; done; '
+            f'printf "\\n{oom_mark}=%s,%s\\n" "$oom" "$pids" >&2; '
             "exit $rc"
         )
         exec_id = api.exec_create(
@@ -308,10 +320,13 @@ class DockerSandbox:
         duration = time.monotonic() - start
         rc = api.exec_inspect(exec_id).get("ExitCode")
         stderr = err.text()
-        found = re.findall(rf"{oom_mark}=(\d*)", stderr)
-        ooms = int(found[-1]) if found and found[-1] else self._oom_seen
+        found = re.findall(rf"{oom_mark}=(\d*),(\d*)", stderr)
+        ooms = int(found[-1][0]) if found and found[-1][0] else self._oom_seen
         oom, self._oom_seen = ooms > self._oom_seen, ooms
-        stderr = re.sub(rf"\n?{oom_mark}=\d*\n?", "\n", stderr).strip("\n")
+        # forks the container's pids limit refused during this run (a fork bomb)
+        refused = int(found[-1][1]) if found and found[-1][1] else self._pids_seen
+        pids_limited, self._pids_seen = refused > self._pids_seen, refused
+        stderr = re.sub(rf"\n?{oom_mark}=\d*,\d*\n?", "\n", stderr).strip("\n")
         # 124, or 137 once the limit has passed: `timeout` ended the run. Any other 128+n: a signal
         # killed the harness itself (a test's os.killpg(0, SIGKILL)), not the clock
         timed_out = hung or not oom and (rc == 124 or rc == 137 and duration >= timeout)
@@ -328,6 +343,7 @@ class DockerSandbox:
             signal=sig,
             truncated=out.truncated or err.truncated,
             oom=oom,
+            pids_limited=pids_limited,
             artifacts=artifacts,
         )
 

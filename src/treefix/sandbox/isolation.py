@@ -29,7 +29,7 @@ class Isolation:
             parts.insert(
                 0, "mount namespace: read-only host, writes in capped tmpfs, no capabilities"
             )
-        elif self.namespaces:
+        else:
             parts.insert(0, "NO filesystem isolation (the host is writable)")
         if self.namespaces:
             parts.insert(0, "network+PID namespaces")

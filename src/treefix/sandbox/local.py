@@ -167,6 +167,7 @@ class LocalSandbox:
             else:
                 f.unlink()
         ooms_before = self._group.oom_kills() if self._group else 0
+        forks_refused = self._group.pids_refusals() if self._group else 0
         try:
             self._write(changed)
             # with the lockdown, the host's HOME and TMPDIR are read-only: scratch is /tmp
@@ -188,6 +189,7 @@ class LocalSandbox:
                 self._populate()
         artifacts = self._read_artifacts()
         oom = bool(self._group and self._group.oom_kills() > ooms_before)
+        pids_limited = bool(self._group and self._group.pids_refusals() > forks_refused)
         rc = res.returncode
         sig = -rc if rc is not None and rc < 0 else None
         return ExecResult(
@@ -199,6 +201,7 @@ class LocalSandbox:
             signal=sig,
             truncated=res.truncated,
             oom=oom,
+            pids_limited=pids_limited,
             artifacts=artifacts,
         )
 

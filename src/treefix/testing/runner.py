@@ -39,12 +39,20 @@ def classify(
     timeouts: set[str],
     oom: bool = False,
     reported: bool = True,
+    pids_limited: bool = False,
 ) -> tuple[Status, str]:
-    """`reported`: pytest wrote its JUnit file, i.e. its session reached the end."""
-    if timed_out:
-        return Status.TIMEOUT, "run exceeded its wall-clock limit; process tree killed"
+    """`reported`: pytest wrote its JUnit file, i.e. its session reached the end.
+    `pids_limited`: the process-count limit refused a fork during the run."""
     if oom:
         return Status.OOM, "killed by the memory limit"
+    if pids_limited and (timed_out or exit_code != 0):
+        # a fork bomb: the limit held it, then the clock or a failure ended it; the cause is the
+        # limit (a run that hit it and still passed is a pass)
+        return Status.RESOURCE_LIMIT, "stopped by the process-count (pids) limit" + (
+            "; run killed at its wall-clock limit" if timed_out else ""
+        )
+    if timed_out:
+        return Status.TIMEOUT, "run exceeded its wall-clock limit; process tree killed"
     if exit_code is None:
         if signal:
             return Status.CRASHED, f"killed by {_signal.Signals(signal).name}"
@@ -134,16 +142,16 @@ class TestRunner:
             timeouts=timeouts,
             oom=res.oom,
             reported="junit.xml" in res.artifacts,
+            pids_limited=res.pids_limited,
         )
-        if status in (Status.OOM, Status.CRASHED):
+        if status in (Status.OOM, Status.CRASHED, Status.RESOURCE_LIMIT):
             # the test that was running when the run died: say what killed it, not "timeout"
             for t in tests_out.values():
                 if t.message == KILLED_WHILE_RUNNING:
-                    t.message = (
-                        "OutOfMemory: killed by the memory limit"
-                        if status == Status.OOM
-                        else f"Crashed: {detail}"
-                    )
+                    t.message = {
+                        Status.OOM: "OutOfMemory: killed by the memory limit",
+                        Status.RESOURCE_LIMIT: f"ResourceLimit: {detail}",
+                    }.get(status, f"Crashed: {detail}")
         cov = None
         if coverage and "coverage.json" in res.artifacts:
             try:
