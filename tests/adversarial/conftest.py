@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial.host import TAG_VAR, tagged_processes
+from tests.adversarial.host import TAG_VAR, HostState, assert_unchanged, tagged_processes
 from tests.conftest import write_tree
 from treefix.protocols import ExecRequest, ExecResult, Sandbox
 from treefix.testing.command import detect_test_command
@@ -199,3 +199,11 @@ def assert_still_healthy(runner: TestRunner, box: Sandbox) -> None:
     rep = runner.run(box, {}, None, timeout=30, per_test_timeout=10)
     assert rep.status == "passed", (rep.status, rep.detail, rep.output[-2000:])
     assert outcomes(rep) == {**dict.fromkeys(CORE_TESTS, "passed"), HOSTILE_ID: "passed"}
+
+
+def assert_files_unchanged(before: HostState, root: Path) -> None:
+    """`assert_unchanged` minus the machine-wide parts (containers, temp dirs) that tests of other
+    modules running at the same time change; cases that start treefix check those by run id."""
+    after = HostState.capture(root)
+    after.containers = before.containers
+    assert_unchanged(before, after, check_temp=False)

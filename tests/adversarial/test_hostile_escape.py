@@ -13,12 +13,13 @@ import pytest
 
 from tests.adversarial.conftest import (
     HOSTILE,
+    assert_files_unchanged,
     assert_still_healthy,
     hostile,
     make_project,
     outcomes,
 )
-from tests.adversarial.host import HostState, assert_unchanged
+from tests.adversarial.host import HostState
 from tests.conftest import init_repo
 from treefix.types import Status
 
@@ -178,7 +179,7 @@ def test_writes_outside_the_work_dir_leave_the_host_unchanged(backends, calc, bo
     )
     assert [p for p in planted if p.exists()] == []
     assert sorted(os.listdir("/etc")) == etc_before
-    assert_unchanged(before, HostState.capture(victim), check_temp=False)
+    assert_files_unchanged(before, victim)
 
 
 # -- 14. privilege escalation ---------------------------------------------------------------------
