@@ -71,6 +71,7 @@ class CaseResult:
     serial_ratio: float | None = None
     docker_delta: float | None = None
     evals_per_s: float | None = None
+    model: dict[str, Any] | None = None  # the report's model section, when a model took part
     note: str = ""
 
     @property
@@ -327,6 +328,8 @@ def fill_from_report(result: CaseResult, report: dict[str, Any]) -> None:
     elapsed = _float(_get(report, "search", "elapsed"))
     if elapsed and result.evaluations:
         result.evals_per_s = result.evaluations / elapsed
+    if isinstance(report.get("model"), dict):
+        result.model = report["model"]
     edits = _get(report, "fix", "edits")
     if isinstance(edits, list):
         result.edits = [e for e in edits if isinstance(e, dict)]

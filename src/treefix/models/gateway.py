@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -87,6 +88,7 @@ class ModelStats:
     seconds: float = 0.0  # wall time of the answered requests (the provider's latency)
     truncated: int = 0  # answers cut at the output token limit
     overflows: int = 0  # requests refused because the prompt exceeded the context window
+    latencies: list[float] = field(default_factory=list)  # per answered call, seconds
 
     def as_dict(self) -> dict:
         return {
@@ -105,6 +107,10 @@ class ModelStats:
             "output_tokens_per_s": (
                 round(self.usage.output_tokens / self.seconds, 1) if self.seconds > 0 else None
             ),
+            "latency_median_s": (
+                round(statistics.median(self.latencies), 3) if self.latencies else None
+            ),
+            "call_latencies_s": [round(x, 3) for x in self.latencies],
             "truncated": self.truncated,
             "context_overflows": self.overflows,
         }
@@ -225,6 +231,7 @@ class Gateway:
         with self._lock:
             self.stats.usage.add(reply.usage)
             self.stats.seconds += reply.latency
+            self.stats.latencies.append(reply.latency)
             self.stats.truncated += reply.truncated
             if reply.cost is not None:
                 self.stats.cost += reply.cost
