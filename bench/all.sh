@@ -11,5 +11,8 @@ $py bench/run.py --sandbox docker --out bench/results/docker.md --json-out bench
 # the scaling pair runs back to back with nothing else on the machine and no overhead probes
 $py bench/run.py --sandbox docker --no-overhead --extra-args "--workers 2" --out bench/results/docker-w2.md --json-out bench/results/docker-w2.json
 $py bench/run.py --sandbox docker --no-overhead --extra-args "--workers 1" --out bench/results/docker-w1.md --json-out bench/results/docker-w1.json
+# the local-model track: SmolLM2-135M in-process next to mutation-only (about 40 min on 2 cores)
+$py scripts/fetch-local-model.py >/dev/null
+$py bench/local_model.py >/dev/null
 $py bench/compose.py > bench/RESULTS.md
 echo "wrote bench/RESULTS.md"

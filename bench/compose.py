@@ -112,6 +112,9 @@ def main() -> int:
         if md.exists():
             body = md.read_text().split("\n", 1)[1]
             out += [f"## {title}", "", body.replace("\n## ", "\n### "), ""]
+    local_model = RESULTS / "local-model.md"
+    if local_model.exists():  # written by bench/local_model.py
+        out += [local_model.read_text().replace("\n## ", "\n### "), ""]
     model = RESULTS.parent / "RESULTS-model.md"
     if model.exists():  # written by bench/model_track.py
         out += [model.read_text().replace("\n## ", "\n### ").replace("## Model track", "## Model track", 1), ""]

@@ -270,3 +270,16 @@ def test_prompt_too_long_errors_are_recognised(message, window, requested):
     assert (
         str(err) == f"openai: the prompt does not fit the model's context window of {window} tokens"
     )
+
+
+def test_llama_cpp_is_imported_only_when_a_model_is_loaded():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from treefix.cli.app import app; import treefix.models.llamacpp; "
+        "import treefix.models.factory; from treefix.cli.doctor_cmd import _llamacpp; _llamacpp(); "
+        "print('llama_cpp' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
