@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from treefix.localize.files import is_test_file
 from treefix.protocols import Attempt, Feedback, Proposer, StopSearch
 from treefix.search.critique import critique, outcome_line
 from treefix.search.remap import remap
@@ -143,7 +144,14 @@ class Search:
             focus = remap(base, node.state, node.report, self.baseline.targets)
             node.focus = focus
             feedback = self._feedback(node)
-            node.candidates = self.proposer.propose(node.state, focus, feedback)
+            # tests are the judge: a candidate that edits them (deletes a test, plants a conftest
+            # that skips or exits) is never run, whoever proposed it; the built-in proposers
+            # already refuse such edits
+            node.candidates = [
+                c
+                for c in self.proposer.propose(node.state, focus, feedback)
+                if not any(is_test_file(e.path) for e in c.edits)
+            ]
             if feedback.explanation and not node.explanation:
                 node.explanation = feedback.explanation
             self.stats.proposals += len(node.candidates)
@@ -159,6 +167,7 @@ class Search:
             node.refills += 1
             feedback = self._feedback(node)
             new = self.proposer.refill(node.state, node.focus or self.focus, feedback)
+            new = [c for c in new if not any(is_test_file(e.path) for e in c.edits)]
             if feedback.explanation and not node.explanation:
                 node.explanation = feedback.explanation
             if new:

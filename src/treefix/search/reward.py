@@ -64,8 +64,12 @@ def score(now: TestReport, baseline: Baseline) -> Score:
     parts = [_target_score(t, now, baseline.report.tests.get(t)) for t in baseline.targets]
     fixed = sum(ok for _, ok in parts)
     base = sum(s for s, _ in parts) / max(1, len(parts))
+    # a watched test that passed and is now skipped is a regression too: a candidate must not
+    # make tests skip themselves (a source raising SkipTest, a conftest skipping everything)
     regressions = [
-        g for g in baseline.guards if g in now.tests and now.tests[g].outcome in ("failed", "error")
+        g
+        for g in baseline.guards
+        if g in now.tests and now.tests[g].outcome in ("failed", "error", "skipped")
     ]
     if now.status == Status.ERROR and not now.tests:
         regressions = list(baseline.guards)
@@ -76,13 +80,14 @@ def score(now: TestReport, baseline: Baseline) -> Score:
 
 
 def regressions_against(full: TestReport, baseline: Baseline) -> tuple[list[str], list[str]]:
-    """On a full-suite run: tests that passed in the baseline and now fail, and targets still failing."""
+    """On a full-suite run: tests that passed in the baseline and do not pass now (failed, error,
+    skipped or gone: per-test results are compared with the baseline, so a fix cannot make a test
+    vanish or skip), and targets still failing."""
     before = baseline.report.tests
     regressed = [
         n
         for n, t in before.items()
-        if t.outcome == "passed"
-        and (n not in full.tests or full.tests[n].outcome in ("failed", "error"))
+        if t.outcome == "passed" and (n not in full.tests or full.tests[n].outcome != "passed")
     ]
     still = [t for t in baseline.targets if not _target_score(t, full, before.get(t))[1]]
     return sorted(regressed), still
