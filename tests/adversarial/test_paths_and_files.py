@@ -22,6 +22,7 @@ from tests.adversarial.repo_helpers import (
     BUGGY_LINE,
     FIXED_LINE,
     invoke,
+    one_error_line,
     private_tmp,
     unchanged,
 )
@@ -78,19 +79,27 @@ READS_THEM = (
 )
 
 
+LIB = f"-lib {NFD}"  # the buggy package lives in a folder named with a dash, a space and NFD
+
+
 def test_24_awkward_paths_are_repaired_and_kept(tmp_path):
     folder = tmp_path / f"-a folder with space, {NFD} and a\nnewline"
-    root = init_repo(write_tree(folder, {**BUGGY, **AWKWARD, "tests/test_data.py": READS_THEM}))
+    files = {f"{LIB}/{k}" if k.startswith("shop/") else k: v for k, v in BUGGY.items()}
+    files["conftest.py"] = (
+        f"import os, sys\n\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), {LIB!r}))\n"
+    )
+    root = init_repo(write_tree(folder, {**files, **AWKWARD, "tests/test_data.py": READS_THEM}))
+    cart = f"{LIB}/shop/cart.py"
     before = HostState.capture(root)
     result, report = invoke(root, "--apply")
     assert result.exit_code == 0, result.output
-    assert report["status"] == "fixed" and report["fix"]["applied"] == ["shop/cart.py"]
+    assert report["status"] == "fixed" and report["fix"]["applied"] == [cart]
     # the awkward files reached the sandbox (their test passed in the baseline) ...
     assert _passed(report, "tests/test_data.py::test_every_awkward_file_is_in_the_sandbox")
     # ... are in the snapshot ref under their exact bytes, and are untouched on disk
     assert set(AWKWARD) <= _names(root, report["snapshot"]["ref"])
-    unchanged(before, HostState.capture(root), except_files={"shop/cart.py"})
-    assert FIXED_LINE in (root / "shop/cart.py").read_text()
+    unchanged(before, HostState.capture(root), except_files={cart})
+    assert FIXED_LINE in (root / cart).read_text()
     assert Path(report["run_dir"]).parent.parent.parent == root  # the run folder is in it too
 
 
@@ -207,4 +216,18 @@ def test_25_a_10000_file_repo_is_copied_in_bounded_time_with_progress(large_repo
     assert f"copying {LARGE + len(BUGGY)} files" in said and "copied in" in said
     print(f"\n{LARGE} files: sandbox copies {copy:.2f}s (2 workers), whole run {elapsed:.1f}s")
     assert copy < COPY_BOUND
+    unchanged(before, HostState.capture(large_repo))
+
+
+def test_25_a_project_over_the_size_limit_is_refused_with_a_reason(large_repo, monkeypatch):
+    """Past the copy limit (50,000 files or 500 MiB; lowered here) the run is refused before
+    anything is copied, with what to do instead."""
+    import treefix.workspace.snapshot as snap
+
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(large_repo.parent))
+    monkeypatch.setattr(snap, "MAX_FILES", LARGE // 2)
+    before = HostState.capture(large_repo)
+    result, _ = invoke(large_repo)
+    assert result.exit_code == 2, result.output
+    one_error_line(result, "project too large to copy into a sandbox", "smaller folder")
     unchanged(before, HostState.capture(large_repo))
