@@ -99,10 +99,12 @@ class Backends:
             from treefix.sandbox.local import Limits, LocalSandbox
 
             lim = Limits(
-                memory_bytes=memory, pids=pids, file_bytes=file_bytes, output_bytes=output_bytes
+                memory_bytes=memory,
+                pids=pids,
+                file_bytes=file_bytes,
+                output_bytes=output_bytes,
+                tmp_bytes=tmp_bytes,
             )
-            if hasattr(lim, "tmp_bytes"):
-                lim.tmp_bytes = tmp_bytes
             box: Sandbox = LocalSandbox(project, limits=lim, label=f"{self.run_id}-{label}")
         else:
             from treefix.sandbox.docker import DockerLimits, DockerSandbox
