@@ -22,7 +22,8 @@ from treefix.models.base import context_overflow
 from treefix.propose.llm import LLMProposer
 from treefix.types import ProgramState
 
-FAST = ["--sandbox", "local", "--workers", "1", "--time-limit", "120", "--samples", "1"]
+FAST = ["--sandbox", "local", "--workers", "1", "--time-limit", "300", "--samples", "1"]
+FAST += ["--llm-timeout", "240"]
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,9 @@ from treefix.cli.app import app
 
 llama = pytest.fixture(serve_llama, name="llama", scope="module")
 
-FAST = ["--sandbox", "local", "--workers", "1", "--time-limit", "120", "--samples", "1"]
+# generous time: a 2-core machine under load can take tens of seconds for one answer
+FAST = ["--sandbox", "local", "--workers", "1", "--time-limit", "300", "--samples", "1"]
+FAST += ["--llm-timeout", "240"]
 
 # A bug at the end of a long function (a TypeError: the traceback points at it): the untrimmed
 # prompt is far beyond the server's 2048 tokens.
