@@ -3,7 +3,8 @@
 - mutation: the offline engine alone.
 - model: the model alone; a provider that refuses, or still fails after its retries, is exit 4.
 - auto: both together when a model is configured (a `--provider`, or a key/endpoint in the
-  environment), mutation alone otherwise. A model still failing after its retries degrades the
+  environment), mutation alone otherwise. Reaching the model's call or cost budget drops the
+  model and the search goes on with mutation alone. A model still failing after its retries degrades the
   run to mutation-only, and says so; a provider refusing for good (bad key, unknown model) is
   exit 4 even here, since it is a configuration to fix.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from treefix.errors import ProviderError, UsageError
 from treefix.markup import escape as _escape
-from treefix.models.gateway import Gateway, ProviderFailure, RetryPolicy
+from treefix.models.gateway import BudgetExhausted, Gateway, ProviderFailure, RetryPolicy
 from treefix.propose.llm import LLMProposer
 from treefix.protocols import Feedback, Proposer
 from treefix.types import Candidate, ProgramState, Suspicion
@@ -31,6 +32,7 @@ class ModelSetup:
     llm: LLMProposer | None = None
     mode: str = "mutation"  # what actually runs: mutation | model | model+mutation
     degraded: str = ""  # why the model was dropped mid-run
+    exhausted: str = ""  # auto: the model budget reached, the search went on with mutation only
 
 
 class ModelThenMutation:
@@ -75,6 +77,18 @@ class ModelThenMutation:
             return []
         try:
             return self.llm.propose(state, focus, feedback)
+        except BudgetExhausted as exc:
+            # --max-llm-calls / --max-cost-usd bound the model, not the search: with mutants beside
+            # it the search goes on without the model (the time limit still ends everything)
+            if self.mutation is None or exc.reason == "time limit":
+                raise
+            self.setup.exhausted = exc.reason
+            self.llm = None
+            self.name = "mutation"
+            self.on_message(
+                f"[yellow]{_escape(exc.reason)} reached: continuing with mutation only[/]"
+            )
+            return []
         except ProviderFailure as exc:
             if exc.fatal or self.mutation is None:
                 raise ProviderError(str(exc)) from None

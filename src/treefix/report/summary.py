@@ -76,6 +76,7 @@ def model_section(run: RepairRun) -> dict | None:
         "name": gateway.label,
         "mode": setup.mode,
         "degraded": setup.degraded or None,
+        "budget_reached": getattr(setup, "exhausted", "") or None,
         **gateway.stats.as_dict(),
         "budget": {"max_cost_usd": o.max_cost_usd, "max_llm_calls": o.max_llm_calls},
         "samples": o.samples,
