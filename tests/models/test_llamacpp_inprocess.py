@@ -284,3 +284,33 @@ def test_llama_cpp_is_imported_only_when_a_model_is_loaded():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_auto_goes_on_with_mutation_once_the_model_budget_is_spent(tmp_path):
+    """Search control, not the model: the scripted provider (a stand-in, named) answers prose."""
+    import shutil
+
+    # two bugs: the fix is two edits deep, so the search expands again after the first call
+    corpus = Path(__file__).resolve().parents[2] / "bench" / "corpus" / "temperature_multi"
+    proj = Path(shutil.copytree(corpus, tmp_path / "temperature_multi"))
+    script = tmp_path / "prose.jsonl"
+    script.write_text(json.dumps("I think the discount is wrong.") + "\n")
+    result, report = _run(
+        proj,
+        "--proposer",
+        "auto",
+        "--provider",
+        "scripted",
+        "--model",
+        str(script),
+        "--max-llm-calls",
+        "1",
+        "--max-evals",
+        "150",
+    )
+    assert result.exit_code == 0, result.output
+    assert report["status"] == "fixed"
+    m = report["model"]
+    assert m["calls"] == 1 and m["budget_reached"] == "model call budget (1 calls)"
+    assert "model call budget (1 calls) reached: continuing with mutation only" in result.output
+    assert report["search"]["stop_reason"] != "model call budget (1 calls)"
