@@ -79,8 +79,10 @@ def kind_of(reason: str) -> str:
 def compose(args: argparse.Namespace) -> str:
     mut = json.loads((RESULTS / "local-model-mutation.json").read_text())
     auto = json.loads((RESULTS / "local-model-auto.json").read_text())
-    by_id = {c["case_id"]: c for c in mut["cases"]}
     cases = auto["cases"]
+    ids = {c["case_id"] for c in cases}  # compare on the cases both tracks ran
+    mut_cases = [c for c in mut["cases"] if c["case_id"] in ids]
+    by_id = {c["case_id"]: c for c in mut_cases}
     models = [c["model"] for c in cases if c.get("model")]
     calls = sum(m["calls"] for m in models)
     out_tokens = sum(m["output_tokens"] for m in models)
@@ -98,13 +100,14 @@ def compose(args: argparse.Namespace) -> str:
         for r in m.get("rejection_reasons", []):  # the last 5 of each run
             reasons[kind_of(r)] += 1
 
-    def fixed(track: dict) -> str:
-        t = track["totals"]
-        return f"{t['fixed']}/{t['cases']}"
+    def fixed(track: list[dict]) -> str:
+        return f"{sum(c['outcome'] == 'fixed' for c in track)}/{len(track)}"
 
-    def walls(track: dict) -> str:
-        w = [c["wall"] for c in track["cases"]]
+    def walls(track: list[dict]) -> str:
+        w = [c["wall"] for c in track]
         return f"{statistics.median(w):.1f} / {max(w):.1f}"
+
+    mut_fixed = sum(c["outcome"] == "fixed" for c in mut_cases)
 
     name = Path(args.model).name
     lines = [
@@ -119,9 +122,9 @@ def compose(args: argparse.Namespace) -> str:
         "",
         "| track | fixed | fixes by model / mutation / both | median / max wall s |",
         "|---|---|---|---|",
-        f"| mutation only | {fixed(mut)} | 0 / {mut['totals']['fixed']} / 0 | {walls(mut)} |",
-        f"| auto + local model | {fixed(auto)} | {who.get('model', 0)} / "
-        f"{who.get('mutation', 0)} / {who.get('model+mutation', 0)} | {walls(auto)} |",
+        f"| mutation only | {fixed(mut_cases)} | 0 / {mut_fixed} / 0 | {walls(mut_cases)} |",
+        f"| auto + local model | {fixed(cases)} | {who.get('model', 0)} / "
+        f"{who.get('mutation', 0)} / {who.get('model+mutation', 0)} | {walls(cases)} |",
         "",
         "| model figure | value |",
         "|---|---|",
