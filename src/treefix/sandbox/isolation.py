@@ -27,7 +27,8 @@ class Isolation:
         parts = ["own process group", "timeout kills the tree", "secrets scrubbed from env"]
         if self.filesystem:
             parts.insert(
-                0, "mount namespace: read-only host, writes in capped tmpfs, no capabilities"
+                0,
+                "mount namespace: read-only host, credentials hidden, writes in capped tmpfs, no capabilities",
             )
         else:
             parts.insert(0, "NO filesystem isolation (the host is writable)")
@@ -48,11 +49,53 @@ def _works(argv: list[str]) -> bool:
         return False
 
 
+# credentials under each home folder, covered inside the local sandbox (the host stays readable)
+SECRET_NAMES = (
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".docker",
+    ".netrc",
+    ".git-credentials",
+    ".pypirc",
+    ".npmrc",
+    ".config/gh",
+    ".config/gcloud",
+    ".config/hub",
+    ".password-store",
+    ".local/share/keyrings",
+    ".anthropic",
+    ".config/openai",
+)
+
+
+@lru_cache(maxsize=1)
+def secret_paths() -> tuple[str, ...]:
+    """Credential files and folders of every home on this machine, /etc/shadow, and any extra
+    paths in TREEFIX_HIDE (colon-separated) - those that exist."""
+    import pwd
+
+    homes = {os.path.expanduser("~"), "/root"}
+    try:
+        homes.update(p.pw_dir for p in pwd.getpwall() if p.pw_dir.startswith(("/home/", "/root")))
+    except OSError:
+        pass
+    out = [os.path.join(h, n) for h in sorted(homes) for n in SECRET_NAMES]
+    out += ["/etc/shadow", "/etc/gshadow"]
+    out += [p for p in os.environ.get("TREEFIX_HIDE", "").split(":") if p]
+    return tuple(p for p in out if os.path.lexists(p) and not os.path.islink(p))
+
+
 def lockdown_prefix(base: str, size: int) -> list[str]:
     """argv prefix that locks the run's mount namespace down (see lockdown.py); -I -S: nothing of
     the environment or site-packages is read by the interpreter doing it."""
+    import json
+
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lockdown.py")
-    return [sys.executable, "-I", "-S", script, base, str(size)]
+    hide = "--hide=" + json.dumps(list(secret_paths()))
+    return [sys.executable, "-I", "-S", script, hide, base, str(size)]
 
 
 def _lockdown_works(ns_prefix: tuple[str, ...]) -> bool:

@@ -38,6 +38,7 @@ _KEEP = {
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 PROC_RO = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 EXIT_FAILED = 97
+HIDDEN: list[str] = []  # credential paths to cover, from --hide (see hide())
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
@@ -142,6 +143,7 @@ def lock_down(base: str, size: int) -> None:
         mount("treefix-run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
         os.mkdir("/run/lock", 0o1777)
         os.chmod("/run/lock", 0o1777)
+    hide(HIDDEN)
     mount(dev, "/dev", None, MS_MOVE)
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for name in PROC_RO:
@@ -157,8 +159,36 @@ def lock_down(base: str, size: int) -> None:
     os.chdir(cwd)
 
 
+def hide(paths: list[str]) -> None:
+    """Credentials stay unreadable: the host is read-only but readable, and a candidate's output
+    reaches reports and model prompts. An empty read-only tmpfs covers each folder, /dev/null
+    each file. Runs while the host's /dev/null is still in place."""
+    for path in paths:
+        # a failure propagates: a credential left readable is a failed lockdown (fail closed)
+        if os.path.islink(path) or not os.path.exists(path):
+            continue
+        if os.path.isdir(path):
+            mount(
+                "treefix-hidden",
+                path,
+                "tmpfs",
+                MS_RDONLY | MS_NOSUID | MS_NODEV,
+                "size=4k,mode=700",
+            )
+        else:
+            mount("/dev/null", path, None, MS_BIND)
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+
+
 def main(argv: list[str]) -> None:
+    hidden: list[str] = []
+    if argv and argv[0].startswith("--hide="):
+        import json
+
+        hidden = json.loads(argv[0][len("--hide=") :])
+        argv = argv[1:]
     base, size, command = argv[0], int(argv[1]), argv[2:]
+    HIDDEN[:] = hidden
     try:
         lock_down(base, size)
     except OSError as exc:
