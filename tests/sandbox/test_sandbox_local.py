@@ -378,3 +378,23 @@ def test_loopback_works_inside_the_namespace_but_nothing_outside(tmp_path):
         assert report.status is Status.PASSED, {k: v.message for k, v in report.tests.items()}
     finally:
         sb.close()
+
+
+def test_groups_left_by_killed_runs_are_swept(tmp_path):
+    import subprocess
+
+    from treefix.sandbox import cgroups
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    base = tmp_path / "treefix"  # same layout as the real hierarchy, on a plain folder
+    dead, mine, other = (
+        base / f"{gone.pid}-20261127-w0",
+        base / f"{os.getpid()}-20261127-w0",
+        base / "cgroup.procs",
+    )
+    dead.mkdir(parents=True)
+    mine.mkdir()
+    other.write_text("")
+    assert cgroups.sweep([base]) == 1
+    assert not dead.exists() and mine.exists() and other.exists()

@@ -56,10 +56,50 @@ def _v2_base() -> Path | None:
     return ROOT / own.lstrip("/")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_swept = False
+
+
+def sweep(parents: list[Path], prefix: str = "") -> int:
+    """Remove empty groups of treefix processes that are gone (a killed run never removes its
+    own). Group names start with the owning pid; a group with processes inside stays."""
+    removed = 0
+    for parent in parents:
+        try:
+            entries = list(parent.iterdir())
+        except OSError:
+            continue
+        for d in entries:
+            head = d.name[len(prefix) :].split("-", 1)[0] if d.name.startswith(prefix) else ""
+            if d.is_dir() and head.isdigit() and int(head) != os.getpid() and not _alive(int(head)):
+                try:
+                    d.rmdir()
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
 def create(name: str, pids: int, memory: int) -> WorkerGroup | None:
     """A pids+memory group for one worker, or None when this machine does not allow it."""
+    global _swept
     if os.environ.get("TREEFIX_NO_CGROUPS") == "1":
         return None
+    if not _swept:
+        _swept = True
+        base = _v2_base()
+        sweep([ROOT / "pids" / "treefix", ROOT / "memory" / "treefix"])
+        if base is not None:
+            sweep([base], prefix="treefix-")
     try:
         if (ROOT / "pids" / "cgroup.procs").exists() and (
             ROOT / "memory" / "cgroup.procs"
