@@ -58,7 +58,11 @@ def _stderr():
 
 
 def fail(exc: TreefixError, as_json: bool) -> None:
-    _stderr().print(f"[bold red]treefix: error:[/] {exc}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    _stderr().print(
+        f"[bold red]treefix: error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+    )
     if as_json:
         print(json.dumps({"status": "error", "message": str(exc), "exit_code": exc.exit_code}))
     raise typer.Exit(exc.exit_code)

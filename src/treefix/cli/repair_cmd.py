@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from rich.markup import escape
 
 from treefix.cli.output import emit
 from treefix.cli.render import RichEvents, final_panel
@@ -144,7 +145,7 @@ def run_repair(
         outcome["status"] = run.status
     if run.status == "nothing_to_repair" and not trace_when_clean:
         _drop_snapshot(run)  # a passing pre-commit check leaves nothing behind
-        console.print(f"[green]{run.message}[/]")
+        console.print(f"[green]{escape(run.message)}[/]")
         return code
     wb_error = None
     if plan.mode != "patch" and run.status == "fixed" and run.result and run.result.fix:
@@ -154,10 +155,14 @@ def run_repair(
     report = _write_folder(run, code)
     console.print(final_panel(report))
     if wb_error:
-        console.print(f"[bold red]treefix: error:[/] {wb_error}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[bold red]treefix: error:[/] {escape(str(wb_error))}", highlight=False, soft_wrap=True
+        )
     for err in (provider_error, failure):
         if err is not None:
-            console.print(f"[bold red]treefix: error:[/] {err}", highlight=False, soft_wrap=True)
+            console.print(
+                f"[bold red]treefix: error:[/] {escape(str(err))}", highlight=False, soft_wrap=True
+            )
     if interrupted:
         console.print(_resume_hint(run, report), highlight=False, markup=False, soft_wrap=True)
     emit(report, fmt, output)
