@@ -378,6 +378,14 @@ def _search(
         )
         return
     events.localized(run.focus)
+    if not run.focus and base.status in (Status.OOM, Status.RESOURCE_LIMIT):
+        # killed by a sandbox limit before any frame or coverage came back: nothing to localise
+        setting = "sandbox-memory-mb" if base.status == Status.OOM else "sandbox-pids"
+        raise EnvironmentProblem(
+            f"the tests hit the sandbox's {'memory' if base.status == Status.OOM else 'process'} "
+            f"limit ({base.detail}) and left nothing to localise; if the suite needs more, raise "
+            f"{setting} in [tool.treefix] (see docs/SECURITY.md)"
+        )
     slowest = max(
         (
             t.duration

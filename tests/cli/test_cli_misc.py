@@ -81,5 +81,7 @@ def test_sandbox_limits_come_from_the_project_settings(tmp_path: Path):
     )
     assert "memory<=128 MiB" in result.output
     assert "OutOfMemory: killed by the memory limit" in result.output
+    # nothing to localise in a run the limit killed: an environment problem naming the setting
+    assert result.exit_code == 3 and "raise sandbox-memory-mb" in result.output
     bad = CliRunner().invoke(app, ["config", str(tmp_path)], env={"TREEFIX_SANDBOX_PIDS": "2"})
     assert bad.exit_code == 2 and "sandbox_pids must be at least 16" in bad.output.replace("-", "_")
