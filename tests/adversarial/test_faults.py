@@ -166,7 +166,11 @@ def test_26_malformed_edits_are_rejected_whole_with_a_reason(greet, llm):
     assert "does not match" in reasons and "MiB limit" in reasons, reasons
     # the fix is the good answer alone; no evaluated state ever held half of a rejected answer
     assert "+" + NEW in report["fix"]["patch"] and "HALF-APPLIED" not in report["fix"]["patch"]
-    for rec in _trajectory(report):
+    trajectory = _trajectory(report)
+    # the 50 MB answer is recorded clipped (its size noted), not copied whole
+    assert max(len(json.dumps(r)) for r in trajectory) < 1 << 20
+    assert max(r.get("response_chars", 0) for r in trajectory) > 50 << 20
+    for rec in trajectory:
         if rec.get("type") != "model_call":
             assert "HALF-APPLIED" not in json.dumps(rec) and "fsmonitor" not in json.dumps(rec)
     unchanged(before, HostState.capture(greet))

@@ -140,6 +140,18 @@ class ResponseCache:
         tmp.replace(p)
 
 
+RECORD_CHARS = 64 << 10  # most of one answer kept in trajectory.jsonl (head and tail)
+
+
+def _clip(text: str) -> str:
+    if len(text) <= RECORD_CHARS:
+        return text
+    half = RECORD_CHARS // 2
+    return (
+        f"{text[:half]}\n[... {len(text) - RECORD_CHARS} characters not kept ...]\n{text[-half:]}"
+    )
+
+
 class Gateway:
     def __init__(
         self,
@@ -294,6 +306,7 @@ class Gateway:
                 raise ProviderFailure(scrub(str(exc)), fatal=True) from None
 
     def _record(self, request: Request, reply: Reply | None, error: str | None) -> None:
+        # (a 50 MB answer must not become a 50 MB trajectory line: see _clip)
         rec: dict = {
             "type": "model_call",
             "purpose": request.purpose,
@@ -305,7 +318,8 @@ class Gateway:
         if reply is not None:
             rec.update(
                 {
-                    "response": scrub(reply.text),
+                    "response": _clip(scrub(reply.text)),
+                    "response_chars": len(reply.text),
                     "cached": reply.cached,
                     "attempts": reply.attempts,
                     "usage": {
