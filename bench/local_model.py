@@ -85,6 +85,10 @@ def compose(args: argparse.Namespace) -> str:
     by_id = {c["case_id"]: c for c in mut_cases}
     models = [c["model"] for c in cases if c.get("model")]
     calls = sum(m["calls"] for m in models)
+    purposes: collections.Counter[str] = collections.Counter()
+    for m in models:
+        purposes.update(m.get("by_purpose", {}))
+    split = ", ".join(f"{n} {p}" for p, n in purposes.most_common())
     out_tokens = sum(m["output_tokens"] for m in models)
     in_tokens = sum(m["input_tokens"] for m in models)
     seconds = sum(m["seconds"] for m in models)
@@ -128,7 +132,7 @@ def compose(args: argparse.Namespace) -> str:
         "",
         "| model figure | value |",
         "|---|---|",
-        f"| model calls | {calls} ({calls / max(1, len(cases)):.1f} per case) |",
+        f"| model calls | {calls} ({calls / max(1, len(cases)):.1f} per case; {split}) |",
         f"| tokens in / out | {in_tokens} / {out_tokens} |",
         f"| output tokens per second (llama.cpp's counts / wall time of the calls) | "
         f"{out_tokens / seconds if seconds else 0:.1f} |",
