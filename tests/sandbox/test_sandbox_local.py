@@ -398,3 +398,24 @@ def test_groups_left_by_killed_runs_are_swept(tmp_path):
     other.write_text("")
     assert cgroups.sweep([base]) == 1
     assert not dead.exists() and mine.exists() and other.exists()
+
+
+def test_an_interpreter_under_tmp_is_still_there_in_the_private_tmp():
+    # the lockdown gives each run a private /tmp; a project or venv living under /tmp must not vanish
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="tfx-venv-", dir="/tmp") as d:
+        root = Path(d)
+        (root / "venv/bin").mkdir(parents=True)
+        runner_script = root / "venv/bin/runtests"
+        runner_script.write_text(f'#!/bin/sh\nexec {sys.executable} -m pytest "$@"\n')
+        runner_script.chmod(0o755)
+        (root / "proj/tests").mkdir(parents=True)
+        (root / "proj/tests/test_a.py").write_text("def test_ok():\n    assert 1\n")
+        out = subprocess.run(
+            [sys.executable, "-m", "treefix", "test", str(root / "proj"), "--test-cmd", str(runner_script), "--json"],
+            capture_output=True, text=True,
+        )
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert '"status": "passed"' in out.stdout

@@ -88,14 +88,15 @@ def secret_paths() -> tuple[str, ...]:
     return tuple(p for p in out if os.path.lexists(p) and not os.path.islink(p))
 
 
-def lockdown_prefix(base: str, size: int) -> list[str]:
+def lockdown_prefix(base: str, size: int, keep: list[str] | None = None) -> list[str]:
     """argv prefix that locks the run's mount namespace down (see lockdown.py); -I -S: nothing of
     the environment or site-packages is read by the interpreter doing it."""
     import json
 
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lockdown.py")
     hide = "--hide=" + json.dumps(list(secret_paths()))
-    return [sys.executable, "-I", "-S", script, hide, base, str(size)]
+    kept = "--keep=" + json.dumps(sorted(set(keep or [])))
+    return [sys.executable, "-I", "-S", script, hide, kept, base, str(size)]
 
 
 def _lockdown_works(ns_prefix: tuple[str, ...]) -> bool:

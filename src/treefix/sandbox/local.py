@@ -145,10 +145,26 @@ class LocalSandbox:
             self._stats[name] = _stat_key(os.lstat(dest))
 
     # -- running ------------------------------------------------------------------------------
-    def _argv(self, argv: list[str]) -> list[str]:
+    def _keep(self, request: ExecRequest) -> list[str]:
+        """Host folders under /tmp the run needs although its /tmp is private: the interpreter's
+        venv and the plugin folder, when treefix or the project lives under /tmp."""
+        paths = [a for a in request.argv if a.startswith("/tmp/")]
+        paths += [p for p in request.env.get("PYTHONPATH", "").split(":") if p]
+        keep = []
+        for p in paths:
+            p = os.path.abspath(p)
+            if not os.path.exists(p) or p.startswith(str(self._base)):
+                continue
+            folder = p if os.path.isdir(p) else os.path.dirname(p)
+            if os.path.basename(folder) == "bin":  # a venv's interpreter: keep the whole venv
+                folder = os.path.dirname(folder)
+            keep.append(folder)
+        return keep
+
+    def _argv(self, argv: list[str], keep: list[str] | None = None) -> list[str]:
         prefix = (self._group.prefix() if self._group else []) + list(self.iso.prefix)
         if self.iso.filesystem:
-            prefix += lockdown_prefix(str(self._base), self.limits.tmp_bytes)
+            prefix += lockdown_prefix(str(self._base), self.limits.tmp_bytes, keep or [])
         if self.iso.rlimits:
             prefix += ["prlimit", "--core=0", f"--fsize={self.limits.file_bytes}"]
             if self._group is None:  # no memory cgroup: cap the address space instead
@@ -173,7 +189,7 @@ class LocalSandbox:
             # with the lockdown, the host's HOME and TMPDIR are read-only: scratch is /tmp
             fs_env = {"HOME": "/tmp", "TMPDIR": "/tmp"} if self.iso.filesystem else {}
             res = run_process(
-                self._argv(request.argv),
+                self._argv(request.argv, self._keep(request)),
                 cwd=self.workdir,
                 env=sandbox_env({**fs_env, **request.env}),
                 timeout=request.timeout,

@@ -39,6 +39,7 @@ DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 PROC_RO = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 EXIT_FAILED = 97
 HIDDEN: list[str] = []  # credential paths to cover, from --hide (see hide())
+KEEP: list[str] = []  # host folders under /tmp bound back into the private /tmp, from --keep
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
@@ -134,11 +135,22 @@ def lock_down(base: str, size: int) -> None:
         mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
     # a private /tmp; BASE usually lives under it: keep a handle and bind it back
     handle = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+    # the interpreter's venv or the plugin may live under /tmp too: handles kept, bound back read-only
+    kept = [
+        (p, os.open(p, os.O_RDONLY | os.O_DIRECTORY))
+        for p in KEEP
+        if p.startswith("/tmp/") and os.path.isdir(p) and not p.startswith(base)
+    ]
     mount("treefix-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
     if base.startswith("/tmp/"):
         os.makedirs(base)
         mount(f"/proc/self/fd/{handle}", base, None, MS_BIND | MS_REC)
     os.close(handle)
+    for path, fd in kept:
+        os.makedirs(path, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
     if os.path.isdir("/run"):  # host sockets live here (docker.sock, databases, dbus)
         mount("treefix-run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
         os.mkdir("/run/lock", 0o1777)
@@ -181,11 +193,12 @@ def hide(paths: list[str]) -> None:
 
 
 def main(argv: list[str]) -> None:
-    hidden: list[str] = []
-    if argv and argv[0].startswith("--hide="):
-        import json
+    import json
 
-        hidden = json.loads(argv[0][len("--hide=") :])
+    hidden: list[str] = []
+    while argv and argv[0].startswith(("--hide=", "--keep=")):
+        name, _, value = argv[0].partition("=")
+        (hidden if name == "--hide" else KEEP).extend(json.loads(value))
         argv = argv[1:]
     base, size, command = argv[0], int(argv[1]), argv[2:]
     HIDDEN[:] = hidden
