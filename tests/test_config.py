@@ -77,3 +77,12 @@ def test_flags_beat_config_in_a_real_run(buggy_project):
     assert shown.exit_code == 0 and shown.stdout == report["fix"]["patch"]
     shown = CliRunner().invoke(app, ["show", report["run_id"][:15], "-C", str(buggy_project)])
     assert shown.exit_code == 0 and "validated fix found" in shown.stdout
+
+
+def test_paths_in_a_config_file_are_relative_to_that_file(tmp_path, monkeypatch):
+    (tmp_path / "proj" / "sub").mkdir(parents=True)
+    (tmp_path / "proj" / "treefix.toml").write_text('model-path = "models/m.gguf"\ncache = "~/c"\n')
+    monkeypatch.chdir(tmp_path)  # started from elsewhere
+    settings = resolve(tmp_path / "proj" / "sub", environ={"HOME": "/home/u"})
+    assert settings.values["model_path"] == str((tmp_path / "proj" / "models" / "m.gguf").resolve())
+    assert settings.values["cache"].endswith("/c") and "~" not in settings.values["cache"]

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from treefix.errors import UsageError
 
+PATH_SETTINGS = frozenset({"model_path", "cache"})  # relative to the config file that sets them
 NOT_SETTINGS = frozenset({"path", "apply"})  # where and whether to write: command line only
 ENV_PREFIX = "TREEFIX_"
 CHECK_DEFAULTS = {"max_evals": 60, "time_limit": 60.0, "proposer": "mutation"}
@@ -203,7 +204,13 @@ def _table(path: Path) -> dict:
 
 
 def _apply_table(
-    table: dict, where: str, values: dict, sources: dict, label: str, nested_ok: bool
+    table: dict,
+    where: str,
+    values: dict,
+    sources: dict,
+    label: str,
+    nested_ok: bool,
+    base: Path | None = None,
 ) -> dict | None:
     """Apply the keys of table; returns its `check` sub-table when nested_ok."""
     check = None
@@ -215,6 +222,9 @@ def _apply_table(
             continue
         name = key.replace("-", "_")
         values[name] = coerce(key, value, where)
+        if name in PATH_SETTINGS and isinstance(values[name], str) and base is not None:
+            # a path in a config file means the same wherever treefix is started from
+            values[name] = str((base / os.path.expanduser(values[name])).resolve())
         sources[name] = label
     return check
 
@@ -235,18 +245,24 @@ def resolve(
     for f in files:
         label = f"{f}" + (" [tool.treefix]" if f.name == "pyproject.toml" else "")
         where = f"{f}" + (" [tool.treefix]" if f.name == "pyproject.toml" else "")
-        check = _apply_table(_table(f), where, values, sources, label, nested_ok=True)
+        check = _apply_table(
+            _table(f), where, values, sources, label, nested_ok=True, base=f.parent
+        )
         if check is not None:
             checks.append(
-                (check, f"{where}.check" if f.name == "pyproject.toml" else f"{f} [check]", "")
+                (
+                    check,
+                    f"{where}.check" if f.name == "pyproject.toml" else f"{f} [check]",
+                    str(f.parent),
+                )
             )
     if command == "check":
         for k, v in CHECK_DEFAULTS.items():
             if k in values:
                 values[k] = v
                 sources[k] = "treefix check default"
-        for table, where, _ in checks:
-            _apply_table(table, where, values, sources, where, nested_ok=False)
+        for table, where, folder in checks:
+            _apply_table(table, where, values, sources, where, nested_ok=False, base=Path(folder))
     types = setting_types()
     for var, raw in sorted(environ.items()):
         if not var.startswith(ENV_PREFIX):
