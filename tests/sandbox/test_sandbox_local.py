@@ -419,3 +419,21 @@ def test_an_interpreter_under_tmp_is_still_there_in_the_private_tmp():
         )
         assert out.returncode == 0, out.stdout + out.stderr
         assert '"status": "passed"' in out.stdout
+
+
+def test_started_from_a_folder_under_tmp_the_lockdown_still_holds(tmp_path):
+    # the probe used to run in treefix's cwd, which does not exist once /tmp is private: the
+    # local sandbox then silently lost its filesystem isolation
+    import subprocess
+
+    if not detect().filesystem:
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no", "off"):
+            pytest.fail("CI machines must give the local sandbox its lockdown (root or user namespaces)")
+        pytest.skip("no mount-namespace lockdown on this machine")
+    cwd = Path(tmp_path)
+    assert str(cwd).startswith("/tmp/")
+    out = subprocess.run(
+        [sys.executable, "-c", "from treefix.sandbox.isolation import detect; print(detect().filesystem)"],
+        cwd=cwd, capture_output=True, text=True,
+    )
+    assert out.stdout.strip() == "True", out.stderr

@@ -42,9 +42,9 @@ class Isolation:
         return ", ".join(parts)
 
 
-def _works(argv: list[str]) -> bool:
+def _works(argv: list[str], cwd: str | None = None) -> bool:
     try:
-        return subprocess.run(argv, capture_output=True, timeout=10).returncode == 0
+        return subprocess.run(argv, capture_output=True, timeout=10, cwd=cwd).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 
@@ -109,7 +109,10 @@ def _lockdown_works(ns_prefix: tuple[str, ...]) -> bool:
         root_ro = "awk '$5 == \"/\" {print $6}' /proc/self/mountinfo | grep -q '^ro'"
         probe = f"touch project/x results/x /tmp/x && {root_ro}"
         return _works(
-            [*ns_prefix, *lockdown_prefix(base, 1 << 20), "sh", "-c", f"cd {base} && {probe}"]
+            [*ns_prefix, *lockdown_prefix(base, 1 << 20), "sh", "-c", f"cd {base} && {probe}"],
+            # as real runs do: started inside BASE (a cwd under the host's /tmp, e.g. treefix
+            # started from /tmp/proj, does not exist once /tmp is private)
+            cwd=base,
         )
 
 

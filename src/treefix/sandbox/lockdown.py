@@ -168,7 +168,10 @@ def lock_down(base: str, size: int) -> None:
                 None,
                 MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
             )
-    os.chdir(cwd)
+    try:
+        os.chdir(cwd)
+    except OSError:  # the cwd was under the host's /tmp, now private: start at BASE instead
+        os.chdir(base)
 
 
 def hide(paths: list[str]) -> None:
