@@ -10,7 +10,9 @@ the copy land in a size-capped tmpfs overlay, and every capability is dropped.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,12 +150,20 @@ class LocalSandbox:
     def _keep(self, request: ExecRequest) -> list[str]:
         """Host folders under /tmp the run needs although its /tmp is private: the interpreter's
         venv and the plugin folder, when treefix or the project lives under /tmp."""
-        paths = [a for a in request.argv if a.startswith("/tmp/")]
+        words = []
+        for arg in request.argv:  # a --test-cmd arrives as one shell string
+            try:
+                words += shlex.split(arg) if "/tmp/" in arg else []
+            except ValueError:
+                words.append(arg)
+        paths = [w for w in words if w.startswith("/tmp/")]
         paths += [p for p in request.env.get("PYTHONPATH", "").split(":") if p]
+        # treefix's own environment (often the project's too, and what wrapper scripts call)
+        paths += [sys.prefix, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
         keep = []
         for p in paths:
             p = os.path.abspath(p)
-            if not os.path.exists(p) or p.startswith(str(self._base)):
+            if not p.startswith("/tmp/") or not os.path.exists(p) or p.startswith(str(self._base)):
                 continue
             folder = p if os.path.isdir(p) else os.path.dirname(p)
             if os.path.basename(folder) == "bin":  # a venv's interpreter: keep the whole venv
