@@ -14,5 +14,6 @@ $py bench/run.py --sandbox docker --no-overhead --extra-args "--workers 1" --out
 # the local-model track: SmolLM2-135M in-process next to mutation-only (about 40 min on 2 cores)
 $py scripts/fetch-local-model.py >/dev/null
 $py bench/local_model.py >/dev/null
+$py bench/workflow.py --runs 3 >/dev/null   # pre-commit try-repo round trip
 $py bench/compose.py > bench/RESULTS.md
 echo "wrote bench/RESULTS.md"

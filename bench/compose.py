@@ -101,8 +101,15 @@ def main() -> int:
             out.append(
                 f"| 2 workers >= 1.6x the evaluations/s of 1 worker (Docker, {n2} cases, run back to back) | {r2:.2f} vs {r1:.2f} evals/s = {r2 / r1:.2f}x | {'yes' if r2 / r1 >= 1.6 else 'no'} |"
             )
+    wf = load("workflow")
+    if wf:
+        over = wf["try_repo_overhead_s"]
+        out.append(
+            f"| `pre-commit try-repo` round trip for treefix-check < 10 s beyond the test run (hook venv built from scratch) | {wf['try_repo_s']:.1f} s vs {wf['bare_test_s']:.2f} s bare tests = {over:.1f} s over (median of {wf['runs']}) | {'yes' if over < 10 else 'no'} |"
+        )
     out.append("")
     for name, title in (
+        ("workflow", "Workflow (pre-commit)"),
         ("local", "Local sandbox, 2 workers"),
         ("docker", "Docker sandbox, 2 workers"),
         ("docker-w2", "Docker sandbox, 2 workers (scaling pair)"),
