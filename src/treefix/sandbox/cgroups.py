@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from treefix.sandbox.process import pid_alive
+
 ROOT = Path("/sys/fs/cgroup")
 
 
@@ -56,16 +58,6 @@ def _v2_base() -> Path | None:
     return ROOT / own.lstrip("/")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 _swept = False
 
 
@@ -80,7 +72,12 @@ def sweep(parents: list[Path], prefix: str = "") -> int:
             continue
         for d in entries:
             head = d.name[len(prefix) :].split("-", 1)[0] if d.name.startswith(prefix) else ""
-            if d.is_dir() and head.isdigit() and int(head) != os.getpid() and not _alive(int(head)):
+            if (
+                d.is_dir()
+                and head.isdigit()
+                and int(head) != os.getpid()
+                and not pid_alive(int(head))
+            ):
                 try:
                     d.rmdir()
                     removed += 1

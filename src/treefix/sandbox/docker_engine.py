@@ -7,6 +7,7 @@ import socket
 from functools import lru_cache
 
 from treefix.errors import SandboxUnavailable
+from treefix.sandbox.process import pid_alive
 
 LABEL = "treefix"  # every container treefix starts carries it
 
@@ -51,16 +52,6 @@ def client(timeout: int = 60):
     return docker.from_env(timeout=timeout)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep(docker_client) -> int:
     """Remove containers left behind by treefix runs on this host whose process is gone."""
     removed = 0
@@ -71,7 +62,7 @@ def sweep(docker_client) -> int:
             pid = int(labels.get("treefix.pid", "0"))
         except ValueError:
             pid = 0
-        if labels.get("treefix.host") == host and pid and not _alive(pid):
+        if labels.get("treefix.host") == host and pid and not pid_alive(pid):
             try:
                 c.remove(force=True)
                 removed += 1

@@ -12,6 +12,18 @@ from dataclasses import dataclass
 
 from treefix.sandbox.capture import CappedBuffer
 
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process exists (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 KILL_GRACE = 1.0  # seconds between SIGTERM and SIGKILL
 DRAIN_AFTER_EXIT = 0.5  # a grandchild holding the pipe does not keep us waiting longer
 
