@@ -85,3 +85,19 @@ def test_sandbox_limits_come_from_the_project_settings(tmp_path: Path):
     assert result.exit_code == 3 and "raise sandbox-memory-mb" in result.output
     bad = CliRunner().invoke(app, ["config", str(tmp_path)], env={"TREEFIX_SANDBOX_PIDS": "2"})
     assert bad.exit_code == 2 and "sandbox_pids must be at least 16" in bad.output.replace("-", "_")
+
+
+def test_every_sandbox_setting_reaches_both_backends_limits():
+    from treefix.engine import RepairOptions
+    from treefix.sandbox.settings import docker_limits, local_limits
+
+    opts = RepairOptions(
+        sandbox_memory_mb=512, sandbox_pids=64, sandbox_file_mb=8, sandbox_output_kb=32,
+        sandbox_tmp_mb=16, sandbox_cpus=0.5,
+    )  # fmt: skip
+    local, docker = local_limits(opts), docker_limits(opts)
+    assert (local.memory_bytes, local.pids, local.file_bytes) == (512 << 20, 64, 8 << 20)
+    assert (local.output_bytes, local.tmp_bytes) == (32 << 10, 16 << 20)
+    assert (docker.memory, docker.pids, docker.file_bytes) == ("512m", 64, 8 << 20)
+    assert (docker.output_bytes, docker.tmp_size, docker.cpus) == (32 << 10, "16m", 0.5)
+    assert local_limits(RepairOptions()) == type(local)()  # unset: the backend's defaults

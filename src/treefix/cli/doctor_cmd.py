@@ -13,12 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 
-def _docker() -> tuple[bool, str]:
-    from treefix.sandbox.docker_engine import probe
-
-    return probe()
-
-
 def _module(name: str) -> tuple[bool, str]:
     try:
         from importlib.metadata import version
@@ -51,6 +45,7 @@ def _llamacpp() -> tuple[bool, str]:
 
 
 def checks() -> list[tuple[str, bool, str]]:
+    from treefix.sandbox.docker_engine import probe
     from treefix.sandbox.isolation import detect
 
     iso = detect()
@@ -77,7 +72,7 @@ def checks() -> list[tuple[str, bool, str]]:
             iso.rlimits,
             "prlimit: core 0, file size, address space" if iso.rlimits else "prlimit missing",
         ),
-        ("sandbox docker", *_docker()),
+        ("sandbox docker", *probe()),
         ("git", shutil.which("git") is not None, shutil.which("git") or "not found"),
         ("pytest", pytest_ok, "importable" if pytest_ok else "missing for " + sys.executable),
         ("tree-sitter-python", *_module("tree-sitter-python")),

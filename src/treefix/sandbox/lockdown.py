@@ -38,8 +38,6 @@ _KEEP = {
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 PROC_RO = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 EXIT_FAILED = 97
-HIDDEN: list[str] = []  # credential paths to cover, from --hide (see hide())
-KEEP: list[str] = []  # host folders under /tmp bound back into the private /tmp, from --keep
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
@@ -78,7 +76,9 @@ def mounts() -> list[tuple[str, int]]:
     return out
 
 
-def lock_down(base: str, size: int) -> None:
+def lock_down(base: str, size: int, hidden: list[str], keep: list[str]) -> None:
+    """hidden: credential paths to cover (see hide()); keep: host folders under /tmp bound back
+    read-only into the private /tmp."""
     cwd = os.getcwd()
     scratch, project, results = (os.path.join(base, n) for n in ("scratch", "project", "results"))
     mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -138,7 +138,7 @@ def lock_down(base: str, size: int) -> None:
     # the interpreter's venv or the plugin may live under /tmp too: handles kept, bound back read-only
     kept = [
         (p, os.open(p, os.O_RDONLY | os.O_DIRECTORY))
-        for p in KEEP
+        for p in keep
         if p.startswith("/tmp/") and os.path.isdir(p) and not p.startswith(base)
     ]
     mount("treefix-tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
@@ -155,7 +155,7 @@ def lock_down(base: str, size: int) -> None:
         mount("treefix-run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
         os.mkdir("/run/lock", 0o1777)
         os.chmod("/run/lock", 0o1777)
-    hide(HIDDEN)
+    hide(hidden)
     mount(dev, "/dev", None, MS_MOVE)
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for name in PROC_RO:
@@ -199,14 +199,14 @@ def main(argv: list[str]) -> None:
     import json
 
     hidden: list[str] = []
+    keep: list[str] = []
     while argv and argv[0].startswith(("--hide=", "--keep=")):
         name, _, value = argv[0].partition("=")
-        (hidden if name == "--hide" else KEEP).extend(json.loads(value))
+        (hidden if name == "--hide" else keep).extend(json.loads(value))
         argv = argv[1:]
     base, size, command = argv[0], int(argv[1]), argv[2:]
-    HIDDEN[:] = hidden
     try:
-        lock_down(base, size)
+        lock_down(base, size, hidden, keep)
     except OSError as exc:
         sys.stderr.write(f"treefix-lockdown: {exc}\n")
         sys.stderr.flush()

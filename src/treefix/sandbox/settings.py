@@ -5,40 +5,35 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+MIB, KIB = 1 << 20, 1 << 10
+
+# setting -> (local Limits field, docker DockerLimits field, how the value converts)
+_FIELDS = {
+    "sandbox_memory_mb": ("memory_bytes", "memory", (lambda v: v * MIB, lambda v: f"{v}m")),
+    "sandbox_pids": ("pids", "pids", (int, int)),
+    "sandbox_file_mb": ("file_bytes", "file_bytes", (lambda v: v * MIB,) * 2),
+    "sandbox_output_kb": ("output_bytes", "output_bytes", (lambda v: v * KIB,) * 2),
+    "sandbox_tmp_mb": ("tmp_bytes", "tmp_size", (lambda v: v * MIB, lambda v: f"{v}m")),
+    "sandbox_cpus": (None, "cpus", (None, float)),  # Docker only
+}
+
+
+def _changes(options, backend: int) -> dict:
+    out = {}
+    for setting, (*fields, converts) in _FIELDS.items():
+        value = getattr(options, setting, None)
+        if value and fields[backend] is not None:
+            out[fields[backend]] = converts[backend](value)
+    return out
+
 
 def local_limits(options):
     from treefix.sandbox.local import Limits
 
-    limits = Limits()
-    changes = {}
-    if options.sandbox_memory_mb:
-        changes["memory_bytes"] = options.sandbox_memory_mb << 20
-    if options.sandbox_pids:
-        changes["pids"] = options.sandbox_pids
-    if options.sandbox_file_mb:
-        changes["file_bytes"] = options.sandbox_file_mb << 20
-    if options.sandbox_output_kb:
-        changes["output_bytes"] = options.sandbox_output_kb << 10
-    if options.sandbox_tmp_mb and hasattr(limits, "tmp_bytes"):
-        changes["tmp_bytes"] = options.sandbox_tmp_mb << 20
-    return replace(limits, **changes)
+    return replace(Limits(), **_changes(options, 0))
 
 
 def docker_limits(options):
     from treefix.sandbox.docker import DockerLimits
 
-    limits = DockerLimits()
-    changes = {}
-    if options.sandbox_memory_mb:
-        changes["memory"] = f"{options.sandbox_memory_mb}m"
-    if options.sandbox_pids:
-        changes["pids"] = options.sandbox_pids
-    if options.sandbox_file_mb:
-        changes["file_bytes"] = options.sandbox_file_mb << 20
-    if options.sandbox_output_kb:
-        changes["output_bytes"] = options.sandbox_output_kb << 10
-    if options.sandbox_tmp_mb:
-        changes["tmp_size"] = f"{options.sandbox_tmp_mb}m"
-    if options.sandbox_cpus:
-        changes["cpus"] = options.sandbox_cpus
-    return replace(limits, **changes)
+    return replace(DockerLimits(), **_changes(options, 1))
