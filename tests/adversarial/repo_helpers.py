@@ -112,6 +112,15 @@ def private_tmp(tmp_path: Path, monkeypatch) -> Path:
     return tmp
 
 
+def isolate(tmp_path: Path, monkeypatch) -> None:
+    """What every CLI-level adversarial test starts from: its own TMPDIR, git that cannot see
+    repositories above tmp_path, and no model key or endpoint from the machine."""
+    private_tmp(tmp_path, monkeypatch)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    for k in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(k, raising=False)
+
+
 def unchanged(before: HostState, after: HostState, *, containers: bool = False, **kw) -> None:
     """assert_unchanged; containers compared only for Docker runs (with the local sandbox no
     container is ours, and other jobs on this engine start and stop theirs meanwhile)."""

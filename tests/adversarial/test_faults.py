@@ -32,9 +32,9 @@ from tests.adversarial.repo_helpers import (
     FIXED_LINE,
     SLOW_TEST,
     invoke,
+    isolate,
     messy,
     one_error_line,
-    private_tmp,
     sandboxed_pids,
     spawn,
     unchanged,
@@ -47,10 +47,7 @@ MODEL = ["--proposer", "model", "--samples", "1"]
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    private_tmp(tmp_path, monkeypatch)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for k in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(k, raising=False)
+    isolate(tmp_path, monkeypatch)
 
 
 # -- the model stand-in, with the faults it lacks --------------------------------------------------

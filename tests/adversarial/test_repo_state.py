@@ -22,9 +22,9 @@ from tests.adversarial.repo_helpers import (
     BUGGY_LINE,
     FIXED_LINE,
     invoke,
+    isolate,
     messy,
     one_error_line,
-    private_tmp,
     split,
     unchanged,
 )
@@ -36,10 +36,7 @@ llm_server = pytest.fixture(serve, name="llm_server")
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    private_tmp(tmp_path, monkeypatch)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for k in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(k, raising=False)
+    isolate(tmp_path, monkeypatch)
 
 
 def _everything(root: Path) -> dict[str, str]:
