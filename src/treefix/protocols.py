@@ -1,12 +1,33 @@
-"""The seams of treefix: one Protocol per replaceable part, implementations injected."""
+"""The seams of treefix, declared in one place: one Protocol per replaceable part, implementations
+injected through constructors.
+
+    Model          models/ (anthropic, openai-compatible, llamacpp, scripted)
+    Proposer       propose/ (mutation, model, both)
+    ValueFunction  search/value.py (the value agent; tests alone when absent)
+    Discriminator  search/value.py (smallest fix, majority vote, or a model as judge)
+    Sandbox        sandbox/ (local, docker); SandboxPool hands one to each worker
+    Executor       executors/ (ThreadExecutor over a SandboxPool; a cluster next)
+    Language       languages/ (Python)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from treefix.types import Candidate, ProgramState, Suspicion, TestReport
+
+if TYPE_CHECKING:
+    from treefix.localize.frames import TracebackBlock
+    from treefix.models.base import Reply, Request
+    from treefix.search.tree import Node
+    from treefix.testing.command import TestCommand
+    from treefix.testing.runner import TestRunner
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -42,6 +63,57 @@ class Sandbox(Protocol):
     support_dir: str  # where treefix's pytest plugin lives, as seen inside
 
     def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult: ...
+
+    def cancel(self) -> None:
+        """Stop the run in flight and every later one at once. Cheap and signal-safe: it is
+        called from a signal handler; removing what the sandbox holds is close()'s job."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SandboxPool(Protocol):
+    """The workers' sandboxes: each run borrows one and gives it back (thread-safe)."""
+
+    sandboxes: list[Sandbox]
+
+    @property
+    def size(self) -> int: ...
+
+    def borrow(self, fn: Callable[[Sandbox, T], R], item: T) -> R:
+        """fn(sandbox, item) with a sandbox nobody else uses meanwhile."""
+        ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One run of the tests against a state: its changed files and which tests, how long."""
+
+    changed: Mapping[str, bytes]
+    tests: Sequence[str] | None  # None: the whole suite
+    timeout: float
+    per_test_timeout: float
+    coverage: bool = False
+
+
+class Executor(Protocol):
+    """Runs a batch of evaluations, results in submission order (the search stays deterministic).
+    Cancellation is the executor's job: cancel() from a signal handler stops the runs in flight
+    and starts no more; abort() (a second signal) removes every sandbox without waiting."""
+
+    workers: int  # evaluations that run at once
+    kind: str  # the sandbox backend, for the report
+    isolation: str  # one line for the run header
+
+    def run(self, batch: Sequence[Evaluation]) -> list[TestReport]: ...
+
+    def cancel(self) -> None: ...
+
+    def abort(self) -> None: ...
 
     def close(self) -> None: ...
 
@@ -81,10 +153,73 @@ class Feedback:
 
 
 class Proposer(Protocol):
+    """Proposes candidates for a state. Subclass it to inherit the defaults: no history, no
+    refills (a proposer whose proposals never change has nothing more to say)."""
+
     name: str
+    # the search builds the tried-patches history (Feedback.tried/history) only for proposers
+    # that read it: it costs a diff per attempt
+    wants_history: bool = False
+    # times one state whose proposals are used up may ask again (refill), with what its
+    # children taught (ChatRepair: "these failed")
+    refills: int = 0
 
     def propose(
         self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback
     ) -> list[Candidate]:
         """Candidates for this state, best first; every one parses."""
         ...
+
+    def refill(
+        self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback
+    ) -> list[Candidate]:
+        """More candidates for a state whose proposals are used up."""
+        return []
+
+
+class Model(Protocol):
+    """Optional attributes a provider may also have: `context_window` (tokens, or None when
+    unknown), `count_tokens(text) -> int` (exact counts for trimming a prompt to the window) and
+    `free = True` (a local model: cost zero)."""
+
+    provider: str  # "anthropic" | "openai" | "llamacpp" | "scripted"
+    name: str  # model name as the provider knows it
+
+    def complete(self, request: Request, timeout: float) -> Reply:
+        """One attempt. Raises TransientModelError / FatalModelError."""
+        ...
+
+
+class ValueFunction(Protocol):
+    """The value agent: (node, execution reward) -> blended reward, for states tests grade poorly."""
+
+    def __call__(self, node: Node, reward: float) -> float: ...
+
+
+class Discriminator(Protocol):
+    """Picks among validated fixes: (fixes, votes per state key) -> (the pick, why)."""
+
+    def __call__(self, fixes: list[Node], votes: dict[str, int]) -> tuple[Node, str]: ...
+
+
+class Language(Protocol):
+    """What the pipeline needs to know about a project's language: its grammar, which files are
+    tests, how its tracebacks read, how its tests run, and where a failure points."""
+
+    name: str
+
+    def parse(self, source: bytes) -> object:
+        """A syntax tree (tree-sitter) of one file."""
+        ...
+
+    def is_test_file(self, path: str) -> bool: ...
+
+    def tracebacks(self, text: str) -> list[TracebackBlock]: ...
+
+    def test_command(self, root: Path, override: str | None, python: str | None) -> TestCommand: ...
+
+    def runner(self, command: TestCommand) -> TestRunner: ...
+
+    def localize(
+        self, state: ProgramState, report: TestReport, targets: Sequence[str]
+    ) -> list[Suspicion]: ...

@@ -13,6 +13,7 @@ import pytest
 
 from tests.adversarial.conftest import make_project
 from tests.conftest import BUGGY
+from treefix.protocols import Proposer
 from treefix.search.mcts import Budget, Search
 from treefix.search.reward import Baseline, regressions_against, score
 from treefix.types import Candidate, Edit, ProgramState, Status, Suspicion
@@ -110,7 +111,7 @@ def test_the_honest_fix_is_plausible_and_validated(judged):
     assert regressions_against(full, baseline) == ([], [])
 
 
-class Gamer:
+class Gamer(Proposer):
     """A proposer (a hostile model, say) offering every gaming edit as a whole-file rewrite."""
 
     name = "gamer"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from treefix.protocols import Feedback
+from treefix.protocols import Feedback, Proposer
 from treefix.search.mcts import Budget, Search
 from treefix.search.reward import Baseline
 from treefix.types import Candidate, Edit, ProgramState, Status, Suspicion, TestOutcome, TestReport
@@ -21,7 +21,7 @@ def _report(passed: set[str]) -> TestReport:
     return TestReport(status, 0 if status == Status.PASSED else 1, 0.01, tests=tests)
 
 
-class ScriptedProposer:
+class ScriptedProposer(Proposer):
     """Proposes every single-token replacement from a fixed table, in table order."""
 
     name = "scripted"

@@ -3,7 +3,6 @@
 from treefix.models.base import (
     FatalModelError,
     Message,
-    Model,
     Reply,
     Request,
     TransientModelError,
@@ -17,6 +16,7 @@ from treefix.models.gateway import (
     RetryPolicy,
 )
 from treefix.models.scripted import ScriptedModel
+from treefix.protocols import Model
 
 __all__ = [
     "BudgetExhausted",

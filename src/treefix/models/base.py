@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -83,19 +82,6 @@ class Reply:
     @property
     def truncated(self) -> bool:
         return self.finish_reason in ("length", "max_tokens", "timeout")
-
-
-class Model(Protocol):
-    """Optional attributes a provider may also have: `context_window` (tokens, or None when
-    unknown), `count_tokens(text) -> int` (exact counts for trimming a prompt to the window) and
-    `free = True` (a local model: cost zero)."""
-
-    provider: str  # "anthropic" | "openai" | "llamacpp" | "scripted"
-    name: str  # model name as the provider knows it
-
-    def complete(self, request: Request, timeout: float) -> Reply:
-        """One attempt. Raises TransientModelError / FatalModelError."""
-        ...
 
 
 class ModelError(Exception):

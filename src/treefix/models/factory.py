@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from treefix.models.base import Model
+from treefix.protocols import Model
 
 PROVIDERS = ("anthropic", "openai", "llamacpp", "scripted")
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from treefix.models.base import (
     ContextOverflow,
     FatalModelError,
-    Model,
     ModelError,
     Reply,
     Request,
@@ -30,7 +29,7 @@ from treefix.models.base import (
 )
 from treefix.models.pricing import Price, load_prices, price_for
 from treefix.models.secrets import scrub
-from treefix.protocols import StopSearch
+from treefix.protocols import Model, StopSearch
 
 
 class BudgetExhausted(StopSearch):

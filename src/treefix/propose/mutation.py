@@ -20,7 +20,7 @@ from treefix.propose.mutate.broken import repairs
 from treefix.propose.mutate.hints import Hints, read_feedback
 from treefix.propose.mutate.regions import Region, site_regions
 from treefix.propose.normalize import normalize_source
-from treefix.protocols import Feedback
+from treefix.protocols import Feedback, Proposer
 from treefix.syntax import has_syntax_error, parse, statement_at
 from treefix.types import Candidate, Edit, ProgramState, Suspicion, apply_edits
 
@@ -68,7 +68,7 @@ class _Pending:
     verify: bytes | None = None  # the source to compile it against, when parsing is not enough
 
 
-class MutationProposer:
+class MutationProposer(Proposer):  # no history, no refills: its proposals never change
     name = "mutation"
 
     def __init__(self, seed: int = 0, max_statements: int = 12, max_candidates: int = 400):

@@ -13,21 +13,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from treefix.localize.files import is_test_file
-from treefix.protocols import Attempt, Feedback, Proposer, StopSearch
-from treefix.search.critique import critique, outcome_line
-from treefix.search.remap import remap
+from treefix.localize.files import is_test_file as python_test_file
+from treefix.protocols import Discriminator, Proposer, StopSearch, ValueFunction
+from treefix.search.critique import critique
+from treefix.search.expand import MAX_ATTEMPTS, Expander, patch_of
 from treefix.search.reward import Baseline, regressions_against, score
 from treefix.search.tree import Node, SelectionPolicy
 from treefix.types import ProgramState, Suspicion, TestReport
 
-# (states, full_suite flag per state) -> reports, in order
+# the evaluation stage: (states, full_suite flag per state) -> reports, in order. The pipeline's
+# runs it on an Executor; the search never sees sandboxes, threads or a cluster.
 Evaluate = Callable[[list[ProgramState], list[bool]], list[TestReport]]
-# the value agent: (node, execution reward) -> blended reward, for states tests grade poorly
-Value = Callable[["Node", float], float]
-# the discriminator: (validated fixes, votes per state key) -> (the pick, why)
-Choose = Callable[[list["Node"], dict[str, int]], tuple["Node", str]]
-MAX_ATTEMPTS = 12  # tried patches shown to a proposer
+Value = ValueFunction  # the names this module had before the Protocols were declared
+Choose = Discriminator
+__all__ = ["MAX_ATTEMPTS", "Budget", "Search", "SearchResult", "SearchStats", "diff_size"]
 
 
 @dataclass
@@ -64,10 +63,7 @@ class SearchResult:
     trajectory: list[Node] = field(default_factory=list)  # evaluated nodes in order
 
 
-def _patch(state: ProgramState) -> str:
-    from treefix.report.patch import unified_diff
-
-    return unified_diff(state)
+_patch = patch_of  # search/value.py reads it from here
 
 
 def diff_size(state: ProgramState) -> int:
@@ -100,19 +96,24 @@ class Search:
         policy: SelectionPolicy | None = None,
         on_node: Callable[[Node, SearchStats], None] | None = None,
         relocalize: Callable[[TestReport], list[Suspicion]] | None = None,
-        value: Value | None = None,
-        choose: Choose | None = None,
+        value: ValueFunction | None = None,
+        choose: Discriminator | None = None,
+        is_test_file: Callable[[str], bool] = python_test_file,
     ):
+        """`evaluate` is the evaluation stage; `is_test_file` the project language's rule (a
+        candidate editing a test never runs)."""
         self.baseline = baseline
         self.focus = list(focus)
         self.proposer = proposer
+        self.expander = Expander(
+            proposer, baseline, focus, is_test_file, relocalize, self._count_proposals
+        )
         self.evaluate = evaluate
         self.budget = budget
         self.workers = max(1, workers)
         self.rng = random.Random(seed)
         self.policy = policy or SelectionPolicy()
         self.on_node = on_node or (lambda n, s: None)
-        self.relocalize = relocalize
         self.value = value
         self.choose = choose
         self.votes: dict[str, int] = {}  # state key -> proposals that led there (majority vote)
@@ -129,106 +130,19 @@ class Search:
         self.trajectory: list[Node] = []
         self.plausible: list[Node] = []
 
+    def partial(self, stop_reason: str) -> SearchResult:
+        """What the search found so far, for the report of a run that ended early."""
+        self.stats.stop_reason = stop_reason
+        return SearchResult(None, self.plausible, self.stats, self.root, self.trajectory)
+
+    def _count_proposals(self, n: int) -> None:
+        self.stats.proposals += n
+
     def _node(self, state: ProgramState, **kw) -> Node:
         self._ids += 1
         return Node(id=self._ids - 1, state=state, **kw)
 
-    # -- selection and expansion ----------------------------------------------------------------
-    def _proposals(self, node: Node) -> list:
-        if node.candidates is None:
-            # Below the root, the spectrum is re-weighted by this state's own outcomes: the tests
-            # still failing point at the edit still missing.
-            base = self.focus
-            if self.relocalize is not None and node.parent is not None and node.report is not None:
-                base = self.relocalize(node.report) or self.focus
-            focus = remap(base, node.state, node.report, self.baseline.targets)
-            node.focus = focus
-            feedback = self._feedback(node)
-            # tests are the judge: a candidate that edits them (deletes a test, plants a conftest
-            # that skips or exits) is never run, whoever proposed it; the built-in proposers
-            # already refuse such edits
-            node.candidates = [
-                c
-                for c in self.proposer.propose(node.state, focus, feedback)
-                if not any(is_test_file(e.path) for e in c.edits)
-            ]
-            if feedback.explanation and not node.explanation:
-                node.explanation = feedback.explanation
-            self.stats.proposals += len(node.candidates)
-        return node.candidates
-
-    def _refill(self, node: Node) -> bool:
-        """A node whose proposals are used up asks a refilling proposer (the model) again, with
-        what its children taught (ChatRepair: "these failed"); at most `proposer.refills` times."""
-        limit = getattr(self.proposer, "refills", 0)
-        if not limit or node.candidates is None or node.depth >= self.budget.max_depth:
-            return False
-        while node.refills < limit:
-            node.refills += 1
-            feedback = self._feedback(node)
-            new = self.proposer.refill(node.state, node.focus or self.focus, feedback)
-            new = [c for c in new if not any(is_test_file(e.path) for e in c.edits)]
-            if feedback.explanation and not node.explanation:
-                node.explanation = feedback.explanation
-            if new:
-                node.candidates.extend(new)
-                self.stats.proposals += len(new)
-                return True
-        return False
-
-    def _feedback(self, node: Node) -> Feedback:
-        tried = self._attempts(node)
-        feedback = Feedback(
-            node.report,
-            self.baseline.targets,
-            history=[f"{a.description}: {a.outcome}" for a in tried],
-            tried=tried,
-            critique="\n".join(x for x in (node.critique, node.explanation) if x),
-            patch=_patch(node.state) if node.parent is not None else "",
-        )
-        return feedback
-
-    def _attempts(self, node: Node) -> list[Attempt]:
-        """The branch leading here, then what was tried beside it (hindsight from siblings),
-        newest first. Only built for proposers that read it (`wants_history`)."""
-        if not getattr(self.proposer, "wants_history", False):
-            return []
-        path = node.path()
-        branch = [self._attempt(n, "branch") for n in path[1:]]
-        on_path = set(map(id, path))
-        siblings = [
-            child
-            for anc in path
-            for child in anc.children.values()
-            if id(child) not in on_path and child.report is not None
-        ]
-        siblings.sort(key=lambda n: -n.id)
-        room = max(0, MAX_ATTEMPTS - len(branch))
-        return branch + [self._attempt(n, "sibling") for n in siblings[:room]]
-
-    def _attempt(self, n: Node, relation: str) -> Attempt:
-        fixed = sum(
-            1
-            for t in self.baseline.targets
-            if n.report is not None
-            and t in n.report.tests
-            and n.report.tests[t].outcome == "passed"
-        )
-        why = "\n".join(x for x in (n.critique, n.explanation, n.value_note) if x)
-        return Attempt(
-            description=n.candidate.description if n.candidate else "",
-            patch=_patch(n.state),
-            outcome=outcome_line(
-                n.test_reward if n.test_reward is not None else n.reward,
-                n.report,
-                fixed,
-                len(self.baseline.targets),
-            )
-            + (" (regressions: " + ", ".join(n.regressions[:3]) + ")" if n.regressions else ""),
-            critique=why,
-            relation=relation,
-        )
-
+    # -- selection ---------------------------------------------------------------------------------
     def _max_prior(self, node: Node) -> float:
         return max((c.prior for c in node.candidates or ()), default=1.0) or 1.0
 
@@ -236,7 +150,7 @@ class Search:
         node = self.root
         while True:
             can_expand = node.depth < self.budget.max_depth
-            cands = self._proposals(node) if can_expand else []
+            cands = self.expander.candidates(node) if can_expand else []
             top = self._max_prior(node)
             best, best_score = None, float("-inf")
             for i, cand in enumerate(cands):
@@ -249,7 +163,7 @@ class Search:
                 if s > best_score:
                     best, best_score = i, s
             if best is None:
-                if self._refill(node):
+                if self.expander.refill(node, self.budget.max_depth):
                     continue
                 node.exhausted = True
                 if node is self.root:
