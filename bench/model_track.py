@@ -57,23 +57,23 @@ def _write(root: Path, files: dict[str, str]) -> Path:
 
 
 def track_a(tmp: Path) -> dict:
-    from treefix.engine import RepairOptions, repair
+    from treefix.pipeline.main import run as run_pipeline
+    from treefix.pipeline.options import RunOptions
 
     proj = _write(tmp / "greet", GREET)
     script = tmp / "fix.jsonl"
     script.write_text(json.dumps(FIX) + "\n")
-    opts = RepairOptions(
-        path=str(proj),
-        sandbox="local",
-        proposer="model",
-        provider="scripted",
-        model=str(script),
-        samples=1,
-        workers=1,
-        time_limit=120,
-    )
+    values = {
+        "sandbox": "local",
+        "proposer": "model",
+        "provider": "scripted",
+        "model": str(script),
+        "samples": 1,
+        "workers": 1,
+        "time_limit": 120.0,
+    }
     t0 = time.monotonic()
-    run = repair(opts)
+    run = run_pipeline(RunOptions.build(str(proj), values)).record
     wall = time.monotonic() - t0
     stats = run.result.stats if run.result else None
     gw = run.model.gateway

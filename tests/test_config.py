@@ -25,7 +25,7 @@ def test_layers_later_wins_and_sources_are_named(tmp_path):
     assert s.values["max_depth"] == 2 and s.sources["max_depth"] == "command line"
     assert s.values["time_limit"] == 300.0 and s.sources["time_limit"] == "default"
     opts = s.options(str(root))
-    assert (opts.max_evals, opts.seed, opts.sandbox) == (40, 9, "local")
+    assert (opts.search.max_evals, opts.search.seed, opts.sandbox.sandbox) == (40, 9, "local")
 
 
 def test_check_gets_a_small_budget_unless_a_check_table_says_otherwise(tmp_path):

@@ -2,7 +2,7 @@
 
 Layers, later wins:
 
-1. defaults (the fields of `RepairOptions`)
+1. defaults (the fields of the option groups in `treefix.pipeline.options`)
 2. `[tool.treefix]` in pyproject.toml, then `treefix.toml` (top-level keys), found in the project
    folder or the nearest parent up to the repository root
 3. (`treefix check` only) the hook's small offline budget, then a `[tool.treefix.check]` /
@@ -10,7 +10,7 @@ Layers, later wins:
 4. `TREEFIX_<KEY>` environment variables (e.g. TREEFIX_MAX_EVALS=50)
 5. command-line flags
 
-Every setting is a field of `RepairOptions`; keys are written `max-evals` or `max_evals`. Unknown
+Every setting is a field of one option group; keys are written `max-evals` or `max_evals`. Unknown
 keys and bad values are one-line errors naming the key and the file (exit 2).
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from treefix.errors import UsageError
 
 PATH_SETTINGS = frozenset({"model_path", "cache"})  # relative to the config file that sets them
-NOT_SETTINGS = frozenset({"path", "apply"})  # where and whether to write: command line only
+NOT_SETTINGS = frozenset({"path", "apply", "plan", "hook"})  # command line only
 ENV_PREFIX = "TREEFIX_"
 CHECK_DEFAULTS = {"max_evals": 60, "time_limit": 60.0, "proposer": "mutation"}
 MINIMUM = {
@@ -57,19 +57,30 @@ class Settings:
     files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def options(self, path: str, **extra):
-        from treefix.engine import RepairOptions
+    def options(self, path: str, *, plan=None, hook: bool = False):
+        """The run's typed options (pipeline.options.RunOptions.build, the one constructor)."""
+        from treefix.pipeline.options import RunOptions  # keeps `treefix --help` light
 
-        return RepairOptions(path=path, **self.values, **extra)
+        return RunOptions.build(path, self.values, plan=plan, hook=hook)
+
+
+def _hints() -> dict[str, object]:
+    """setting -> its annotation, from the option groups."""
+    from treefix.pipeline import options
+
+    out: dict[str, object] = {}
+    for cls in options.GROUPS.values():
+        out.update(typing.get_type_hints(cls, vars(options)))
+    return out
 
 
 def setting_types() -> dict[str, type]:
-    """key -> the type a value must have (int, float, str, bool), from RepairOptions' annotations."""
-    from treefix import engine
+    """key -> the type a value must have (int, float, str, bool), from the option groups."""
+    from treefix.pipeline.options import setting_fields
 
-    hints = typing.get_type_hints(engine.RepairOptions, vars(engine))
+    hints = _hints()
     out: dict[str, type] = {}
-    for f in dataclasses.fields(engine.RepairOptions):
+    for _, f in setting_fields():
         if f.name in NOT_SETTINGS:
             continue
         hint = hints[f.name]
@@ -81,24 +92,21 @@ def setting_types() -> dict[str, type]:
 
 
 def _optional(name: str) -> bool:
-    from treefix import engine
-
-    hint = typing.get_type_hints(engine.RepairOptions, vars(engine))[name]
-    return type(None) in typing.get_args(hint)
+    return type(None) in typing.get_args(_hints()[name])
 
 
 def defaults() -> dict[str, object]:
-    from treefix.engine import RepairOptions
+    from treefix.pipeline.options import RunOptions
 
-    base = RepairOptions()
-    return {k: getattr(base, k) for k in setting_types()}
+    flat = {k: v for group in dataclasses.asdict(RunOptions()).values() for k, v in group.items()}
+    return {k: flat[k] for k in setting_types()}
 
 
 def _choices(key: str) -> tuple[str, ...] | None:
     if key == "proposer":
-        from treefix import engine
+        from treefix.propose.factory import PROPOSERS
 
-        return getattr(engine, "PROPOSERS", None)
+        return PROPOSERS
     return CHOICES.get(key)
 
 

@@ -88,10 +88,10 @@ def test_sandbox_limits_come_from_the_project_settings(tmp_path: Path):
 
 
 def test_every_sandbox_setting_reaches_both_backends_limits():
-    from treefix.engine import RepairOptions
+    from treefix.pipeline.options import SandboxOptions
     from treefix.sandbox.settings import docker_limits, local_limits
 
-    opts = RepairOptions(
+    opts = SandboxOptions(
         sandbox_memory_mb=512, sandbox_pids=64, sandbox_file_mb=8, sandbox_output_kb=32,
         sandbox_tmp_mb=16, sandbox_cpus=0.5,
     )  # fmt: skip
@@ -100,4 +100,4 @@ def test_every_sandbox_setting_reaches_both_backends_limits():
     assert (local.output_bytes, local.tmp_bytes) == (32 << 10, 16 << 20)
     assert (docker.memory, docker.pids, docker.file_bytes) == ("512m", 64, 8 << 20)
     assert (docker.output_bytes, docker.tmp_size, docker.cpus) == (32 << 10, "16m", 0.5)
-    assert local_limits(RepairOptions()) == type(local)()  # unset: the backend's defaults
+    assert local_limits(SandboxOptions()) == type(local)()  # unset: the backend's defaults

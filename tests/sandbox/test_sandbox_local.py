@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from treefix.errors import SandboxError
+from treefix.executors.thread import ThreadExecutor
 from treefix.protocols import ExecRequest
 from treefix.sandbox.isolation import Isolation, detect
 from treefix.sandbox.local import Limits, LocalSandbox
@@ -242,6 +243,7 @@ def test_close_removes_the_scratch_copy(project):
 
 def test_the_pool_returns_results_in_submission_order(project):
     pool = SandboxPool([LocalSandbox(project, label="w0"), LocalSandbox(project, label="w1")])
+    executor = ThreadExecutor(pool)
     try:
         assert pool.size == 2
 
@@ -249,11 +251,11 @@ def test_the_pool_returns_results_in_submission_order(project):
             res = sb.execute({}, ExecRequest(["sh", "-c", f"sleep 0.{5 - i % 5}; echo {i}"]))
             return int(res.stdout), sb.workdir
 
-        results = pool.map(job, list(range(6)))
+        results = executor.map(job, list(range(6)))
         assert [r[0] for r in results] == list(range(6))
         assert len({r[1] for r in results}) == 2  # both workers did some of the work
     finally:
-        pool.close()
+        executor.close()
     assert all(not Path(sb.workdir).exists() for sb in pool.sandboxes)
 
 

@@ -1,4 +1,5 @@
-"""The `treefix` command line. Exit codes are decided here, in one place:
+"""The `treefix` command line: argument parsing, then the pipeline (treefix.pipeline.main.run) for
+`repair` and `check`. Exit codes are decided in treefix.pipeline.exits and errors.py:
 
 0 fixed or nothing to fix · 1 no fix within budget · 2 usage error · 3 environment/sandbox error
 · 4 model provider error · 130 interrupted.
@@ -91,7 +92,9 @@ def repair(
     ] = "auto",
     provider: Annotated[
         str | None,
-        typer.Option(help="anthropic | openai | llamacpp | scripted (default: from the environment)"),
+        typer.Option(
+            help="anthropic | openai | llamacpp | scripted (default: from the environment)"
+        ),
     ] = None,
     model: Annotated[
         str | None, typer.Option(help="Model name (default claude-sonnet-5-5 / gpt-4.1-mini).")
@@ -172,10 +175,10 @@ def repair(
     try:
         fmt = pick_format(fmt, as_json)
         plan = WriteBackPlan.from_flags(apply, branch, commit)
-        opts = resolve(path, cli_overrides(ctx)).options(path, apply=plan.mode == "apply")
+        opts = resolve(path, cli_overrides(ctx)).options(path, plan=plan)
         code = run_repair(
-            opts, verbose=verbose, console=_stderr(), fmt=fmt, output=output, plan=plan
-        )
+            opts, verbose=verbose, console=_stderr(), fmt=fmt, output=output
+        ).exit_code
     except TreefixError as exc:
         fail(exc, machine)
     raise typer.Exit(code)

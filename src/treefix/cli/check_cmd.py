@@ -7,7 +7,6 @@ from rich.console import Console
 
 from treefix.cli.repair_cmd import run_repair
 from treefix.config import resolve
-from treefix.errors import EXIT_NO_FIX, EXIT_OK
 from treefix.workspace.writeback import WriteBackPlan
 
 HINT = (
@@ -21,20 +20,9 @@ def run_check(
 ) -> int:
     settings = resolve(path, cli, command="check")
     plan = WriteBackPlan("apply" if fix else "patch")
-    opts = settings.options(path, apply=fix)
-    outcome: dict = {}
-    code = run_repair(
-        opts,
-        console=console,
-        fmt=fmt,
-        output=output,
-        plan=plan,
-        trace_when_clean=False,
-        outcome=outcome,
+    outcome = run_repair(
+        settings.options(path, plan=plan, hook=True), console=console, fmt=fmt, output=output
     )
-    if code == EXIT_OK and outcome.get("status") == "fixed":
-        # with --fix the files changed (pre-commit lists them); without, the tests still fail
-        if not fix:
-            console.print(HINT, highlight=False, soft_wrap=True)
-        return EXIT_NO_FIX
-    return code
+    if outcome.status == "fixed" and not fix:  # the tests still fail: say how to write the fix
+        console.print(HINT, highlight=False, soft_wrap=True)
+    return outcome.exit_code

@@ -11,7 +11,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from treefix.engine import Events
+from treefix.pipeline.events import Events
 from treefix.search.mcts import Budget, SearchStats
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node

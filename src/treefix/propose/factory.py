@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from treefix.errors import ProviderError, UsageError
 from treefix.markup import escape as _escape
@@ -20,6 +21,9 @@ from treefix.models.gateway import BudgetExhausted, Gateway, ProviderFailure, Re
 from treefix.propose.llm import LLMProposer
 from treefix.protocols import Feedback, Proposer
 from treefix.types import Candidate, ProgramState, Suspicion
+
+if TYPE_CHECKING:
+    from treefix.pipeline.options import ModelOptions
 
 PROPOSERS = ("auto", "mutation", "model")
 REFILLS = 2  # times one state may ask the model again once its proposals are used up
@@ -102,7 +106,9 @@ class ModelThenMutation:
             return []
 
 
-def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelSetup:
+def build(
+    options: ModelOptions, seed: int, deadline: float, on_message: Callable[[str], None]
+) -> ModelSetup:
     from treefix.models.base import FatalModelError
     from treefix.models.factory import configured_provider, make_model
     from treefix.propose.mutation import MutationProposer
@@ -110,12 +116,10 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
     name = options.proposer
     if name not in PROPOSERS:
         raise UsageError(f"--proposer must be auto, mutation or model, not {name!r}")
-    mutation = MutationProposer(seed=options.seed)
+    mutation = MutationProposer(seed=seed)
     if name == "mutation":
         return ModelSetup(mutation)
-    provider = configured_provider(
-        getattr(options, "provider", None), getattr(options, "model_path", None)
-    )
+    provider = configured_provider(options.provider, options.model_path)
     if provider is None:
         if name == "model":
             raise ProviderError(
@@ -126,7 +130,7 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
     from treefix.extras import available, hint
 
     if provider in ("anthropic", "openai") and not available(provider):
-        if name == "auto" and not getattr(options, "provider", None):
+        if name == "auto" and not options.provider:
             # the key is in the environment, but this install is the offline core
             on_message(f"[yellow]{_escape(hint(provider))}; proposing offline[/]")
             return ModelSetup(mutation)
@@ -136,9 +140,9 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
             provider,
             options.model,
             options.base_url,
-            model_path=getattr(options, "model_path", None),
-            context=getattr(options, "llm_context", None),
-            seed=options.seed,
+            model_path=options.model_path,
+            context=options.llm_context,
+            seed=seed,
         )
     except FatalModelError as exc:
         raise ProviderError(str(exc)) from None
@@ -153,7 +157,7 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
         retry=RetryPolicy(timeout=options.llm_timeout),
         cache_dir=options.cache,
         deadline=deadline,
-        seed=options.seed,
+        seed=seed,
     )
     if gateway.price is None and options.max_cost_usd is not None:
         on_message(
@@ -164,7 +168,7 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
         gateway,
         samples=options.samples,
         temperature=options.temperature,
-        max_tokens=getattr(options, "llm_max_tokens", 2048),
+        max_tokens=options.llm_max_tokens,
         on_message=on_message,
     )
     setup = ModelSetup(proposer=mutation, gateway=gateway, llm=llm)

@@ -6,7 +6,7 @@ import resource
 import sys
 
 from treefix import __version__
-from treefix.engine import RepairRun, bare_focus_argv, median_candidate_run
+from treefix.pipeline.record import RunRecord
 from treefix.report.patch import lines_changed, unified_diff
 from treefix.search.tree import Node
 from treefix.types import TestReport
@@ -65,18 +65,18 @@ def node_record(node: Node) -> dict:
     }
 
 
-def model_section(run: RepairRun) -> dict | None:
+def model_section(run: RunRecord) -> dict | None:
     """Provider, usage, cost and budgets of the model, when one took part (never a key)."""
     setup = run.model
-    gateway = getattr(setup, "gateway", None)
-    if gateway is None:
+    gateway = setup.gateway if setup is not None else None
+    if setup is None or gateway is None:
         return None
-    o = run.options
+    o = run.options.model
     out = {
         "name": gateway.label,
         "mode": setup.mode,
         "degraded": setup.degraded or None,
-        "budget_reached": getattr(setup, "exhausted", "") or None,
+        "budget_reached": setup.exhausted or None,
         **gateway.stats.as_dict(),
         "budget": {"max_cost_usd": o.max_cost_usd, "max_llm_calls": o.max_llm_calls},
         "samples": o.samples,
@@ -95,28 +95,29 @@ def model_section(run: RepairRun) -> dict | None:
     return out
 
 
-def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> dict:
+def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> dict:
     res = run.result
     fix = res.fix if res else None
     patch = unified_diff(fix.state) if fix else ""
     stats = res.stats if res else None
     base = run.baseline_report
+    median = run.median_candidate_run()
     return {
         "treefix_version": __version__,
         "run_id": run_id,
         "run_dir": run_dir,
-        "project": str(run.project.root) if run.project else run.options.path,
+        "project": str(run.project.root) if run.project else run.options.workflow.path,
         "status": run.status,
         "message": run.message,
         "exit_code": exit_code,
         "test_command": run.command.display if run.command else None,
         "sandbox": {"kind": run.sandbox_kind, "isolation": run.isolation, "workers": run.workers},
         "options": {
-            "max_evals": run.options.max_evals,
-            "time_limit": run.options.time_limit,
-            "seed": run.options.seed,
-            "proposer": run.options.proposer,
-            "max_depth": run.options.max_depth,
+            "max_evals": run.options.search.max_evals,
+            "time_limit": run.options.search.time_limit,
+            "seed": run.options.search.seed,
+            "proposer": run.options.model.proposer,
+            "max_depth": run.options.search.max_depth,
         },
         "model": model_section(run),
         "baseline": test_report_dict(base) if base else None,
@@ -164,10 +165,8 @@ def build_report(run: RepairRun, run_id: str, run_dir: str, exit_code: int) -> d
         else None,
         "timings": {
             "baseline_duration": round(base.duration, 3) if base else None,
-            "candidate_run_median": round(median_candidate_run(run), 4)
-            if median_candidate_run(run)
-            else None,
-            "bare_argv": bare_focus_argv(run),
+            "candidate_run_median": round(median, 4) if median else None,
+            "bare_argv": run.bare_focus_argv(),
             "sandbox_setup": round(run.copy_seconds, 3) if run.copy_seconds is not None else None,
         },
         "snapshot": run.git_snapshot.as_dict() if run.git_snapshot else None,

@@ -356,7 +356,20 @@ class DockerSandbox:
             return {}
         return _read_tar_text(stream, ARTIFACT_LIMIT)
 
+    def cancel(self) -> None:
+        """A `docker exec` is not in our process groups: removing the container is what ends
+        it. That is an engine call, so it runs in a thread, not in the signal handler."""
+        if getattr(self, "_remover", None) is None:
+            self._remover = threading.Thread(target=self._remove, daemon=True)
+            self._remover.start()
+
     def close(self) -> None:
+        remover = getattr(self, "_remover", None)
+        if remover is not None:
+            remover.join()
+        self._remove()
+
+    def _remove(self) -> None:
         container = getattr(self, "container", None)
         if container is not None:
             try:

@@ -22,7 +22,7 @@ from treefix.errors import SandboxError
 from treefix.protocols import ExecRequest, ExecResult
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
-from treefix.sandbox.process import run_process
+from treefix.sandbox.process import ProcessGroups, run_process
 from treefix.workspace.snapshot import Project
 
 ARTIFACT_LIMIT = 8 << 20
@@ -61,6 +61,7 @@ class LocalSandbox:
         self.project = project
         self.limits = limits or Limits()
         self.iso = isolation or detect()
+        self._runs = ProcessGroups()  # this sandbox's runs in flight, for cancel()
         from treefix.sandbox.cgroups import create
 
         self._group = (
@@ -204,6 +205,7 @@ class LocalSandbox:
                 env=sandbox_env({**fs_env, **request.env}),
                 timeout=request.timeout,
                 output_limit=self.limits.output_bytes,
+                groups=self._runs,
             )
         except FileNotFoundError as exc:
             raise SandboxError(f"cannot start {request.argv[0]!r}: {exc.strerror}") from None
@@ -247,6 +249,9 @@ class LocalSandbox:
             else:
                 f.unlink(missing_ok=True)
         return out
+
+    def cancel(self) -> None:
+        self._runs.cancel()
 
     def close(self) -> None:
         shutil.rmtree(self._base, ignore_errors=True)

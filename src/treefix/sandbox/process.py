@@ -28,26 +28,38 @@ KILL_GRACE = 1.0  # seconds between SIGTERM and SIGKILL
 DRAIN_AFTER_EXIT = 0.5  # a grandchild holding the pipe does not keep us waiting longer
 
 
-_ACTIVE: set[int] = set()  # process groups of runs in flight, for Ctrl-C
-# re-entrant: kill_all() runs inside a signal handler, which may interrupt the main thread while
-# it holds the lock (a plain Lock would deadlock there)
-_LOCK = threading.RLock()
-_STOPPING = threading.Event()  # set on Ctrl-C/SIGTERM/SIGHUP: no new run starts after it
+class ProcessGroups:
+    """The runs in flight of one owner (a sandbox), so they can be stopped together: their
+    sessions never get the terminal's SIGINT. After cancel(), a run started later is killed at
+    once (a worker thread may start one while the interrupt unwinds)."""
 
+    def __init__(self) -> None:
+        self._active: set[int] = set()
+        # re-entrant: cancel() runs inside a signal handler, which may interrupt the main thread
+        # while it holds the lock (a plain Lock would deadlock there)
+        self._lock = threading.RLock()
+        self._stopped = threading.Event()
 
-def kill_all(stop: bool = False) -> None:
-    """Kill every run in flight (their sessions don't get the terminal's SIGINT); with stop,
-    runs that a worker thread starts afterwards are killed at once too."""
-    with _LOCK:
-        if stop:
-            _STOPPING.set()
-        groups = list(_ACTIVE)
-    for pgid in groups:
-        _kill_group(pgid, signal.SIGKILL)
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
+    def cancel(self) -> None:
+        with self._lock:
+            self._stopped.set()
+            groups = list(self._active)
+        for pgid in groups:
+            _kill_group(pgid, signal.SIGKILL)
 
-def stopping() -> bool:
-    return _STOPPING.is_set()
+    def add(self, pgid: int) -> None:
+        with self._lock:
+            self._active.add(pgid)
+            if self._stopped.is_set():  # started after the cancel: it never gets to run
+                _kill_group(pgid, signal.SIGKILL)
+
+    def discard(self, pgid: int) -> None:
+        with self._lock:
+            self._active.discard(pgid)
 
 
 @dataclass
@@ -74,9 +86,12 @@ def run_process(
     env: dict[str, str],
     timeout: float,
     output_limit: int = 1 << 20,
+    groups: ProcessGroups | None = None,
 ) -> ProcessResult:
     """Runs argv with stdin at EOF, in a new session; on timeout the process group gets
-    SIGTERM, then SIGKILL after a grace period. Output is drained to the end but capped."""
+    SIGTERM, then SIGKILL after a grace period. Output is drained to the end but capped.
+    `groups` is the owner's set of runs in flight, for cancelling them from outside."""
+    groups = groups if groups is not None else ProcessGroups()
     start = time.monotonic()
     proc = subprocess.Popen(
         argv,
@@ -88,10 +103,7 @@ def run_process(
         start_new_session=True,
         close_fds=True,
     )
-    with _LOCK:
-        _ACTIVE.add(proc.pid)
-        if _STOPPING.is_set():  # started by a worker after the interrupt: it never gets to run
-            _kill_group(proc.pid, signal.SIGKILL)
+    groups.add(proc.pid)
     bufs = {
         proc.stdout.fileno(): CappedBuffer(output_limit),
         proc.stderr.fileno(): CappedBuffer(output_limit),
@@ -145,8 +157,7 @@ def run_process(
             returncode = proc.wait()
     finally:
         _kill_group(proc.pid, signal.SIGKILL)
-        with _LOCK:
-            _ACTIVE.discard(proc.pid)
+        groups.discard(proc.pid)
         if proc.poll() is None:
             proc.kill()
             proc.wait()

@@ -1,0 +1,186 @@
+"""The one entry point of a repair run: `run(options, events, interrupt) -> RunOutcome`.
+
+snapshot -> baseline -> flaky check -> localise -> search (with validation) -> write-back ->
+report (run folder). The CLI (`repair`, `check`), the Action (through the CLI) and bench/ call it;
+what a person sees is driven by the Events passed in.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from treefix.errors import EXIT_OK, EnvironmentProblem, ProviderError, TreefixError
+from treefix.languages.python import PythonLanguage
+from treefix.pipeline import baseline as stages
+from treefix.pipeline.cancel import Interrupt
+from treefix.pipeline.evaluate import CandidateRuns, candidate_timeouts, relocalizer
+from treefix.pipeline.events import Events
+from treefix.pipeline.exits import process_exit_code, run_exit_code
+from treefix.pipeline.options import RunOptions
+from treefix.pipeline.record import RunRecord
+from treefix.pipeline.report import resume_hint, write_run_folder
+from treefix.pipeline.sandboxes import choose_sandbox, open_executor
+from treefix.pipeline.search import search
+from treefix.pipeline.workspace import drop_snapshot, preflight, recover, take_snapshot, write_fix
+from treefix.propose.factory import build as build_proposers
+from treefix.protocols import Executor, Language
+from treefix.types import ProgramState, Status
+from treefix.workspace.snapshot import snapshot
+
+
+@dataclass
+class RunOutcome:
+    record: RunRecord
+    exit_code: int  # what the process exits with
+    report: dict | None = None  # None: the run leaves no trace (a passing hook run)
+    errors: list[str] = field(default_factory=list)  # to show after the report, in order
+    resume: str | None = None  # an interrupted run: where the partial report is, how to go on
+
+    @property
+    def status(self) -> str:
+        return self.record.status
+
+    @property
+    def message(self) -> str:
+        return self.record.message
+
+
+def run(
+    options: RunOptions,
+    events: Events | None = None,
+    interrupt: Interrupt | None = None,
+    language: Language | None = None,
+) -> RunOutcome:
+    """Raises a TreefixError (its own exit code) when the run fails before the tests ran, and
+    KeyboardInterrupt when interrupted before anything worth a report."""
+    events = events or Events()
+    interrupt = interrupt or Interrupt()
+    language = language or PythonLanguage()
+    workflow = options.workflow
+    recover(workflow.path, events)
+    preflight(workflow.plan, workflow.path)
+    record = RunRecord(options)
+    failure: TreefixError | None = None  # the run failed after the tests ran
+    try:
+        repair(record, events, interrupt, language)
+    except KeyboardInterrupt:
+        record.status = "interrupted"
+        record.message = f"interrupted ({interrupt.reason or 'Ctrl-C'}): partial report written"
+    except ProviderError as exc:
+        failure = exc
+        record.status, record.message = "provider_error", str(exc)
+    except TreefixError as exc:
+        if record.result is None:  # failed before the search: a one-line error and no trace
+            drop_snapshot(record)
+            raise
+        failure = exc  # e.g. the Docker engine died mid-run: keep what the search found so far
+        record.status, record.message = "error", f"{exc} (partial report)"
+    except BaseException:
+        drop_snapshot(record)
+        raise
+    finally:
+        events.stop()
+    interrupted = record.status == "interrupted"
+    if record.project is None or (record.baseline_report is None and not interrupted):
+        drop_snapshot(record)  # nothing ran: leave no trace
+        if interrupted:
+            raise KeyboardInterrupt
+        if failure is not None:
+            raise failure
+        return RunOutcome(record, EXIT_OK)
+    code = run_exit_code(record.status, failure)
+    if record.status == "nothing_to_repair" and workflow.hook:
+        drop_snapshot(record)  # a passing pre-commit check leaves nothing behind
+        return RunOutcome(record, code)
+    refused = write_fix(record)
+    if refused is not None:
+        code = refused.exit_code
+    report = write_run_folder(record, code)
+    errors = [str(e) for e in (refused, failure) if e is not None]
+    return RunOutcome(
+        record,
+        process_exit_code(code, record.status, workflow.hook),
+        report,
+        errors,
+        resume_hint(record, report) if interrupted else None,
+    )
+
+
+def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: Language) -> None:
+    """Snapshot, sandboxes, then the stages on them; fills the record as it goes."""
+    opts = record.options
+    deadline = time.monotonic() + opts.search.time_limit
+    project = record.project = snapshot(opts.workflow.path)
+    take_snapshot(record, project)
+    kind, image = choose_sandbox(opts.sandbox.sandbox, project, opts.sandbox.image, events)
+    record.sandbox_kind = kind
+    python = "python3" if kind == "docker" else None
+    command = language.test_command(project.root, opts.workflow.test_cmd, python)
+    record.command = command
+    record.model = build_proposers(opts.model, opts.search.seed, deadline, events.message)
+    if record.model.gateway is not None:
+        events.message(f"model: {record.model.gateway.label} ({record.model.mode})")
+    executor, record.copy_seconds = open_executor(
+        kind, image, project, record.run_id, opts.sandbox, language.runner(command), events
+    )
+    try:
+        interrupt.attach(executor)
+        record.workers, record.isolation = executor.workers, executor.isolation
+        events.header(
+            {
+                "project": str(project.root),
+                "command": command.display,
+                "sandbox": kind,
+                "isolation": record.isolation,
+                "workers": executor.workers,
+                "files": len(project.files),
+                "sources": len(project.sources),
+            }
+        )
+        _stages(record, executor, language, events, deadline)
+    except BaseException:
+        executor.cancel()  # stop what still runs before waiting for the workers
+        raise
+    finally:
+        try:
+            executor.close()
+        finally:  # only now: a second signal during the close must still reach the sandboxes
+            interrupt.detach()
+
+
+def _stages(
+    record: RunRecord, executor: Executor, language: Language, events: Events, deadline: float
+) -> None:
+    opts, project, command = record.options.search, record.project, record.command
+    assert project is not None and command is not None
+    base = record.baseline_report = stages.run_baseline(executor, opts)
+    if base.status == Status.PASSED:
+        record.status, record.message = "nothing_to_repair", "all tests pass: nothing to repair"
+        events.baseline(base, None)
+        return
+    targets = stages.repair_targets(base, command, project, opts)
+    flaky = stages.flaky_targets(executor, base, targets, command, opts, deadline)
+    targets = [t for t in targets if t not in flaky]
+    state = ProgramState(project.sources)
+    record.focus, record.baseline = stages.localise(language, state, base, targets, flaky, command)
+    events.baseline(base, record.baseline)
+    if not targets:
+        record.status = "nothing_to_repair"
+        record.message = f"only flaky failures ({len(flaky)}): nothing to repair"
+        return
+    events.localized(record.focus)
+    problem = stages.resource_limit_problem(base, record.focus)
+    if problem:
+        raise EnvironmentProblem(problem)
+    per_test, timeout = candidate_timeouts(base, targets, opts)
+    evaluate = CandidateRuns(
+        executor,
+        record.baseline.focus() if command.is_pytest else None,
+        per_test,
+        timeout,
+        opts,
+        record.candidate_durations,
+    )
+    relocalize = relocalizer(language, state, base, targets)
+    search(record, state, evaluate, executor.workers, language, relocalize, events, deadline)

@@ -1,0 +1,95 @@
+"""The stages that touch the user's repository: finishing an interrupted --apply, the refusal of
+an impossible write-back before the search, the snapshot ref (and its clean-up), the write-back."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from treefix.errors import TreefixError
+from treefix.markup import escape
+from treefix.pipeline.events import Events
+from treefix.pipeline.record import RunRecord
+from treefix.workspace.gitrepo import KEEP_SNAPSHOTS, GitRepo
+from treefix.workspace.snapshot import Project
+from treefix.workspace.writeback import (
+    APPLY_DIR,
+    WriteBackResult,
+    commit_message,
+    preflight,
+    recover_pending,
+    write_back,
+)
+
+__all__ = ["drop_snapshot", "preflight", "recover", "take_snapshot", "write_fix"]
+
+
+def _unfinished_applies(path: str | os.PathLike[str]) -> int:
+    base = Path(path) / APPLY_DIR
+    try:
+        return sum(1 for d in base.iterdir() if not (d / "journal.json").exists())
+    except OSError:
+        return 0
+
+
+def recover(path: str, events: Events) -> None:
+    """Finish an --apply a kill interrupted after its journal; sweep one killed before it."""
+    unfinished = _unfinished_applies(path)
+    recovered = recover_pending(path)
+    if recovered:
+        events.message(
+            escape(f"finished an interrupted --apply from its journal: {', '.join(recovered)}")
+        )
+    elif unfinished:  # killed before its journal was committed: nothing had been written
+        events.message(
+            f"removed the leftovers of {unfinished} --apply interrupted before it wrote any file"
+        )
+
+
+def _repo(project: Project) -> GitRepo | None:
+    if project.git_dir is None or project.git_toplevel is None:
+        return None
+    return GitRepo(project.git_toplevel, project.git_dir)
+
+
+def take_snapshot(record: RunRecord, project: Project) -> None:
+    """Refuse a repo in the middle of a merge/rebase/...; record the tree in a private ref and
+    prune the oldest ones."""
+    repo = _repo(project)
+    if repo is None:
+        return
+    repo.refuse_if_busy()
+    record.git_snapshot = repo.snapshot(record.run_id)
+    repo.prune_snapshots(KEEP_SNAPSHOTS, record.git_snapshot.ref)
+
+
+def drop_snapshot(record: RunRecord) -> None:
+    """A run that leaves no trace does not keep its snapshot ref either."""
+    repo = _repo(record.project) if record.project is not None else None
+    if record.git_snapshot is not None and repo is not None:
+        repo.delete_ref(record.git_snapshot.ref)
+
+
+def write_fix(record: RunRecord) -> TreefixError | None:
+    """Carry out --apply/--branch/--commit for a validated fix; the refusal, when refused (the
+    fix then stays in fix.patch and the report says why)."""
+    plan = record.options.workflow.plan
+    fix = record.result.fix if record.result is not None else None
+    if plan.mode == "patch" or record.status != "fixed" or fix is None:
+        return None
+    assert record.project is not None
+    message = commit_message(
+        sorted(fix.state.changed()),
+        [c.description for c in fix.chain()],
+        record.baseline.targets if record.baseline else [],
+        record.run_id,
+    )
+    try:
+        result = write_back(plan, record.project, record.git_snapshot, fix.state, message)
+    except TreefixError as exc:
+        record.write_back = WriteBackResult(plan.mode)
+        record.write_back.error = str(exc)
+        return exc
+    record.write_back = result
+    record.applied = result.applied
+    return None
