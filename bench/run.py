@@ -21,7 +21,6 @@ import os
 import platform
 import shlex
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from treefix.sandbox import process as sandbox_process
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -184,44 +185,24 @@ def parse_report(stdout: str) -> dict[str, Any] | None:
 
 @dataclass
 class ProcOutcome:
-    returncode: int | None
+    returncode: int | None  # None when the guard timeout killed it
     stdout: str
     stderr: str
     wall: float
     timed_out: bool
 
 
+REPORT_LIMIT = 64 << 20  # output kept per stream: a report with a long trajectory stays whole
+
+
 def run_process(argv: list[str], cwd: Path, timeout: float) -> ProcOutcome:
-    """Run argv in its own session so a timeout or Ctrl-C also ends its children (sandboxes)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
+    """Run argv in its own session so a timeout or Ctrl-C also ends its children (sandboxes):
+    treefix's own process-group runner, the one its local sandbox uses."""
+    res = sandbox_process.run_process(
+        argv, cwd=str(cwd), env=dict(os.environ), timeout=timeout, output_limit=REPORT_LIMIT
     )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        return ProcOutcome(proc.returncode, out, err, time.perf_counter() - start, False)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, err = proc.communicate()
-        return ProcOutcome(None, out, err, time.perf_counter() - start, True)
-    except BaseException:
-        _kill_group(proc)
-        proc.communicate()
-        raise
-
-
-def _kill_group(proc: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+    code = None if res.timed_out else res.returncode
+    return ProcOutcome(code, res.stdout, res.stderr, res.duration, res.timed_out)
 
 
 def bare_median(argv: list[str], cwd: Path, timeout: float) -> tuple[float | None, str]:
@@ -362,37 +343,47 @@ def measure_overhead(
         )
 
 
+def sandboxed(kind: str, project: Path):
+    """One sandbox of `kind` over a snapshot of project, behind the executor the pipeline uses."""
+    from treefix.executors.thread import ThreadExecutor
+    from treefix.languages.python import PythonLanguage
+    from treefix.pipeline.sandboxes import make_sandboxes
+    from treefix.sandbox.pool import SandboxPool
+    from treefix.workspace.snapshot import snapshot
+
+    proj = snapshot(project)
+    lang = PythonLanguage()
+    image = None
+    if kind == "docker":
+        from treefix.sandbox.image import image_tag
+
+        image = image_tag(proj.root)
+    python = "python3" if kind == "docker" else None
+    runner = lang.runner(lang.test_command(proj.root, None, python))
+    return ThreadExecutor(SandboxPool(make_sandboxes(kind, proj, 1, "bench", image)), runner)
+
+
+def boxed_run(executor, focus: list[str], timeout: float) -> float:
+    from treefix.protocols import Evaluation
+
+    return executor.run([Evaluation({}, focus, timeout, timeout)])[0].duration
+
+
 def docker_overhead(report: dict[str, Any], project: Path, timeout: float) -> float | None:
     """Seconds a sandboxed candidate run costs over the same pytest command exec'd bare in the
     same warm container (medians of interleaved runs)."""
-    from treefix.sandbox.docker import DockerSandbox
-    from treefix.sandbox.docker_engine import client
-    from treefix.sandbox.image import image_tag
-    from treefix.testing.command import detect_test_command
-    from treefix.testing.runner import TestRunner
-    from treefix.workspace.snapshot import snapshot
-
     focus = [*report.get("targets", []), *report.get("guards", [])]
-    proj = snapshot(project)
-    dc = client()
-    sandbox = DockerSandbox(proj, image=image_tag(proj.root), run_id="bench", client=dc)
-    runner = TestRunner(detect_test_command(proj.root, None, python="python3"))
     bare_cmd = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", *focus]
     env = {"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/tmp"}
     boxed: list[float] = []
     bare: list[float] = []
-    try:
+    with sandboxed("docker", project) as executor:
+        container = executor.pool.sandboxes[0].container
         for _ in range(BARE_RUNS):
-            boxed.append(
-                runner.run(sandbox, {}, focus, timeout=timeout, per_test_timeout=timeout).duration
-            )
+            boxed.append(boxed_run(executor, focus, timeout))
             t0 = time.monotonic()
-            sandbox.container.exec_run(
-                bare_cmd, user="1000:1000", workdir="/work/project", environment=env
-            )
+            container.exec_run(bare_cmd, user="1000:1000", workdir="/work/project", environment=env)
             bare.append(time.monotonic() - t0)
-    finally:
-        sandbox.close()
     return statistics.median(boxed) - statistics.median(bare)
 
 
@@ -401,28 +392,16 @@ def serial_overhead(
 ) -> float | None:
     """Sandboxed vs bare run of the same focused tests, one at a time and interleaved, so both
     see the same machine load (the in-search figure also carries the parallel workers' contention)."""
-    from treefix.sandbox.local import LocalSandbox
-    from treefix.testing.command import detect_test_command
-    from treefix.testing.runner import TestRunner
-    from treefix.workspace.snapshot import snapshot
-
     focus = [*report.get("targets", []), *report.get("guards", [])]
-    proj = snapshot(project)
-    sandbox = LocalSandbox(proj)
-    runner = TestRunner(detect_test_command(proj.root, None))
     boxed: list[float] = []
     bare: list[float] = []
-    try:
+    with sandboxed("local", project) as executor:
         for _ in range(BARE_RUNS):
-            boxed.append(
-                runner.run(sandbox, {}, focus, timeout=timeout, per_test_timeout=timeout).duration
-            )
+            boxed.append(boxed_run(executor, focus, timeout))
             res = run_process(bare_argv, project, timeout)
             if res.timed_out:
                 return None
             bare.append(res.wall)
-    finally:
-        sandbox.close()
     return statistics.median(boxed) / statistics.median(bare)
 
 
