@@ -1,4 +1,4 @@
-"""The sandbox limits a user can set (`[tool.treefix]`, TREEFIX_SANDBOX_*, RepairOptions fields),
+"""The sandbox limits a user can set (`[tool.treefix]`, TREEFIX_SANDBOX_*, SandboxOptions fields),
 turned into each backend's limits object. Unset values keep the backend's own default."""
 
 from __future__ import annotations
