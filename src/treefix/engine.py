@@ -17,11 +17,10 @@ from treefix.errors import (
     EnvironmentProblem,
     ProviderError,
     SandboxError,
-    SandboxUnavailable,
     UsageError,
 )
-from treefix.markup import escape as _escape
-from treefix.protocols import Proposer, Sandbox
+from treefix.protocols import Proposer
+from treefix.sandbox.backends import backend, choose_sandbox, make_sandboxes
 from treefix.search.mcts import Budget, Search, SearchResult, SearchStats
 from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.search.tree import Node
@@ -137,77 +136,6 @@ def _environment_problem(report: TestReport, command: TestCommand, project: Proj
     return None
 
 
-def choose_sandbox(
-    kind: str, project: Project, image: str | None, events: Events
-) -> tuple[str, str | None]:
-    """(kind, image). auto = Docker when an engine answers and the project's image exists."""
-    if kind not in ("auto", "local", "docker"):
-        raise UsageError(f"--sandbox must be auto, local or docker, not {kind!r}")
-    if kind == "local":
-        return "local", None
-    from treefix.sandbox.docker_engine import probe
-    from treefix.sandbox.image import image_tag
-
-    ok, why = probe()
-    if not ok:
-        if kind == "docker":
-            raise SandboxUnavailable(
-                f"--sandbox docker: {why}; install/start Docker or use --sandbox local"
-            )
-        events.message(f"sandbox: local ({_escape(why)})")
-        return "local", None
-    tag = image or image_tag(project.root)
-    if kind == "auto":
-        import docker.errors
-
-        from treefix.sandbox.docker_engine import client
-
-        try:
-            client().images.get(tag)
-        except docker.errors.ImageNotFound:
-            events.message(
-                f"sandbox: local (Docker answers but {tag} is not built: `treefix sandbox build {project.root}`)"
-            )
-            return "local", None
-    return "docker", tag
-
-
-def make_sandboxes(
-    kind: str, project: Project, n: int, run_id: str, image: str | None, options=None
-) -> list[Sandbox]:
-    from treefix.sandbox.settings import docker_limits, local_limits
-
-    options = options or RepairOptions()
-    if kind == "docker":
-        from treefix.sandbox.docker import DockerSandbox
-        from treefix.sandbox.docker_engine import client, sweep
-
-        dc = client()
-        sweep(dc)
-        boxes: list[Sandbox] = []
-        try:
-            for i in range(n):
-                boxes.append(
-                    DockerSandbox(
-                        project,
-                        image=image or "",
-                        run_id=run_id,
-                        client=dc,
-                        label=f"w{i}",
-                        limits=docker_limits(options),
-                    )
-                )
-        except BaseException:
-            for b in boxes:
-                b.close()
-            raise
-        return boxes
-    from treefix.sandbox.local import LocalSandbox
-
-    limits = local_limits(options)
-    return [LocalSandbox(project, label=f"{run_id}-w{i}", limits=limits) for i in range(n)]
-
-
 def _targets(report: TestReport, command: TestCommand) -> list[str]:
     if not command.is_pytest:
         return [WHOLE_COMMAND]
@@ -258,8 +186,10 @@ def repair(
     deadline = t0 + options.time_limit
     project = run.project = snapshot(options.path)
     _git_snapshot(run, project)
-    run.sandbox_kind, image = choose_sandbox(options.sandbox, project, options.image, events)
-    python = "python3" if run.sandbox_kind == "docker" else None
+    run.sandbox_kind, image = choose_sandbox(
+        options.sandbox, project, options.image, events.message
+    )
+    python = backend(run.sandbox_kind).python
     command = run.command = detect_test_command(project.root, options.test_cmd, python=python)
     from treefix.propose.factory import build as build_proposers
 
