@@ -31,7 +31,6 @@ from treefix.workspace.snapshot import Project, snapshot
 
 CANDIDATE_MIN_TIMEOUT = 5.0
 COPY_PROGRESS_FILES = 2000  # projects this large get a progress line for the sandbox copies
-PROPOSERS = ("auto", "mutation", "model")
 MAX_GUARDS = 25
 
 

@@ -10,30 +10,31 @@ from rich.table import Table
 
 from treefix.errors import EXIT_NO_FIX, EXIT_OK, UsageError
 from treefix.report.summary import test_report_dict
-from treefix.sandbox.local import LocalSandbox
+from treefix.sandbox.backends import backend, choose_sandbox, make_sandboxes
 from treefix.testing.command import detect_test_command
 from treefix.testing.runner import TestRunner
 from treefix.types import Status
 from treefix.workspace.snapshot import snapshot
 
 
-def run_test(
-    path: str,
-    test_cmd: str | None,
-    timeout: float,
-    per_test: float,
-    as_json: bool,
-    console: Console,
-) -> int:
-    project = snapshot(path)
-    command = detect_test_command(project.root, test_cmd)
-    sandbox = LocalSandbox(project)
+def run_test(options, as_json: bool, console: Console) -> int:
+    """One run in the sandbox `options.sandbox` selects, as `treefix repair`'s baseline would."""
+    from treefix.report.folder import new_run_id
+
+    project = snapshot(options.path)
+    kind, image = choose_sandbox(options.sandbox, project, options.image, console.print)
+    command = detect_test_command(project.root, options.test_cmd, python=backend(kind).python)
+    sandbox = make_sandboxes(kind, project, 1, new_run_id(), image, options)[0]
     try:
         console.print(
             f"[bold]treefix[/] testing [cyan]{escape(str(project.root))}[/] with [green]{escape(command.display)}[/]\n  isolation: {escape(sandbox.isolation)}"
         )
         report = TestRunner(command).run(
-            sandbox, {}, None, timeout=timeout, per_test_timeout=per_test
+            sandbox,
+            {},
+            None,
+            timeout=options.test_timeout,
+            per_test_timeout=options.per_test_timeout,
         )
     finally:
         sandbox.close()
