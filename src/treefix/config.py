@@ -24,30 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from treefix.errors import UsageError
+from treefix.models.registry import PROVIDERS
+from treefix.option_bounds import BOUNDS
+from treefix.propose.registry import PROPOSERS
+from treefix.registry import Registry
+from treefix.sandbox.backends import SANDBOXES
 
 PATH_SETTINGS = frozenset({"model_path", "cache"})  # relative to the config file that sets them
 NOT_SETTINGS = frozenset({"path", "apply", "plan", "hook"})  # command line only
 ENV_PREFIX = "TREEFIX_"
 CHECK_DEFAULTS = {"max_evals": 60, "time_limit": 60.0, "proposer": "mutation"}
-MINIMUM = {
-    "max_evals": 1,
-    "time_limit": 1,
-    "test_timeout": 1,
-    "per_test_timeout": 0.5,
-    "workers": 0,
-    "max_depth": 1,
-    "seed": 0,
-    "llm_max_tokens": 16,
-    "llm_context": 256,
-    "sandbox_memory_mb": 64,
-    "sandbox_pids": 16,
-    "sandbox_file_mb": 1,
-    "sandbox_output_kb": 16,
-    "sandbox_tmp_mb": 16,
-    "sandbox_cpus": 0.1,
-}
-MAXIMUM = {"max_depth": 6}
-CHOICES = {"sandbox": ("auto", "local", "docker")}
 
 
 @dataclass
@@ -102,12 +88,16 @@ def defaults() -> dict[str, object]:
     return {k: flat[k] for k in setting_types()}
 
 
-def _choices(key: str) -> tuple[str, ...] | None:
-    if key == "proposer":
-        from treefix.propose.factory import PROPOSERS
+REGISTRIES: dict[str, Registry] = {
+    "sandbox": SANDBOXES,
+    "proposer": PROPOSERS,
+    "provider": PROVIDERS,
+}  # settings whose value names a registered implementation
 
-        return PROPOSERS
-    return CHOICES.get(key)
+
+def _choices(key: str) -> tuple[str, ...] | None:
+    registry = REGISTRIES.get(key)
+    return registry.choices() if registry is not None else None
 
 
 def coerce(key: str, value: object, where: str, from_text: bool = False) -> object:
@@ -155,10 +145,11 @@ def coerce(key: str, value: object, where: str, from_text: bool = False) -> obje
     except (ValueError, TypeError):
         kind = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[want]
         raise UsageError(f"{where}: {key} must be {kind}, not {value!r}") from None
-    if name in MINIMUM and out is not None and out < MINIMUM[name]:
-        raise UsageError(f"{where}: {key} must be at least {MINIMUM[name]}, not {value!r}")
-    if name in MAXIMUM and out is not None and out > MAXIMUM[name]:
-        raise UsageError(f"{where}: {key} must be at most {MAXIMUM[name]}, not {value!r}")
+    least, most = BOUNDS.get(name, (None, None))
+    if least is not None and out is not None and out < least:
+        raise UsageError(f"{where}: {key} must be at least {least}, not {value!r}")
+    if most is not None and out is not None and out > most:
+        raise UsageError(f"{where}: {key} must be at most {most}, not {value!r}")
     choices = _choices(name)
     if choices and out not in choices:
         raise UsageError(f"{where}: {key} must be one of {', '.join(choices)}, not {value!r}")

@@ -28,3 +28,13 @@ def available(module: str) -> bool:
     from importlib.util import find_spec
 
     return find_spec(module) is not None
+
+
+def status(module: str) -> tuple[bool, str]:
+    """For `treefix doctor`: (installed, its version or the extra to install)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return True, version(module)
+    except PackageNotFoundError:
+        return False, hint(module)

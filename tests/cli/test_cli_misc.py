@@ -89,7 +89,9 @@ def test_sandbox_limits_come_from_the_project_settings(tmp_path: Path):
 
 def test_every_sandbox_setting_reaches_both_backends_limits():
     from treefix.pipeline.options import SandboxOptions
-    from treefix.sandbox.settings import docker_limits, local_limits
+    from treefix.sandbox.backends import backend
+
+    local_limits, docker_limits = backend("local").limits, backend("docker").limits
 
     opts = SandboxOptions(
         sandbox_memory_mb=512, sandbox_pids=64, sandbox_file_mb=8, sandbox_output_kb=32,

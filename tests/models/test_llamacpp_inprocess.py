@@ -279,7 +279,7 @@ def test_llama_cpp_is_imported_only_when_a_model_is_loaded():
 
     code = (
         "import sys; from treefix.cli.app import app; import treefix.models.llamacpp; "
-        "import treefix.models.factory; from treefix.cli.doctor_cmd import _llamacpp; _llamacpp(); "
+        "import treefix.models.factory; from treefix.models.llamacpp import PROVIDER; PROVIDER.doctor(); "
         "print('llama_cpp' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

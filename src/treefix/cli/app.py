@@ -7,13 +7,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
 import typer
 
+from treefix.cli.console import fail
+from treefix.cli.console import stderr_console as _stderr
+from treefix.cli.sandbox_cmd import app as sandbox_app
 from treefix.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, TreefixError
+from treefix.models.registry import PROVIDERS
+from treefix.option_bounds import bounded
+from treefix.propose.registry import PROPOSERS
+from treefix.sandbox.backends import SANDBOXES
 
 app = typer.Typer(
     name="treefix",
@@ -48,25 +54,10 @@ PathArg = Annotated[str, typer.Argument(help="Project folder (tests run from her
 TestCmd = Annotated[
     str | None, typer.Option("--test-cmd", help="Test command (default: detect pytest).")
 ]
-SandboxOpt = Annotated[str, typer.Option("--sandbox", help="auto | local | docker")]
+# Choices in help texts come from the registries and option bounds from option_bounds.BOUNDS.
+# Annotations are evaluated when typer builds a command (PEP 563), so a backend registered after
+# import shows too; that is why the registry-reading options are written inline, not as aliases.
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
-
-
-def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def fail(exc: TreefixError, as_json: bool) -> None:
-    from rich.markup import escape
-
-    _stderr().print(
-        f"[bold red]treefix: error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-    )
-    if as_json:
-        print(json.dumps({"status": "error", "message": str(exc), "exit_code": exc.exit_code}))
-    raise typer.Exit(exc.exit_code)
 
 
 FormatOpt = Annotated[
@@ -86,15 +77,13 @@ def repair(
     ctx: typer.Context,
     path: PathArg = ".",
     test_cmd: TestCmd = None,
-    sandbox: SandboxOpt = "auto",
+    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
     proposer: Annotated[
-        str, typer.Option(help="auto | mutation | model (auto: model + mutation with a key)")
+        str, typer.Option(help=PROPOSERS.help() + " (auto: model + mutation with a key)")
     ] = "auto",
     provider: Annotated[
         str | None,
-        typer.Option(
-            help="anthropic | openai | llamacpp | scripted (default: from the environment)"
-        ),
+        typer.Option(help=PROVIDERS.help() + " (default: from the environment)"),
     ] = None,
     model: Annotated[
         str | None, typer.Option(help="Model name (default claude-sonnet-5-5 / gpt-4.1-mini).")
@@ -103,22 +92,29 @@ def repair(
         str | None, typer.Option(help="API endpoint (OpenAI-compatible servers: Ollama, vLLM...).")
     ] = None,
     max_cost_usd: Annotated[
-        float | None, typer.Option(min=0, help="Hard model spend budget in USD.")
+        float | None,
+        typer.Option(**bounded("max_cost_usd"), help="Hard model spend budget in USD."),
     ] = 1.0,
-    max_llm_calls: Annotated[int | None, typer.Option(min=0, help="Hard model call budget.")] = 60,
+    max_llm_calls: Annotated[
+        int | None, typer.Option(**bounded("max_llm_calls"), help="Hard model call budget.")
+    ] = 60,
     cache: Annotated[
         str | None, typer.Option(help="Folder caching model responses (offline replays).")
     ] = None,
     judge: Annotated[
         bool, typer.Option("--judge", help="The model picks among several validated fixes.")
     ] = False,
-    samples: Annotated[int, typer.Option(min=1, max=8, help="Model samples per expansion.")] = 2,
-    temperature: Annotated[float, typer.Option(min=0, max=2, help="Sampling temperature.")] = 0.7,
+    samples: Annotated[
+        int, typer.Option(**bounded("samples"), help="Model samples per expansion.")
+    ] = 2,
+    temperature: Annotated[
+        float, typer.Option(**bounded("temperature"), help="Sampling temperature.")
+    ] = 0.7,
     llm_timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds for one model request.")
+        float, typer.Option(**bounded("llm_timeout"), help="Seconds for one model request.")
     ] = 60.0,
     llm_max_tokens: Annotated[
-        int, typer.Option(min=16, help="Most tokens in one model answer.")
+        int, typer.Option(**bounded("llm_max_tokens"), help="Most tokens in one model answer.")
     ] = 2048,
     model_path: Annotated[
         str | None,
@@ -126,21 +122,30 @@ def repair(
     ] = None,
     llm_context: Annotated[
         int | None,
-        typer.Option(min=256, help="llamacpp: context window in tokens (default 4096)."),
+        typer.Option(
+            **bounded("llm_context"), help="llamacpp: context window in tokens (default 4096)."
+        ),
     ] = None,
-    max_evals: Annotated[int, typer.Option(min=1, help="Most candidate runs.")] = 500,
-    time_limit: Annotated[float, typer.Option(min=1, help="Seconds for the whole run.")] = 300.0,
+    max_evals: Annotated[
+        int, typer.Option(**bounded("max_evals"), help="Most candidate runs.")
+    ] = 500,
+    time_limit: Annotated[
+        float, typer.Option(**bounded("time_limit"), help="Seconds for the whole run.")
+    ] = 300.0,
     test_timeout: Annotated[
-        float, typer.Option(min=1, help="Seconds for one run of the tests.")
+        float, typer.Option(**bounded("test_timeout"), help="Seconds for one run of the tests.")
     ] = 120.0,
     per_test_timeout: Annotated[
-        float, typer.Option(min=0.5, help="Seconds for one test (pytest).")
+        float, typer.Option(**bounded("per_test_timeout"), help="Seconds for one test (pytest).")
     ] = 10.0,
-    seed: Annotated[int, typer.Option(help="Seed: same seed, same search.")] = 0,
+    seed: Annotated[int, typer.Option(**bounded("seed"), help="Seed: same seed, same search.")] = 0,
     workers: Annotated[
-        int, typer.Option(min=0, help="Parallel sandboxes (0: one per core, at most 4).")
+        int,
+        typer.Option(**bounded("workers"), help="Parallel sandboxes (0: one per core, at most 4)."),
     ] = 0,
-    max_depth: Annotated[int, typer.Option(min=1, max=6, help="Most edits in one fix.")] = 3,
+    max_depth: Annotated[
+        int, typer.Option(**bounded("max_depth"), help="Most edits in one fix.")
+    ] = 3,
     apply: Annotated[
         bool,
         typer.Option("--apply", help="Write the fix into the working tree (all files or none)."),
@@ -186,17 +191,20 @@ def repair(
 
 @app.command()
 def test(
+    ctx: typer.Context,
     path: PathArg = ".",
     test_cmd: TestCmd = None,
-    test_timeout: Annotated[float, typer.Option(min=1)] = 120.0,
-    per_test_timeout: Annotated[float, typer.Option(min=0.5)] = 10.0,
+    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
+    test_timeout: Annotated[float, typer.Option(**bounded("test_timeout"))] = 120.0,
+    per_test_timeout: Annotated[float, typer.Option(**bounded("per_test_timeout"))] = 10.0,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the tests once in the sandbox and classify the run (the baseline)."""
     from treefix.cli.test_cmd import run_test
+    from treefix.config import cli_overrides, resolve
 
     try:
-        code = run_test(path, test_cmd, test_timeout, per_test_timeout, as_json, _stderr())
+        code = run_test(resolve(path, cli_overrides(ctx)).options(path), as_json, _stderr())
     except TreefixError as exc:
         fail(exc, as_json)
     raise typer.Exit(code)
@@ -218,9 +226,13 @@ def check(
         bool, typer.Option("--fix", help="Write a validated fix into the working tree.")
     ] = False,
     test_cmd: TestCmd = None,
-    sandbox: SandboxOpt = "auto",
-    max_evals: Annotated[int, typer.Option(min=1, help="Most candidate runs (default 60).")] = 60,
-    time_limit: Annotated[float, typer.Option(min=1, help="Seconds (default 60).")] = 60.0,
+    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
+    max_evals: Annotated[
+        int, typer.Option(**bounded("max_evals"), help="Most candidate runs (default 60).")
+    ] = 60,
+    time_limit: Annotated[
+        float, typer.Option(**bounded("time_limit"), help="Seconds (default 60).")
+    ] = 60.0,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -277,13 +289,7 @@ def show(
     raise typer.Exit(code)
 
 
-def _sandbox_app() -> typer.Typer:
-    from treefix.cli.sandbox_cmd import app as sandbox_app
-
-    return sandbox_app
-
-
-app.add_typer(_sandbox_app(), name="sandbox")
+app.add_typer(sandbox_app, name="sandbox")
 
 
 @app.command()

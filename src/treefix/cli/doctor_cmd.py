@@ -10,7 +10,10 @@ import subprocess
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+Row = tuple[str, bool, str]  # (check, ok, detail)
 
 
 def _module(name: str) -> tuple[bool, str]:
@@ -22,70 +25,47 @@ def _module(name: str) -> tuple[bool, str]:
         return False, "not installed"
 
 
-def _sdk(name: str) -> tuple[bool, str]:
-    from treefix.extras import hint
+def _registered() -> tuple[list[Row], list[Row], list[Row]]:
+    """Rows from the registries: each sandbox backend's and model provider's own checks, the
+    offline proposers, and which keys and endpoints the environment sets (never their values)."""
+    from treefix.models.registry import PROVIDERS
+    from treefix.propose.registry import PROPOSERS
+    from treefix.sandbox.backends import SANDBOXES
 
-    ok, version = _module(name)
-    return (True, version) if ok else (False, hint(name))
-
-
-def _llamacpp() -> tuple[bool, str]:
-    """llama-cpp-python for `--provider llamacpp`, and the model file TREEFIX_MODEL_PATH names."""
-    from treefix.models.llamacpp import available, check_model_file
-
-    ok, detail = available()
-    path = os.environ.get("TREEFIX_MODEL_PATH")
-    if path:
-        try:
-            check_model_file(path)
-            detail += f"; TREEFIX_MODEL_PATH {path} is a GGUF file"
-        except ValueError as exc:
-            return False, f"{detail}; {exc}".replace("--model-path", "TREEFIX_MODEL_PATH")
-    return ok, detail
-
-
-def checks() -> list[tuple[str, bool, str]]:
-    from treefix.sandbox.docker_engine import probe
-    from treefix.sandbox.isolation import detect
-
-    iso = detect()
-    pytest_ok = (
-        subprocess.run(
-            [sys.executable, "-m", "pytest", "--version"], capture_output=True
-        ).returncode
-        == 0
-    )
-    keys = [k for k in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY") if os.environ.get(k)]
-    endpoints = [k for k in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL") if os.environ.get(k)]
-    return [
-        ("python", True, f"{platform.python_version()} ({sys.executable})"),
-        ("sandbox local", True, iso.describe()),
-        (
-            "namespaces",
-            iso.namespaces,
-            "network + PID namespaces via unshare"
-            if iso.namespaces
-            else "unavailable: candidates can reach the network",
-        ),
-        (
-            "rlimits",
-            iso.rlimits,
-            "prlimit: core 0, file size, address space" if iso.rlimits else "prlimit missing",
-        ),
-        ("sandbox docker", *probe()),
-        ("git", shutil.which("git") is not None, shutil.which("git") or "not found"),
-        ("pytest", pytest_ok, "importable" if pytest_ok else "missing for " + sys.executable),
-        ("tree-sitter-python", *_module("tree-sitter-python")),
-        ("coverage", *_module("coverage")),
-        ("proposers", True, "mutation (offline)"),
-        *((f"{name} SDK", *_sdk(name)) for name in ("anthropic", "openai")),
-        ("llama.cpp in-process", *_llamacpp()),
+    sandboxes = [row for entry in SANDBOXES for row in entry.load().doctor()]
+    offline = ", ".join(f"{e.name} (offline)" for e in PROPOSERS if not e.needs_model)
+    providers = [row for entry in PROVIDERS for row in entry.load().doctor()]
+    keys = [k for e in PROVIDERS for k in e.keys if os.environ.get(k)]
+    endpoints = [k for e in PROVIDERS for k in e.endpoints if os.environ.get(k)]
+    models = [
+        *providers,
         (
             "model keys",
             bool(keys),
             ", ".join(keys) + " set" if keys else "none set (offline proposer only)",
         ),
         ("model endpoints", bool(endpoints), ", ".join(endpoints) if endpoints else "none"),
+    ]
+    return sandboxes, [("proposers", True, offline)], models
+
+
+def checks() -> list[Row]:
+    sandboxes, proposers, models = _registered()
+    pytest_ok = (
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "--version"], capture_output=True
+        ).returncode
+        == 0
+    )
+    return [
+        ("python", True, f"{platform.python_version()} ({sys.executable})"),
+        *sandboxes,
+        ("git", shutil.which("git") is not None, shutil.which("git") or "not found"),
+        ("pytest", pytest_ok, "importable" if pytest_ok else "missing for " + sys.executable),
+        ("tree-sitter-python", *_module("tree-sitter-python")),
+        ("coverage", *_module("coverage")),
+        *proposers,
+        *models,
     ]
 
 
@@ -98,6 +78,7 @@ def run_doctor(as_json: bool, console: Console) -> int:
         return 0
     table = Table("check", "", "detail", show_edge=False)
     for name, ok, detail in rows:
-        table.add_row(name, "[green]yes[/]" if ok else "[yellow]no[/]", detail)
+        # details are outside text: "pip install 'treefix[local]'" is not a markup tag
+        table.add_row(name, "[green]yes[/]" if ok else "[yellow]no[/]", escape(detail))
     console.print(table)
     return 0

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from treefix.cli.console import fail
 from treefix.errors import TreefixError
 
 app = typer.Typer(help="Sandbox images for --sandbox docker.", no_args_is_help=True)
@@ -24,7 +25,6 @@ def build_cmd(
     """Build the project's sandbox image: base + dependencies, tagged by their hash."""
     from rich.console import Console
 
-    from treefix.cli.app import fail
     from treefix.sandbox.image import build
 
     console = Console(stderr=True)

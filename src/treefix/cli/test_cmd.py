@@ -9,31 +9,34 @@ from rich.markup import escape
 from rich.table import Table
 
 from treefix.errors import EXIT_NO_FIX, EXIT_OK, UsageError
+from treefix.pipeline.options import RunOptions
 from treefix.report.summary import test_report_dict
-from treefix.sandbox.local import LocalSandbox
+from treefix.sandbox.backends import backend, choose_sandbox, make_sandboxes
 from treefix.testing.command import detect_test_command
 from treefix.testing.runner import TestRunner
 from treefix.types import Status
 from treefix.workspace.snapshot import snapshot
 
 
-def run_test(
-    path: str,
-    test_cmd: str | None,
-    timeout: float,
-    per_test: float,
-    as_json: bool,
-    console: Console,
-) -> int:
-    project = snapshot(path)
-    command = detect_test_command(project.root, test_cmd)
-    sandbox = LocalSandbox(project)
+def run_test(options: RunOptions, as_json: bool, console: Console) -> int:
+    """One run in the sandbox `--sandbox` selects, as `treefix repair`'s baseline would."""
+    from treefix.report.folder import new_run_id
+
+    box, search, workflow = options.sandbox, options.search, options.workflow
+    project = snapshot(workflow.path)
+    kind, image = choose_sandbox(box.sandbox, project, box.image, console.print)
+    command = detect_test_command(project.root, workflow.test_cmd, python=backend(kind).python)
+    sandbox = make_sandboxes(kind, project, 1, new_run_id(), image, box)[0]
     try:
         console.print(
             f"[bold]treefix[/] testing [cyan]{escape(str(project.root))}[/] with [green]{escape(command.display)}[/]\n  isolation: {escape(sandbox.isolation)}"
         )
         report = TestRunner(command).run(
-            sandbox, {}, None, timeout=timeout, per_test_timeout=per_test
+            sandbox,
+            {},
+            None,
+            timeout=search.test_timeout,
+            per_test_timeout=search.per_test_timeout,
         )
     finally:
         sandbox.close()

@@ -1,25 +1,26 @@
-"""Which model a run uses: `--provider`, `--model`, `--base-url`, and the environment."""
+"""Which model a run uses: `--provider`, `--model`, `--base-url`, and the environment; the
+providers themselves are in the registry (models/registry.py)."""
 
 from __future__ import annotations
 
 import os
 
+from treefix.models.registry import PROVIDERS, ModelSpec
 from treefix.protocols import Model
-
-PROVIDERS = ("anthropic", "openai", "llamacpp", "scripted")
 
 
 def configured_provider(provider: str | None, model_path: str | None = None) -> str | None:
-    """The provider asked for, else llamacpp with a model file, else the one the environment
-    offers a key or endpoint for."""
+    """The provider asked for, else the one a model file selects, else the first one the
+    environment offers a key or endpoint for."""
     if provider:
         return provider
     if model_path:
-        return "llamacpp"
-    if os.environ.get("ANTHROPIC_API_KEY"):
-        return "anthropic"
-    if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"):
-        return "openai"
+        for entry in PROVIDERS:
+            if entry.takes_model_path:
+                return entry.name
+    for entry in PROVIDERS:
+        if any(os.environ.get(var) for var in entry.selected_by):
+            return entry.name
     return None
 
 
@@ -34,25 +35,9 @@ def make_model(
 ) -> Model:
     """Raises FatalModelError when the provider cannot be used (no key, llama-cpp-python not
     installed), ValueError when unknown or when the model file is missing or not a model."""
-    if provider == "anthropic":
-        from treefix.models.providers import AnthropicModel
-
-        return AnthropicModel(name, base_url)
-    if provider == "openai":
-        from treefix.models.providers import OpenAIModel
-
-        return OpenAIModel(name, base_url)
-    if provider == "llamacpp":
-        from treefix.models.llamacpp import LlamaCppModel
-
-        path = model_path or name
-        if not path:
-            raise ValueError("--provider llamacpp needs --model-path FILE.gguf")
-        return LlamaCppModel(path, context=context, seed=seed)
-    if provider == "scripted":
-        from treefix.models.scripted import ScriptedModel
-
-        if not name:
-            raise ValueError("--provider scripted needs --model FILE (a JSON or JSONL script)")
-        return ScriptedModel.from_file(name)
-    raise ValueError(f"--provider must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    if provider not in PROVIDERS:
+        raise ValueError(
+            f"--provider must be one of {', '.join(PROVIDERS.names())}, not {provider!r}"
+        )
+    spec = ModelSpec(name, base_url, model_path, context, seed)
+    return PROVIDERS[provider].load().create(spec)

@@ -139,3 +139,31 @@ class LlamaCppModel:
             output_tokens=int(u.get("completion_tokens", 0) or 0),
         )
         return Reply(text=text, usage=usage, model=self.name, finish_reason=finish)
+
+
+class LlamaCppProvider:
+    """`--provider llamacpp --model-path FILE.gguf`: the registry's face of LlamaCppModel."""
+
+    def create(self, spec) -> LlamaCppModel:
+        path = spec.model_path or spec.name
+        if not path:
+            raise ValueError("--provider llamacpp needs --model-path FILE.gguf")
+        return LlamaCppModel(path, context=spec.context, seed=spec.seed)
+
+    def doctor(self) -> list[tuple[str, bool, str]]:
+        """llama-cpp-python, and the model file TREEFIX_MODEL_PATH names."""
+        import os
+
+        ok, detail = available()
+        path = os.environ.get("TREEFIX_MODEL_PATH")
+        if path:
+            try:
+                check_model_file(path)
+                detail += f"; TREEFIX_MODEL_PATH {path} is a GGUF file"
+            except ValueError as exc:
+                detail = f"{detail}; {exc}".replace("--model-path", "TREEFIX_MODEL_PATH")
+                return [("llama.cpp in-process", False, detail)]
+        return [("llama.cpp in-process", ok, detail)]
+
+
+PROVIDER = LlamaCppProvider()

@@ -236,3 +236,22 @@ class OpenAIModel:
             model=getattr(resp, "model", "") or self.name,
             finish_reason=finish,
         )
+
+
+class ApiProvider:
+    """The registry's face of an API provider (see models/registry.py)."""
+
+    def __init__(self, model: type, sdk: str):
+        self.model, self.sdk = model, sdk
+
+    def create(self, spec):
+        return self.model(spec.name, spec.base_url)
+
+    def doctor(self) -> list[tuple[str, bool, str]]:
+        from treefix.extras import status
+
+        return [(f"{self.sdk} SDK", *status(self.sdk))]
+
+
+ANTHROPIC = ApiProvider(AnthropicModel, "anthropic")
+OPENAI = ApiProvider(OpenAIModel, "openai")

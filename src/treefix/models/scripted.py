@@ -64,3 +64,18 @@ class ScriptedModel:
             return Reply(text=str(item.get("text", "")), usage=usage, model=self.name)
         prompt = sum(len(m.content) for m in request.messages) + len(request.system)
         return Reply(text=item, usage=Usage(prompt // 4, len(item) // 4), model=self.name)
+
+
+class ScriptedProvider:
+    """`--provider scripted --model FILE`: the registry's face of ScriptedModel."""
+
+    def create(self, spec) -> ScriptedModel:
+        if not spec.name:
+            raise ValueError("--provider scripted needs --model FILE (a JSON or JSONL script)")
+        return ScriptedModel.from_file(spec.name)
+
+    def doctor(self) -> list[tuple[str, bool, str]]:
+        return []  # nothing to install or configure
+
+
+PROVIDER = ScriptedProvider()

@@ -20,11 +20,12 @@ from treefix.pipeline.exits import process_exit_code, run_exit_code
 from treefix.pipeline.options import RunOptions
 from treefix.pipeline.record import RunRecord
 from treefix.pipeline.report import resume_hint, write_run_folder
-from treefix.pipeline.sandboxes import choose_sandbox, open_executor
+from treefix.pipeline.sandboxes import open_executor
 from treefix.pipeline.search import search
 from treefix.pipeline.workspace import drop_snapshot, preflight, recover, take_snapshot, write_fix
 from treefix.propose.factory import build as build_proposers
 from treefix.protocols import Executor, Language
+from treefix.sandbox.backends import backend, choose_sandbox
 from treefix.types import ProgramState, Status
 from treefix.workspace.snapshot import snapshot
 
@@ -113,9 +114,11 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     deadline = time.monotonic() + opts.search.time_limit
     project = record.project = snapshot(opts.workflow.path)
     take_snapshot(record, project)
-    kind, image = choose_sandbox(opts.sandbox.sandbox, project, opts.sandbox.image, events)
+    kind, image = choose_sandbox(
+        opts.sandbox.sandbox, project, opts.sandbox.image, events.message
+    )
     record.sandbox_kind = kind
-    python = "python3" if kind == "docker" else None
+    python = backend(kind).python
     command = language.test_command(project.root, opts.workflow.test_cmd, python)
     record.command = command
     record.model = build_proposers(opts.model, opts.search.seed, deadline, events.message)

@@ -1,101 +1,19 @@
-"""Which sandbox backend a run uses, its sandboxes, and the executor over them.
-
-`choose_sandbox` and `make_sandboxes` are imported from here alone, so a backend registry can
-take them over with a one-line re-point.
-"""
+"""The executor over a run's sandboxes (the backend is chosen by `sandbox/backends.py`)."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from treefix.errors import SandboxUnavailable, UsageError
 from treefix.executors.thread import ThreadExecutor
-from treefix.markup import escape
 from treefix.pipeline.events import Events
 from treefix.pipeline.options import SandboxOptions
-from treefix.protocols import Sandbox
+from treefix.sandbox.backends import make_sandboxes
 from treefix.sandbox.pool import SandboxPool
-from treefix.sandbox.settings import docker_limits, local_limits
 from treefix.testing.runner import TestRunner
 from treefix.workspace.snapshot import Project
 
 COPY_PROGRESS_FILES = 2000  # projects this large get a progress line for the sandbox copies
-
-
-def choose_sandbox(
-    kind: str, project: Project, image: str | None, events: Events
-) -> tuple[str, str | None]:
-    """(kind, image). auto = Docker when an engine answers and the project's image exists."""
-    if kind not in ("auto", "local", "docker"):
-        raise UsageError(f"--sandbox must be auto, local or docker, not {kind!r}")
-    if kind == "local":
-        return "local", None
-    # the Docker SDK loads only when Docker is asked about
-    from treefix.sandbox.docker_engine import probe
-    from treefix.sandbox.image import image_tag
-
-    ok, why = probe()
-    if not ok:
-        if kind == "docker":
-            raise SandboxUnavailable(
-                f"--sandbox docker: {why}; install/start Docker or use --sandbox local"
-            )
-        events.message(f"sandbox: local ({escape(why)})")
-        return "local", None
-    tag = image or image_tag(project.root)
-    if kind == "auto":
-        import docker.errors
-
-        from treefix.sandbox.docker_engine import client
-
-        try:
-            client().images.get(tag)
-        except docker.errors.ImageNotFound:
-            events.message(
-                f"sandbox: local (Docker answers but {tag} is not built: `treefix sandbox build {project.root}`)"
-            )
-            return "local", None
-    return "docker", tag
-
-
-def make_sandboxes(
-    kind: str,
-    project: Project,
-    n: int,
-    run_id: str,
-    image: str | None,
-    options: SandboxOptions | None = None,
-) -> list[Sandbox]:
-    options = options or SandboxOptions()
-    if kind == "docker":
-        from treefix.sandbox.docker import DockerSandbox  # the Docker SDK: only when asked for
-        from treefix.sandbox.docker_engine import client, sweep
-
-        dc = client()
-        sweep(dc)
-        boxes: list[Sandbox] = []
-        try:
-            for i in range(n):
-                boxes.append(
-                    DockerSandbox(
-                        project,
-                        image=image or "",
-                        run_id=run_id,
-                        client=dc,
-                        label=f"w{i}",
-                        limits=docker_limits(options),
-                    )
-                )
-        except BaseException:
-            for b in boxes:
-                b.close()
-            raise
-        return boxes
-    from treefix.sandbox.local import LocalSandbox  # namespaces/cgroups probing: only when used
-
-    limits = local_limits(options)
-    return [LocalSandbox(project, label=f"{run_id}-w{i}", limits=limits) for i in range(n)]
 
 
 def worker_count(options: SandboxOptions) -> int:

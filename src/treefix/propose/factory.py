@@ -25,7 +25,6 @@ from treefix.types import Candidate, ProgramState, Suspicion
 if TYPE_CHECKING:
     from treefix.pipeline.options import ModelOptions
 
-PROPOSERS = ("auto", "mutation", "model")
 REFILLS = 2  # times one state may ask the model again once its proposals are used up
 
 
@@ -109,32 +108,31 @@ class ModelThenMutation:
 def build(
     options: ModelOptions, seed: int, deadline: float, on_message: Callable[[str], None]
 ) -> ModelSetup:
+    from treefix.extras import available, hint
     from treefix.models.base import FatalModelError
     from treefix.models.factory import configured_provider, make_model
-    from treefix.propose.mutation import MutationProposer
+    from treefix.models.registry import PROVIDERS
+    from treefix.propose.registry import MODEL, OFFLINE, PROPOSERS
 
-    name = options.proposer
-    if name not in PROPOSERS:
-        raise UsageError(f"--proposer must be auto, mutation or model, not {name!r}")
-    mutation = MutationProposer(seed=seed)
-    if name == "mutation":
-        return ModelSetup(mutation)
+    name = PROPOSERS.check(options.proposer)
+    if name != "auto" and not PROPOSERS[name].needs_model:
+        return ModelSetup(PROPOSERS[name].load()(options, seed))
+    mutation = PROPOSERS[OFFLINE].load()(options, seed)
     provider = configured_provider(options.provider, options.model_path)
     if provider is None:
-        if name == "model":
+        if name != "auto":
             raise ProviderError(
-                "--proposer model needs a model: set ANTHROPIC_API_KEY or OPENAI_API_KEY/"
+                f"--proposer {name} needs a model: set ANTHROPIC_API_KEY or OPENAI_API_KEY/"
                 "OPENAI_BASE_URL, or pass --provider (a local GGUF file: --model-path)"
             )
         return ModelSetup(mutation)
-    from treefix.extras import available, hint
-
-    if provider in ("anthropic", "openai") and not available(provider):
+    sdk = PROVIDERS[provider].lazy_sdk if provider in PROVIDERS else None
+    if sdk and not available(sdk):
         if name == "auto" and not options.provider:
             # the key is in the environment, but this install is the offline core
-            on_message(f"[yellow]{_escape(hint(provider))}; proposing offline[/]")
+            on_message(f"[yellow]{_escape(hint(sdk))}; proposing offline[/]")
             return ModelSetup(mutation)
-        raise ProviderError(f"{provider}: {hint(provider)}")
+        raise ProviderError(f"{provider}: {hint(sdk)}")
     try:
         model = make_model(
             provider,
@@ -164,14 +162,8 @@ def build(
             f"[yellow]no price known for {_escape(gateway.label)}: tokens are counted, cost is unknown, "
             "--max-cost-usd cannot apply (--max-llm-calls does; prices: TREEFIX_PRICES)[/]"
         )
-    llm = LLMProposer(
-        gateway,
-        samples=options.samples,
-        temperature=options.temperature,
-        max_tokens=options.llm_max_tokens,
-        on_message=on_message,
-    )
+    llm = PROPOSERS[MODEL if name == "auto" else name].load()(options, seed, gateway, on_message)
     setup = ModelSetup(proposer=mutation, gateway=gateway, llm=llm)
-    setup.mode = "model" if name == "model" else "model+mutation"
-    setup.proposer = ModelThenMutation(setup, None if name == "model" else mutation, on_message)
+    setup.mode = "model" if name != "auto" else "model+mutation"
+    setup.proposer = ModelThenMutation(setup, None if name != "auto" else mutation, on_message)
     return setup
