@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from treefix.code.secrets import scrub
 from treefix.models.base import (
     ContextOverflow,
     FatalModelError,
@@ -29,7 +30,6 @@ from treefix.models.base import (
     Usage,
 )
 from treefix.models.pricing import Price, load_prices, price_for
-from treefix.models.secrets import scrub
 from treefix.protocols import StopSearch
 
 

@@ -8,6 +8,7 @@ import email.utils
 import os
 import time
 
+from treefix.code.secrets import scrub
 from treefix.models.base import (
     FatalModelError,
     Message,
@@ -17,7 +18,6 @@ from treefix.models.base import (
     Usage,
     context_overflow,
 )
-from treefix.models.secrets import scrub
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"

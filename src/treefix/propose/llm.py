@@ -23,12 +23,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from treefix.localize.files import is_test_file
+from treefix.code.syntax import has_syntax_error, parse
+from treefix.code.testfiles import is_test_file
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway, PromptTooLong
 from treefix.propose.prompts import load, render
 from treefix.protocols import Feedback
-from treefix.syntax import has_syntax_error, parse
 from treefix.types import Candidate, Edit, ProgramState, Suspicion
 
 MODEL_PRIOR = 1.0  # model patches are tried before cheap mutants

@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from treefix.localize.files import is_test_file
+from treefix.code.diff import diff_size, unified_diff
+from treefix.code.testfiles import is_test_file
 from treefix.protocols import Attempt, Feedback, Proposer, StopSearch
 from treefix.search.critique import critique, outcome_line
 from treefix.search.remap import remap
@@ -62,26 +63,6 @@ class SearchResult:
     stats: SearchStats
     root: Node
     trajectory: list[Node] = field(default_factory=list)  # evaluated nodes in order
-
-
-def _patch(state: ProgramState) -> str:
-    from treefix.report.patch import unified_diff
-
-    return unified_diff(state)
-
-
-def diff_size(state: ProgramState) -> int:
-    import difflib
-
-    total = 0
-    for path, new in state.changed().items():
-        old = state.original(path).decode("utf-8", "replace").splitlines()
-        for line in difflib.unified_diff(
-            old, new.decode("utf-8", "replace").splitlines(), lineterm="", n=0
-        ):
-            if line.startswith(("+", "-")) and not line.startswith(("+++", "---")):
-                total += 1
-    return total
 
 
 class Search:
@@ -184,7 +165,7 @@ class Search:
             history=[f"{a.description}: {a.outcome}" for a in tried],
             tried=tried,
             critique="\n".join(x for x in (node.critique, node.explanation) if x),
-            patch=_patch(node.state) if node.parent is not None else "",
+            patch=unified_diff(node.state) if node.parent is not None else "",
         )
         return feedback
 
@@ -217,7 +198,7 @@ class Search:
         why = "\n".join(x for x in (n.critique, n.explanation, n.value_note) if x)
         return Attempt(
             description=n.candidate.description if n.candidate else "",
-            patch=_patch(n.state),
+            patch=unified_diff(n.state),
             outcome=outcome_line(
                 n.test_reward if n.test_reward is not None else n.reward,
                 n.report,

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from treefix.code.diff import diff_size, unified_diff
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway, PromptTooLong, ProviderFailure
 from treefix.propose.prompts import render
 from treefix.protocols import StopSearch
-from treefix.search.mcts import _patch, diff_size
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node
 
@@ -82,7 +82,7 @@ class ValueAgent:
                     render(
                         "value.txt",
                         failing=_failing(self.baseline),
-                        patch=_patch(node.state).strip() or "(no change)",
+                        patch=unified_diff(node.state).strip() or "(no change)",
                         critique=node.critique or "(no detail)",
                     ),
                 ),
@@ -155,7 +155,7 @@ class Discriminator:
     def _judge(self, finalists: list[Node]) -> tuple[Node, str] | None:
         shown = finalists[:4]
         body = "\n".join(
-            f"## Candidate {i}\n```diff\n{_patch(n.state).strip()}\n```\n"
+            f"## Candidate {i}\n```diff\n{unified_diff(n.state).strip()}\n```\n"
             for i, n in enumerate(shown, 1)
         )
         request = Request(
