@@ -1,35 +1,18 @@
-"""Model providers for model-guided repair: a small `Model` seam and a `Gateway` in front of it."""
+"""Model providers for model-guided repair: a small `Model` seam and a `Gateway` in front of it.
+Their failures are `ProviderError`s, in `treefix.errors`."""
 
-from treefix.models.base import (
-    FatalModelError,
-    Message,
-    Model,
-    Reply,
-    Request,
-    TransientModelError,
-    Usage,
-)
-from treefix.models.gateway import (
-    BudgetExhausted,
-    Gateway,
-    PromptTooLong,
-    ProviderFailure,
-    RetryPolicy,
-)
+from treefix.models.base import Message, Model, Reply, Request, Usage
+from treefix.models.gateway import BudgetExhausted, Gateway, RetryPolicy
 from treefix.models.scripted import ScriptedModel
 
 __all__ = [
     "BudgetExhausted",
-    "FatalModelError",
     "Gateway",
     "Message",
     "Model",
-    "PromptTooLong",
-    "ProviderFailure",
     "Reply",
     "Request",
     "RetryPolicy",
     "ScriptedModel",
-    "TransientModelError",
     "Usage",
 ]

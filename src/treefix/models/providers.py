@@ -9,15 +9,8 @@ import os
 import time
 
 from treefix.code.secrets import scrub
-from treefix.models.base import (
-    FatalModelError,
-    Message,
-    Reply,
-    Request,
-    TransientModelError,
-    Usage,
-    context_overflow,
-)
+from treefix.errors import FatalModelError, TransientModelError
+from treefix.models.base import Message, Reply, Request, Usage, context_overflow
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"

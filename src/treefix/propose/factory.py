@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from treefix.errors import ProviderError, UsageError
 from treefix.markup import escape as _escape
-from treefix.models.gateway import BudgetExhausted, Gateway, ProviderFailure, RetryPolicy
+from treefix.models.gateway import BudgetExhausted, Gateway, RetryPolicy
 from treefix.propose.llm import LLMProposer
 from treefix.protocols import Feedback, Proposer
 from treefix.types import Candidate, ProgramState, Suspicion
@@ -89,9 +89,9 @@ class ModelThenMutation:
                 f"[yellow]{_escape(exc.reason)} reached: continuing with mutation only[/]"
             )
             return []
-        except ProviderFailure as exc:
+        except ProviderError as exc:
             if exc.fatal or self.mutation is None:
-                raise ProviderError(str(exc)) from None
+                raise
             self.setup.degraded = str(exc)
             self.setup.mode = "mutation"
             self.llm = None
@@ -103,7 +103,6 @@ class ModelThenMutation:
 
 
 def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelSetup:
-    from treefix.models.base import FatalModelError
     from treefix.models.factory import configured_provider, make_model
     from treefix.propose.mutation import MutationProposer
 
@@ -131,7 +130,7 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
             on_message(f"[yellow]{_escape(hint(provider))}; proposing offline[/]")
             return ModelSetup(mutation)
         raise ProviderError(f"{provider}: {hint(provider)}")
-    try:
+    try:  # its FatalModelError (no key, no llama-cpp-python) is a ProviderError: exit 4 as is
         model = make_model(
             provider,
             options.model,
@@ -140,8 +139,6 @@ def build(options, deadline: float, on_message: Callable[[str], None]) -> ModelS
             context=getattr(options, "llm_context", None),
             seed=options.seed,
         )
-    except FatalModelError as exc:
-        raise ProviderError(str(exc)) from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:  # a scripted model's file

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 from treefix.code.syntax import has_syntax_error, parse
 from treefix.code.testfiles import is_test_file
+from treefix.errors import ContextOverflow
 from treefix.models.base import Message, Request
-from treefix.models.gateway import Gateway, PromptTooLong
+from treefix.models.gateway import Gateway
 from treefix.propose.prompts import load, render
 from treefix.protocols import Feedback
 from treefix.types import Candidate, Edit, ProgramState, Suspicion
@@ -412,8 +413,8 @@ class LLMProposer:
                 )
                 return None
             try:
-                reply = self.gateway.complete(request)  # BudgetExhausted / ProviderFailure
-            except PromptTooLong as exc:
+                reply = self.gateway.complete(request)  # BudgetExhausted / ProviderError
+            except ContextOverflow as exc:
                 tokens = self._tokens(request)
                 learned = exc.window or int(tokens * 0.75)
                 if self.stats.window is None or learned < self.stats.window:

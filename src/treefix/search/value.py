@@ -17,8 +17,9 @@ import re
 from collections.abc import Callable
 
 from treefix.code.diff import diff_size, unified_diff
+from treefix.errors import ContextOverflow, ProviderError
 from treefix.models.base import Message, Request
-from treefix.models.gateway import Gateway, PromptTooLong, ProviderFailure
+from treefix.models.gateway import Gateway
 from treefix.propose.prompts import render
 from treefix.protocols import StopSearch
 from treefix.search.reward import Baseline
@@ -95,10 +96,10 @@ class ValueAgent:
             reply = self.gateway.complete(request)
         except StopSearch:
             return reward  # the proposer will hit the budget too and stop the search
-        except PromptTooLong:
+        except ContextOverflow:
             self.unparsed += 1  # this state's prompt does not fit the window: no score for it
             return reward
-        except ProviderFailure as exc:
+        except ProviderError as exc:
             self.enabled = False
             self.on_disabled(f"value agent off: {exc}")
             return reward
@@ -171,7 +172,7 @@ class Discriminator:
         )
         try:
             reply = self.gateway.complete(request)
-        except (StopSearch, ProviderFailure) as exc:
+        except (StopSearch, ProviderError) as exc:
             self.judged = f"judge unavailable: {exc}"
             return None
         m = _PICK.search(reply.text)
