@@ -28,7 +28,7 @@ from treefix.code.testfiles import is_test_file
 from treefix.errors import ContextOverflow
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
-from treefix.propose.prompts import load, render
+from treefix.propose.prompts import load, phrase, render
 from treefix.protocols import Feedback
 from treefix.types import Candidate, Edit, ProgramState, Suspicion
 
@@ -251,29 +251,34 @@ def _failing(feedback: Feedback, root_messages: dict[str, str]) -> str:
     for t in list(feedback.targets)[:10]:
         msg = root_messages.get(t, "")
         out.append(f"- {t}" + (f": {msg[:300]}" if msg else ""))
-    return "\n".join(out) or "(the test command fails)"
+    return "\n".join(out) or phrase("no_failing")
+
+
+def _cut(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[:limit] + "\n" + phrase("cut")
 
 
 def _tried(feedback: Feedback, keep: int | None = None) -> str:
     if not feedback.tried:
-        return "(nothing yet)\n"
-    out = []
+        return phrase("nothing_tried") + "\n"
     shown = list(feedback.tried) if keep is None else list(feedback.tried)[-keep:] if keep else []
     if not shown:
-        return f"({len(feedback.tried)} patches tried; left out to fit the context window)\n"
+        return phrase("tried_left_out", count=len(feedback.tried)) + "\n"
+    out = []
     for i, a in enumerate(shown, 1):
-        label = "on this branch" if a.relation == "branch" else "tried beside it"
-        patch = a.patch.strip()
-        if len(patch) > 1500:
-            patch = patch[:1500] + "\n...[cut]"
-        crit = a.critique.strip()
-        if len(crit) > 700:
-            crit = crit[:700] + "\n...[cut]"
+        crit = _cut(a.critique.strip(), 700)
         out.append(
-            f"{i}. [{label}] {a.description} -> {a.outcome}\n```diff\n{patch}\n```"
-            + (f"\nwhy: {crit}" if crit else "")
+            render(
+                "tried.txt",
+                number=i,
+                relation=phrase("on_branch" if a.relation == "branch" else "beside"),
+                description=a.description,
+                outcome=a.outcome,
+                patch=_cut(a.patch.strip(), 1500),
+                why="\n" + phrase("why", critique=crit) if crit else "",
+            )
         )
-    return "\n".join(out) + "\n"
+    return "".join(out)
 
 
 class LLMProposer:
@@ -313,26 +318,13 @@ class LLMProposer:
         context = render("context.txt", code=code_context(state, focus, lines, top))
         current = ""
         if feedback.patch:
-            current = (
-                "\n## The code above already includes this patch (it did not fix everything)\n"
-                f"```diff\n{feedback.patch.strip()}\n```\n"
-            )
+            current = render("patch_applied.txt", patch=feedback.patch.strip())
         rejected = ""
         if self._rejections:
-            rejected = (
-                "\n## Your previous answers were rejected\n"
-                + "\n".join(f"- {r}" for r in self._rejections[-3:])
-                + "\nCopy SEARCH text exactly from the code shown, without the line numbers.\n"
-            )
-        variant = ""
-        if sample > 0:
-            variant = (
-                f"(Alternative #{sample + 1}: if several fixes are plausible, propose one that "
-                "differs from the most obvious.)\n"
-            )
-        critique = feedback.critique.strip() or "(see the failing tests above)"
-        if critique_chars is not None and len(critique) > critique_chars:
-            critique = critique[:critique_chars] + "\n...[cut]"
+            reasons = "\n".join(f"- {r}" for r in self._rejections[-3:])
+            rejected = render("rejected.txt", reasons=reasons)
+        variant = render("variant.txt", number=sample + 1) if sample > 0 else ""
+        critique = _cut(feedback.critique.strip() or phrase("no_critique"), critique_chars)
         task = render(
             "propose.txt",
             failing=_failing(feedback, self.root_messages),

@@ -20,7 +20,7 @@ from treefix.code.diff import diff_size, unified_diff
 from treefix.errors import ContextOverflow, ProviderError
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
-from treefix.propose.prompts import render
+from treefix.propose.prompts import phrase, render
 from treefix.protocols import StopSearch
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node
@@ -41,7 +41,7 @@ def _failing(baseline: Baseline) -> str:
     for t in baseline.targets[:10]:
         o = baseline.report.tests.get(t)
         out.append(f"- {t}" + (f": {o.message[:200]}" if o and o.message else ""))
-    return "\n".join(out) or "(the test command fails)"
+    return "\n".join(out) or phrase("no_failing")
 
 
 def _explanation(text: str) -> str:
@@ -76,15 +76,15 @@ class ValueAgent:
         if not self.wants(node, reward):
             return reward
         request = Request(
-            system="You are a careful reviewer of program patches.",
+            system=phrase("reviewer"),
             messages=(
                 Message(
                     "user",
                     render(
                         "value.txt",
                         failing=_failing(self.baseline),
-                        patch=unified_diff(node.state).strip() or "(no change)",
-                        critique=node.critique or "(no detail)",
+                        patch=unified_diff(node.state).strip() or phrase("no_change"),
+                        critique=node.critique or phrase("no_detail"),
                     ),
                 ),
             ),
@@ -156,11 +156,11 @@ class Discriminator:
     def _judge(self, finalists: list[Node]) -> tuple[Node, str] | None:
         shown = finalists[:4]
         body = "\n".join(
-            f"## Candidate {i}\n```diff\n{unified_diff(n.state).strip()}\n```\n"
+            render("candidate.txt", number=i, patch=unified_diff(n.state).strip())
             for i, n in enumerate(shown, 1)
         )
         request = Request(
-            system="You are a careful reviewer of program patches.",
+            system=phrase("reviewer"),
             messages=(
                 Message(
                     "user", render("judge.txt", failing=_failing(self.baseline), finalists=body)
