@@ -24,7 +24,7 @@ re-raises them.
 
 Not in the tree on purpose: `StopSearch` (protocols.py) and its `BudgetExhausted` end a search early
 with its best result (no failure); `extras.MissingExtra` (an ImportError, turned into a
-FatalModelError by the providers) and `propose.llm.Rejected` (one model answer refused, fed back to
+FatalModelError by the providers) and `propose.blocks.Rejected` (one model answer refused, fed back to
 the model) never leave the module that catches them.
 """
 

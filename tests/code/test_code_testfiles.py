@@ -46,10 +46,10 @@ def test_is_test_file(path, expected):
 def test_every_stage_uses_the_kernel_rule():
     from treefix import localize
     from treefix.localize import ranker
-    from treefix.propose import llm, mutation
+    from treefix.propose import blocks, code_context, mutation
     from treefix.search import mcts, remap
 
-    for module in (localize, ranker, llm, mutation, mcts, remap):
+    for module in (localize, ranker, blocks, code_context, mutation, mcts, remap):
         assert module.is_test_file is is_test_file, module.__name__
     assert not hasattr(mutation, "is_test_path")
 

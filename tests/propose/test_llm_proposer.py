@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from treefix.models import Gateway, ScriptedModel
-from treefix.propose.llm import (
-    Block,
-    LLMProposer,
-    Rejected,
-    blocks_to_edits,
-    code_context,
-    parse_response,
-)
+from treefix.propose.blocks import Block, Rejected, blocks_to_edits, parse_response
+from treefix.propose.code_context import code_context
+from treefix.propose.llm import LLMProposer
 from treefix.protocols import Attempt, Feedback
 from treefix.types import ProgramState, Suspicion
 
