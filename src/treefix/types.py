@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from treefix.code.normalize import normalize_source
+
 
 class Status(StrEnum):
     """How one run of the test command ended (the verdict comes from its exit code)."""
@@ -144,8 +146,6 @@ class ProgramState:
 
     def key(self) -> str:
         """Identity of the state for the transposition table (changed files, normalised text)."""
-        from treefix.propose.normalize import normalize_source
-
         h = hashlib.sha256()
         for path in sorted(self.overlay):
             h.update(path.encode() + b"\0" + normalize_source(self.overlay[path]) + b"\0")

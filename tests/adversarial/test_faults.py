@@ -177,7 +177,7 @@ def test_26_malformed_edits_are_rejected_whole_with_a_reason(greet, llm):
 
 def test_26_the_rejection_reasons_name_each_fault():
     """The same answers straight through the proposer's parser: each reason, one by one."""
-    from treefix.propose.llm import Rejected, blocks_to_edits, parse_response
+    from treefix.propose.blocks import Rejected, blocks_to_edits, parse_response
     from treefix.types import ProgramState
 
     state = ProgramState({p: t.encode() for p, t in GREET.items() if p.endswith(".py")})

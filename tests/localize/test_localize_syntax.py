@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import textwrap
 
+from treefix.code.syntax import parse, statement_at
 from treefix.localize.statements import enclosing_loop, index_file, statements_within
 from treefix.localize.syntax_errors import syntax_lines
-from treefix.syntax import parse, statement_at
 
 SAMPLE = textwrap.dedent(
     """\

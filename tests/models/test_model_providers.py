@@ -7,11 +7,11 @@ import json
 import pytest
 
 from tests.models.llm_server import Step, serve
+from treefix.errors import FatalModelError, ProviderError
 from treefix.models import (
     BudgetExhausted,
     Gateway,
     Message,
-    ProviderFailure,
     Request,
     RetryPolicy,
     ScriptedModel,
@@ -80,7 +80,7 @@ def test_retries_are_bounded_and_end_in_a_provider_failure(kind, llm_server):
     llm_server.default = "x"
     llm_server.push(*[Step("down", status=503) for _ in range(10)])
     gw = Gateway(_model(kind, llm_server), retry=FAST, sleep=lambda s: None)
-    with pytest.raises(ProviderFailure) as exc:
+    with pytest.raises(ProviderError) as exc:
         gw.complete(_req())
     assert not exc.value.fatal
     assert llm_server.count() == FAST.max_retries + 1
@@ -100,7 +100,7 @@ def test_slow_response_times_out_and_is_retried(kind, llm_server):
 def test_bad_key_is_fatal_at_once_and_the_key_never_shows(kind, llm_server):
     wrong = "sk-wrong-KEY-abcdef123456"
     gw = Gateway(_model(kind, llm_server, key=wrong), retry=FAST, sleep=lambda s: None)
-    with pytest.raises(ProviderFailure) as exc:
+    with pytest.raises(ProviderError) as exc:
         gw.complete(_req())
     assert exc.value.fatal
     assert llm_server.count() == 1  # no retry on 401
@@ -111,14 +111,14 @@ def test_bad_key_is_fatal_at_once_and_the_key_never_shows(kind, llm_server):
 def test_unknown_model_404_is_fatal(llm_server):
     llm_server.push(Step("model: nope", status=404))
     gw = Gateway(_model("anthropic", llm_server), retry=FAST)
-    with pytest.raises(ProviderFailure, match="not found"):
+    with pytest.raises(ProviderError, match="not found"):
         gw.complete(_req())
 
 
 def test_connection_refused_is_retried_then_fails():
     model = OpenAIModel("gpt-4o", "http://127.0.0.1:9/v1", "k")
     gw = Gateway(model, retry=FAST, sleep=lambda s: None)
-    with pytest.raises(ProviderFailure, match="connection"):
+    with pytest.raises(ProviderError, match="connection"):
         gw.complete(_req())
     assert gw.stats.requests == FAST.max_retries + 1
 
@@ -189,13 +189,11 @@ def test_scripted_model_from_jsonl_and_exhaustion(tmp_path):
     assert gw.complete(_req("a")).text == "one"
     r = gw.complete(_req("b"))
     assert r.text == "two" and r.usage.output_tokens == 7 and r.cost == 0.0
-    with pytest.raises(ProviderFailure, match="no responses left"):
+    with pytest.raises(ProviderError, match="no responses left"):
         gw.complete(_req("c"))
 
 
 def test_missing_key_is_a_clear_error(monkeypatch):
-    from treefix.models.base import FatalModelError
-
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(FatalModelError, match="ANTHROPIC_API_KEY is not set"):
         AnthropicModel()

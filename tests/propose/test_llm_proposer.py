@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 
 from treefix.models import Gateway, ScriptedModel
-from treefix.propose.llm import (
-    Block,
-    LLMProposer,
-    Rejected,
-    blocks_to_edits,
-    code_context,
-    parse_response,
-)
+from treefix.propose.blocks import Block, Rejected, blocks_to_edits, parse_response
+from treefix.propose.code_context import code_context
+from treefix.propose.llm import LLMProposer
 from treefix.protocols import Attempt, Feedback
 from treefix.types import ProgramState, Suspicion
 
@@ -138,3 +133,16 @@ def test_prompts_are_read_from_the_package_or_the_repo():
 
     for name in ("system.txt", "context.txt", "propose.txt", "value.txt", "judge.txt"):
         assert load(name).strip()
+
+
+def test_every_prompt_piece_and_phrase_in_use_exists_and_fills():
+    from treefix.propose.prompts import phrase, render
+
+    pieces = ("patch_applied.txt", "tried.txt", "rejected.txt", "variant.txt", "candidate.txt")
+    for name in pieces:
+        text = render(name, patch="P", number=2, reasons="R", relation="L", description="D")
+        assert text.endswith("\n") and "{patch}" not in text and "{number}" not in text
+    for name in ("reviewer", "no_failing", "no_critique", "no_change", "no_detail", "nothing_tried"):
+        assert phrase(name) and "\n" not in phrase(name)
+    assert phrase("tried_left_out", count=3).startswith("(3 patches tried")
+    assert phrase("why", critique="{critique}") == "why: {critique}"  # filled once, not again

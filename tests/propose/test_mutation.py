@@ -6,10 +6,10 @@ from textwrap import dedent
 
 from helpers_mutation import PATH, propose, state_of
 
+from treefix.code.normalize import normalize_source
+from treefix.code.syntax import has_syntax_error
 from treefix.propose.mutation import OPERATOR_PRIORS, MutationProposer
-from treefix.propose.normalize import normalize_source
 from treefix.protocols import Feedback
-from treefix.syntax import has_syntax_error
 from treefix.types import Edit, ProgramState, Status, Suspicion, TestOutcome, TestReport
 
 # A bit of everything: loops, clauses, a class, nested and one-line blocks, comprehensions,

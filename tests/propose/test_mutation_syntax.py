@@ -7,9 +7,9 @@ from textwrap import dedent
 import pytest
 from helpers_mutation import PATH, propose
 
+from treefix.code.syntax import has_syntax_error
 from treefix.propose.mutate.broken import line_diff
 from treefix.propose.mutate.repair import scan
-from treefix.syntax import has_syntax_error
 
 CASES = [
     pytest.param(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from treefix.sandbox.env import is_secret, sandbox_env
+from treefix.code.secrets import is_secret
+from treefix.sandbox.env import sandbox_env
 
 SECRETS = {
     "OPENAI_API_KEY": "sk-1",

@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, init_repo, write_tree
-from treefix.errors import UsageError
+from treefix.errors import RepoBusy, UsageError, WriteBackRefused
 from treefix.types import Edit, ProgramState
-from treefix.workspace.gitrepo import GitRepo, RepoBusy, check_branch_name
+from treefix.workspace.gitrepo import GitRepo, check_branch_name
 from treefix.workspace.snapshot import snapshot
 from treefix.workspace.writeback import (
-    WriteBackRefused,
     apply_fix,
     check_paths,
     commit_message,

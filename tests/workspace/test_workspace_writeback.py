@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from treefix.errors import WriteBackRefused
 from treefix.types import Edit, ProgramState
 from treefix.workspace.snapshot import snapshot
-from treefix.workspace.writeback import WriteBackRefused, apply_fix
+from treefix.workspace.writeback import apply_fix
 
 
 def _project(root: Path, files: dict[str, str]):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from treefix.localize.files import is_test_file
+from treefix.code.testfiles import is_test_file
 from treefix.localize.frames import TracebackBlock, parse_traceback_text
 from treefix.localize.ranker import localize
 from treefix.syntax import parse

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from treefix.localize.files import is_test_file
+from treefix.code.testfiles import is_test_file
 from treefix.localize.ranker import localize
 
 __all__ = ["is_test_file", "localize"]

@@ -1,22 +1,9 @@
-"""Which project paths are test files, and how raw paths from tracebacks map onto the project."""
+"""How raw paths from tracebacks map onto the project."""
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-
-_TEST_DIRS = frozenset({"tests", "test"})
-
-
-def is_test_file(path: str) -> bool:
-    """Test code is never the fault we repair: test_*.py, *_test.py, conftest.py, tests/ or test/."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p]
-    if not parts:
-        return False
-    base = parts[-1]
-    if base.startswith("test_") or base.endswith(("_test.py", "conftest.py")):
-        return True
-    return any(p in _TEST_DIRS for p in parts[:-1])
 
 
 class PathResolver:

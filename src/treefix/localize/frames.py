@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from treefix.localize.files import PathResolver, is_test_file
+from treefix.code.testfiles import is_test_file
+from treefix.localize.files import PathResolver
 from treefix.types import TestOutcome
 
 DECAY = 0.8

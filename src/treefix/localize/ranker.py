@@ -27,7 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from treefix.localize.files import PathResolver, is_test_file
+from treefix.code.syntax import enclosing_function
+from treefix.code.testfiles import is_test_file
+from treefix.localize.files import PathResolver
 from treefix.localize.frames import (
     TracebackBlock,
     chains_for,
@@ -45,13 +47,12 @@ from treefix.localize.statements import (
     statements_within,
 )
 from treefix.localize.syntax_errors import syntax_lines
-from treefix.syntax import enclosing_function
 from treefix.types import ProgramState, Suspicion, TestReport
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-__all__ = ["is_test_file", "localize"]  # is_test_file is imported from here by other stages
+__all__ = ["is_test_file", "localize"]  # is_test_file: the kernel's, re-exported for old callers
 
 W = 0.9
 LOOP_SHARE = 0.5

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from treefix.syntax import SIMPLE_STATEMENTS, STATEMENTS, has_syntax_error, parse
+from treefix.code.syntax import SIMPLE_STATEMENTS, STATEMENTS, has_syntax_error, parse
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree

@@ -1,7 +1,8 @@
 """Model providers for model-guided repair: a small `Model` seam and a `Gateway` in front of it.
 
 The names below load on first use (PEP 562): the CLI reads `treefix.models.registry` to list the
-providers in `--help`, and that must not import the gateway and its dependencies.
+providers in `--help`, and that must not import the gateway and its dependencies. Their failures
+are `ProviderError`s, in `treefix.errors`.
 """
 
 from __future__ import annotations
@@ -11,52 +12,40 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
     from treefix.models.base import (
-        FatalModelError,
         Message,
         Reply,
         Request,
-        TransientModelError,
         Usage,
     )
     from treefix.models.gateway import (
         BudgetExhausted,
         Gateway,
-        PromptTooLong,
-        ProviderFailure,
         RetryPolicy,
     )
     from treefix.models.scripted import ScriptedModel
     from treefix.protocols import Model
 
 _WHERE = {
-    "FatalModelError": "base",
     "Message": "base",
     "Model": "treefix.protocols",
     "Reply": "base",
     "Request": "base",
-    "TransientModelError": "base",
     "Usage": "base",
     "BudgetExhausted": "gateway",
     "Gateway": "gateway",
-    "PromptTooLong": "gateway",
-    "ProviderFailure": "gateway",
     "RetryPolicy": "gateway",
     "ScriptedModel": "scripted",
 }
 
 __all__ = [
     "BudgetExhausted",
-    "FatalModelError",
     "Gateway",
     "Message",
     "Model",
-    "PromptTooLong",
-    "ProviderFailure",
     "Reply",
     "Request",
     "RetryPolicy",
     "ScriptedModel",
-    "TransientModelError",
     "Usage",
 ]
 

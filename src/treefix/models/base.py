@@ -1,9 +1,10 @@
 """The `Model` seam: messages in; text, token usage and cost out.
 
 A provider implementation makes exactly one attempt per `complete()` call and translates its SDK's
-failures into `TransientModelError` (worth retrying: 429, 5xx, connection, timeout) or
-`FatalModelError` (401/403 bad key, 404 unknown model, 400 bad request). Retries, budgets, the
-response cache and accounting live in `treefix.models.gateway`, the same for every provider.
+failures into `TransientModelError` (worth retrying: 429, 5xx, connection, timeout),
+`FatalModelError` (401/403 bad key, 404 unknown model, 400 bad request) or `ContextOverflow`
+(all in `treefix.errors`). Retries, budgets, the response cache and accounting live in
+`treefix.models.gateway`, the same for every provider.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
+
+from treefix.errors import ContextOverflow
 
 
 @dataclass(frozen=True)
@@ -84,31 +87,6 @@ class Reply:
         return self.finish_reason in ("length", "max_tokens", "timeout")
 
 
-class ModelError(Exception):
-    pass
-
-
-class TransientModelError(ModelError):
-    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None):
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.status = status
-
-
-class FatalModelError(ModelError):
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class ContextOverflow(FatalModelError):
-    """The prompt does not fit the model's context window. Not retried as is: the proposer trims
-    its code context (most suspicious lines first) and asks again."""
-
-    def __init__(self, message: str, window: int | None = None, requested: int | None = None):
-        super().__init__(message, 400)
-        self.window = window
-        self.requested = requested
 
 
 _WINDOW = re.compile(

@@ -3,8 +3,9 @@ cache, retries with backoff, cost accounting and the trajectory record.
 
 Budgets are hard: `BudgetExhausted` is raised *before* a call that would exceed `--max-llm-calls`
 or a spend already at `--max-cost-usd`; the search catches it and stops with its best result.
-A provider that refuses for good, or still fails after the bounded retries, raises
-`ProviderFailure` (exit 4 when the model is the only proposer).
+A provider that refuses for good raises `FatalModelError`; one that still fails after the bounded
+retries raises `TransientModelError`; a prompt over the context window raises `ContextOverflow`
+(all `ProviderError`s, exit 4 when the model is the only proposer; see `treefix.errors`).
 """
 
 from __future__ import annotations
@@ -18,17 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from treefix.models.base import (
-    ContextOverflow,
-    FatalModelError,
-    ModelError,
-    Reply,
-    Request,
-    TransientModelError,
-    Usage,
-)
+from treefix.code.secrets import scrub
+from treefix.errors import ContextOverflow, FatalModelError, ProviderError, TransientModelError
+from treefix.models.base import Reply, Request, Usage
 from treefix.models.pricing import Price, load_prices, price_for
-from treefix.models.secrets import scrub
 from treefix.protocols import Model, StopSearch
 
 
@@ -38,24 +32,6 @@ class BudgetExhausted(StopSearch):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-
-
-class ProviderFailure(Exception):
-    """The provider refused for good (`fatal`) or kept failing after the retries."""
-
-    def __init__(self, message: str, fatal: bool):
-        super().__init__(message)
-        self.fatal = fatal
-
-
-class PromptTooLong(ProviderFailure):
-    """The prompt exceeded the model's context window (`window` tokens when the provider said).
-    Never retried as is: the proposer trims its code context and asks again."""
-
-    def __init__(self, message: str, window: int | None = None, requested: int | None = None):
-        super().__init__(message, fatal=False)
-        self.window = window
-        self.requested = requested
 
 
 @dataclass
@@ -227,12 +203,12 @@ class Gateway:
             )
         try:
             reply = self._with_retries(request)
-        except PromptTooLong as exc:
+        except ContextOverflow as exc:
             with self._lock:
                 self.stats.overflows += 1
             self._record(request, None, str(exc))
             raise
-        except ProviderFailure as exc:
+        except ProviderError as exc:
             with self._lock:
                 self.stats.failures += 1
             self._record(request, None, str(exc))
@@ -282,9 +258,9 @@ class Gateway:
                 reply.attempts = attempt + 1
                 return reply
             except ContextOverflow as exc:  # the same request would fail again: trim, not retry
-                raise PromptTooLong(scrub(str(exc)), exc.window, exc.requested) from None
+                raise ContextOverflow(scrub(str(exc)), exc.window, exc.requested) from None
             except FatalModelError as exc:
-                raise ProviderFailure(scrub(str(exc)), fatal=True) from None
+                raise FatalModelError(scrub(str(exc)), exc.status) from None
             except TransientModelError as exc:
                 wait = self.retry.delay(attempt, exc.retry_after, self._rng)
                 elapsed = time.monotonic() - start
@@ -294,15 +270,15 @@ class Gateway:
                 )
                 if attempt >= self.retry.max_retries or out_of_time:
                     why = f"{attempt + 1} attempts in {elapsed:.1f}s"
-                    raise ProviderFailure(
-                        scrub(f"{exc} (still failing after {why})"), fatal=False
+                    raise TransientModelError(
+                        scrub(f"{exc} (still failing after {why})"), status=exc.status
                     ) from None
                 with self._lock:
                     self.stats.retries += 1
                 attempt += 1
                 self.sleep(wait)
-            except ModelError as exc:  # pragma: no cover - a provider bug
-                raise ProviderFailure(scrub(str(exc)), fatal=True) from None
+            except ProviderError as exc:  # pragma: no cover - a provider bug
+                raise FatalModelError(scrub(str(exc)), exc.status) from None
 
     def _record(self, request: Request, reply: Reply | None, error: str | None) -> None:
         # (a 50 MB answer must not become a 50 MB trajectory line: see _clip)

@@ -16,7 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from treefix.models.base import FatalModelError, Reply, Request, Usage, context_overflow
+from treefix.errors import FatalModelError
+from treefix.models.base import Reply, Request, Usage, context_overflow
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_CONTEXT = 4096

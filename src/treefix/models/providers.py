@@ -8,16 +8,9 @@ import email.utils
 import os
 import time
 
-from treefix.models.base import (
-    FatalModelError,
-    Message,
-    Reply,
-    Request,
-    TransientModelError,
-    Usage,
-    context_overflow,
-)
-from treefix.models.secrets import scrub
+from treefix.code.secrets import scrub
+from treefix.errors import FatalModelError, TransientModelError
+from treefix.models.base import Message, Reply, Request, Usage, context_overflow
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"

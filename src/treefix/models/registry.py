@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from treefix.registry import Entry, Registry
 
 if TYPE_CHECKING:
-    from treefix.models.base import Model
+    from treefix.protocols import Model
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from treefix.models.base import FatalModelError, Reply, Request, Usage
+from treefix.errors import FatalModelError
+from treefix.models.base import Reply, Request, Usage
 
 
 class ScriptedModel:

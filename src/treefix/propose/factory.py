@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from treefix.errors import ProviderError, UsageError
 from treefix.markup import escape as _escape
-from treefix.models.gateway import BudgetExhausted, Gateway, ProviderFailure, RetryPolicy
+from treefix.models.gateway import BudgetExhausted, Gateway, RetryPolicy
 from treefix.propose.llm import LLMProposer
 from treefix.protocols import Feedback, Proposer
 from treefix.types import Candidate, ProgramState, Suspicion
@@ -92,9 +92,9 @@ class ModelThenMutation:
                 f"[yellow]{_escape(exc.reason)} reached: continuing with mutation only[/]"
             )
             return []
-        except ProviderFailure as exc:
+        except ProviderError as exc:
             if exc.fatal or self.mutation is None:
-                raise ProviderError(str(exc)) from None
+                raise
             self.setup.degraded = str(exc)
             self.setup.mode = "mutation"
             self.llm = None
@@ -109,7 +109,6 @@ def build(
     options: ModelOptions, seed: int, deadline: float, on_message: Callable[[str], None]
 ) -> ModelSetup:
     from treefix.extras import available, hint
-    from treefix.models.base import FatalModelError
     from treefix.models.factory import configured_provider, make_model
     from treefix.models.registry import PROVIDERS
     from treefix.propose.registry import MODEL, OFFLINE, PROPOSERS
@@ -133,7 +132,7 @@ def build(
             on_message(f"[yellow]{_escape(hint(sdk))}; proposing offline[/]")
             return ModelSetup(mutation)
         raise ProviderError(f"{provider}: {hint(sdk)}")
-    try:
+    try:  # its FatalModelError (no key, no llama-cpp-python) is a ProviderError: exit 4 as is
         model = make_model(
             provider,
             options.model,
@@ -142,8 +141,6 @@ def build(
             context=options.llm_context,
             seed=seed,
         )
-    except FatalModelError as exc:
-        raise ProviderError(str(exc)) from None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:  # a scripted model's file

@@ -8,6 +8,7 @@ drawn per expansion. A response whose blocks do not all match the file (exactly,
 ignoring whitespace) is rejected whole, and so is one with a block left open (an answer cut at
 the token limit is never half-applied); rejections are counted and quoted in the next prompt.
 Candidates must compile and never touch test files; the search drops already-seen states.
+(Answers are parsed in `propose.blocks`; the code shown is built by `propose.code_context`.)
 
 Small context windows (local models): when the model's window is known (`context_window`, or
 learned from a "prompt too long" error), the prompt is trimmed before it is sent: the code context
@@ -18,29 +19,22 @@ history of tried patches is shortened, and the run says so.
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from treefix.localize.files import is_test_file
+from treefix.code.syntax import has_syntax_error
+from treefix.errors import ContextOverflow
 from treefix.models.base import Message, Request
-from treefix.models.gateway import Gateway, PromptTooLong
-from treefix.propose.prompts import load, render
+from treefix.models.gateway import Gateway
+from treefix.propose.blocks import OPEN, Rejected, blocks_to_edits, parse_response
+from treefix.propose.code_context import MAX_CONTEXT_LINES, code_context
+from treefix.propose.prompts import load, phrase, render
 from treefix.protocols import Feedback
-from treefix.syntax import has_syntax_error, parse
-from treefix.types import Candidate, Edit, ProgramState, Suspicion
+from treefix.types import Candidate, ProgramState, Suspicion
 
 MODEL_PRIOR = 1.0  # model patches are tried before cheap mutants
-MAX_CONTEXT_LINES = 400
-MAX_FILES = 4
 MAX_RESPONSE_CHARS = 1 << 20  # a bigger answer is rejected whole, unparsed
-MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
-_BLOCK = re.compile(
-    r"<{5,9} ?SEARCH[ \t]*(?P<path>[^\n]*)\n(?P<old>.*?)\n?={5,9}[ \t]*\n(?P<new>.*?)\n?>{5,9} ?REPLACE",
-    re.S,
-)
-_OPEN = re.compile(r"<{5,9} ?SEARCH")
 # Trimming levels for small context windows: (code lines shown, most suspicious lines kept,
 # tried patches kept, characters of critique kept). Level 0 is the untrimmed prompt.
 TRIM_LEVELS = (
@@ -51,18 +45,6 @@ TRIM_LEVELS = (
     (20, 1, 0, 200),
 )
 MIN_ANSWER_TOKENS = 128  # room kept for the answer when trimming to a window
-_EXPLANATION = re.compile(r"EXPLANATION:\s*(?P<text>.+?)(?=\n\s*<{5,9}|\Z)", re.S)
-
-
-class Rejected(ValueError):
-    pass
-
-
-@dataclass
-class Block:
-    path: str
-    old: str
-    new: str
 
 
 @dataclass
@@ -77,202 +59,39 @@ class ProposerStats:
     window: int | None = None  # the model's context window in tokens, when known
 
 
-def parse_response(text: str) -> tuple[str, list[Block]]:
-    m = _EXPLANATION.search(text)
-    explanation = " ".join(m.group("text").split()) if m else ""
-    blocks = []
-    for b in _BLOCK.finditer(text):
-        path = b.group("path").strip().strip("`").strip()
-        blocks.append(Block(path, b.group("old"), b.group("new")))
-    return explanation[:600], blocks
-
-
-def _match_exact(source: str, old: str) -> tuple[int, int] | None:
-    if not old:
-        return None
-    first = source.find(old)
-    if first < 0 or source.find(old, first + 1) >= 0:
-        return None
-    return first, first + len(old)
-
-
-def _match_loose(source: str, old: str, new: str) -> tuple[int, int, str] | None:
-    """Line-wise match ignoring surrounding whitespace; the replacement is re-indented by the
-    difference in indentation between the file and the block."""
-    want = [ln.strip() for ln in old.splitlines()]
-    while want and not want[-1]:
-        want.pop()
-    while want and not want[0]:
-        want.pop(0)
-    if not want:
-        return None
-    lines = source.splitlines(keepends=True)
-    stripped = [ln.strip() for ln in lines]
-    hits = [i for i in range(len(lines) - len(want) + 1) if stripped[i : i + len(want)] == want]
-    if len(hits) != 1:
-        return None
-    i = hits[0]
-    start = sum(len(ln) for ln in lines[:i])
-    end = start + sum(len(ln) for ln in lines[i : i + len(want)])
-    file_indent = re.match(r"[ \t]*", lines[i]).group(0)
-    first_old = next(ln for ln in old.splitlines() if ln.strip())
-    block_indent = re.match(r"[ \t]*", first_old).group(0)
-    out = []
-    for ln in new.splitlines():
-        if ln.strip() and ln.startswith(block_indent):
-            ln = file_indent + ln[len(block_indent) :]
-        elif ln.strip():
-            ln = file_indent + ln.lstrip()
-        out.append(ln)
-    replacement = "\n".join(out)
-    if lines[i + len(want) - 1].endswith("\n"):
-        replacement += "\n"
-    return start, end, replacement
-
-
-def blocks_to_edits(state: ProgramState, blocks: Sequence[Block]) -> list[Edit]:
-    """Byte-offset edits of one response, or Rejected with the reason."""
-    known = set(state.paths())
-    per_file: dict[str, list[tuple[int, int, str]]] = {}
-    for n, b in enumerate(blocks, 1):
-        path = b.path.removeprefix("./")
-        if path not in known:
-            raise Rejected(f"block {n}: unknown file {b.path!r}")
-        if is_test_file(path):
-            raise Rejected(f"block {n}: {path} is a test file; tests must not be edited")
-        text = state.read(path).decode("utf-8", "surrogateescape")
-        hit = _match_exact(text, b.old)
-        if hit is not None:
-            span = (hit[0], hit[1], b.new)
-        else:
-            loose = _match_loose(text, b.old, b.new)
-            if loose is None:
-                raise Rejected(f"block {n}: SEARCH text does not match exactly one place in {path}")
-            span = loose
-        per_file.setdefault(path, []).append(span)
-    edits: list[Edit] = []
-    for path, spans in per_file.items():
-        text = state.read(path).decode("utf-8", "surrogateescape")
-        spans.sort()
-        for (_, e1, _), (s2, _, _) in zip(spans, spans[1:], strict=False):
-            if s2 < e1:
-                raise Rejected(f"two blocks overlap in {path}")
-        for s, e, rep in spans:
-            # character offsets -> byte offsets
-            bs = len(text[:s].encode("utf-8", "surrogateescape"))
-            be = bs + len(text[s:e].encode("utf-8", "surrogateescape"))
-            edits.append(Edit(path, bs, be, rep))
-    return edits
-
-
-def numbered(lines: list[str], lo: int, hi: int, marks: set[int]) -> str:
-    width = len(str(hi))
-    return "\n".join(
-        f"{'>>' if i in marks else '  '}{i:>{width}} | {lines[i - 1]}" for i in range(lo, hi + 1)
-    )
-
-
-def code_context(
-    state: ProgramState,
-    focus: Sequence[Suspicion],
-    max_lines: int = MAX_CONTEXT_LINES,
-    top: int | None = None,
-) -> str:
-    """The enclosing function or class of each suspicious line, grouped by file, with numbers.
-    `top` keeps only the most suspicious lines; `max_lines` bounds the lines shown, and a
-    definition longer than what is left is shown as a window around its most suspicious line."""
-    by_file: dict[str, list[Suspicion]] = {}
-    ranked = [
-        s
-        for s in sorted(focus, key=lambda s: -s.score)
-        if s.path.endswith(".py") and not is_test_file(s.path)
-    ]
-    for s in ranked[:top] if top else ranked:
-        if s.path not in by_file and len(by_file) >= MAX_FILES:
-            continue
-        by_file.setdefault(s.path, []).append(s)
-    parts: list[str] = []
-    budget = max_lines
-    for path, sus in by_file.items():
-        try:
-            source = state.read(path)
-        except KeyError:
-            continue
-        lines = source.decode("utf-8", "replace").splitlines()
-        tree = parse(source)
-        spans: list[tuple[int, int]] = []
-        marks = {s.line for s in sus[:10]}
-        for s in sus[:10]:
-            lo, hi = _enclosing(tree, s.line, lines)
-            spans.append((lo, hi))
-        merged: list[list[int]] = []
-        for lo, hi in sorted(spans):
-            if merged and lo <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        chunks = []
-        for lo, hi in merged:
-            if budget <= 0:
-                break
-            if hi - lo + 1 > budget:  # centre what fits on the most suspicious line inside
-                inside = [s.line for s in sus if lo <= s.line <= hi] or [lo]
-                lo = max(lo, min(inside[0] - budget // 2, hi - budget + 1))
-                hi = lo + budget - 1
-            budget -= hi - lo + 1
-            chunks.append(numbered(lines, lo, hi, marks))
-        if chunks:
-            parts.append(f"### {path}\n```python\n" + "\n   ...\n".join(chunks) + "\n```")
-    return "\n\n".join(parts) or "(no suspicious source lines were localised)"
-
-
-def _enclosing(tree, line: int, lines: list[str]) -> tuple[int, int]:
-    """The innermost def/class around `line` (short enough), found by a point lookup in the
-    tree rather than a walk over it: long files cost no more than short ones."""
-    n_lines = len(lines)
-    text = lines[line - 1] if 0 < line <= n_lines else ""
-    col = len(text) - len(text.lstrip())
-    node = tree.root_node.descendant_for_point_range((line - 1, col), (line - 1, col))
-    best = None
-    while node is not None:
-        if node.type in ("function_definition", "class_definition", "decorated_definition"):
-            best = node
-            if node.end_point[0] - node.start_point[0] + 1 <= MAX_SNIPPET:
-                break
-        node = node.parent
-    if best is None or best.end_point[0] - best.start_point[0] + 1 > MAX_SNIPPET:
-        return max(1, line - 15), min(n_lines, line + 15)
-    return best.start_point[0] + 1, min(n_lines, best.end_point[0] + 1)
-
-
 def _failing(feedback: Feedback, root_messages: dict[str, str]) -> str:
     out = []
     for t in list(feedback.targets)[:10]:
         msg = root_messages.get(t, "")
         out.append(f"- {t}" + (f": {msg[:300]}" if msg else ""))
-    return "\n".join(out) or "(the test command fails)"
+    return "\n".join(out) or phrase("no_failing")
+
+
+def _cut(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[:limit] + "\n" + phrase("cut")
 
 
 def _tried(feedback: Feedback, keep: int | None = None) -> str:
     if not feedback.tried:
-        return "(nothing yet)\n"
-    out = []
+        return phrase("nothing_tried") + "\n"
     shown = list(feedback.tried) if keep is None else list(feedback.tried)[-keep:] if keep else []
     if not shown:
-        return f"({len(feedback.tried)} patches tried; left out to fit the context window)\n"
+        return phrase("tried_left_out", count=len(feedback.tried)) + "\n"
+    out = []
     for i, a in enumerate(shown, 1):
-        label = "on this branch" if a.relation == "branch" else "tried beside it"
-        patch = a.patch.strip()
-        if len(patch) > 1500:
-            patch = patch[:1500] + "\n...[cut]"
-        crit = a.critique.strip()
-        if len(crit) > 700:
-            crit = crit[:700] + "\n...[cut]"
+        crit = _cut(a.critique.strip(), 700)
         out.append(
-            f"{i}. [{label}] {a.description} -> {a.outcome}\n```diff\n{patch}\n```"
-            + (f"\nwhy: {crit}" if crit else "")
+            render(
+                "tried.txt",
+                number=i,
+                relation=phrase("on_branch" if a.relation == "branch" else "beside"),
+                description=a.description,
+                outcome=a.outcome,
+                patch=_cut(a.patch.strip(), 1500),
+                why="\n" + phrase("why", critique=crit) if crit else "",
+            )
         )
-    return "\n".join(out) + "\n"
+    return "".join(out)
 
 
 class LLMProposer:
@@ -312,26 +131,13 @@ class LLMProposer:
         context = render("context.txt", code=code_context(state, focus, lines, top))
         current = ""
         if feedback.patch:
-            current = (
-                "\n## The code above already includes this patch (it did not fix everything)\n"
-                f"```diff\n{feedback.patch.strip()}\n```\n"
-            )
+            current = render("patch_applied.txt", patch=feedback.patch.strip())
         rejected = ""
         if self._rejections:
-            rejected = (
-                "\n## Your previous answers were rejected\n"
-                + "\n".join(f"- {r}" for r in self._rejections[-3:])
-                + "\nCopy SEARCH text exactly from the code shown, without the line numbers.\n"
-            )
-        variant = ""
-        if sample > 0:
-            variant = (
-                f"(Alternative #{sample + 1}: if several fixes are plausible, propose one that "
-                "differs from the most obvious.)\n"
-            )
-        critique = feedback.critique.strip() or "(see the failing tests above)"
-        if critique_chars is not None and len(critique) > critique_chars:
-            critique = critique[:critique_chars] + "\n...[cut]"
+            reasons = "\n".join(f"- {r}" for r in self._rejections[-3:])
+            rejected = render("rejected.txt", reasons=reasons)
+        variant = render("variant.txt", number=sample + 1) if sample > 0 else ""
+        critique = _cut(feedback.critique.strip() or phrase("no_critique"), critique_chars)
         task = render(
             "propose.txt",
             failing=_failing(feedback, self.root_messages),
@@ -412,8 +218,8 @@ class LLMProposer:
                 )
                 return None
             try:
-                reply = self.gateway.complete(request)  # BudgetExhausted / ProviderFailure
-            except PromptTooLong as exc:
+                reply = self.gateway.complete(request)  # BudgetExhausted / ProviderError
+            except ContextOverflow as exc:
                 tokens = self._tokens(request)
                 learned = exc.window or int(tokens * 0.75)
                 if self.stats.window is None or learned < self.stats.window:
@@ -464,7 +270,7 @@ class LLMProposer:
             self.stats.empty += 1
             self._reject("the answer held no SEARCH/REPLACE block" + why_cut)
             return None, explanation
-        opened = len(_OPEN.findall(text))
+        opened = len(OPEN.findall(text))
         if opened > len(blocks):
             self._reject(
                 f"{opened - len(blocks)} of {opened} SEARCH/REPLACE blocks not closed{why_cut}; "

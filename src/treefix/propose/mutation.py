@@ -13,15 +13,15 @@ import random
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
+from treefix.code.normalize import normalize_source
+from treefix.code.syntax import has_syntax_error, parse, statement_at
+from treefix.code.testfiles import is_test_file
 from treefix.propose.mutate import OPERATORS, Mutant, Site, SourceFile
 from treefix.propose.mutate.broken import repairs
 from treefix.propose.mutate.hints import Hints, read_feedback
 from treefix.propose.mutate.regions import Region, site_regions
-from treefix.propose.normalize import normalize_source
 from treefix.protocols import Feedback, Proposer
-from treefix.syntax import has_syntax_error, parse, statement_at
 from treefix.types import Candidate, Edit, ProgramState, Suspicion, apply_edits
 
 # How likely each family holds the fix, before suspiciousness; operators refine per mutant
@@ -42,19 +42,6 @@ OPERATOR_PRIORS: dict[str, float] = {
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
 _MIN_SCORE = 0.01  # a zero-score suspicion still orders its mutants by family
-
-
-def is_test_path(path: str) -> bool:
-    parts = PurePosixPath(path).parts
-    if not parts:
-        return True
-    base = parts[-1]
-    return (
-        base.startswith("test_")
-        or base.endswith("_test.py")
-        or base == "conftest.py"
-        or "tests" in parts[:-1]
-    )
 
 
 @dataclass
@@ -104,7 +91,7 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
         for s in sorted(focus, key=lambda s: -s.score):
             if taken >= self.max_statements:
                 break
-            if not s.path.endswith(".py") or is_test_path(s.path):
+            if not s.path.endswith(".py") or is_test_file(s.path):
                 continue
             if s.path not in files:
                 try:

@@ -21,8 +21,30 @@ def load(name: str) -> str:
     return repo.read_text(encoding="utf-8")
 
 
-def render(name: str, **values: str) -> str:
+def render(name: str, **values: object) -> str:
     """Fill `{placeholders}`; other braces in the values are left alone."""
+    return _fill(load(name), values)
+
+
+def phrase(name: str, **values: object) -> str:
+    """One short text from `phrases.txt` (`name: text` lines), filled like a template."""
+    return _fill(_phrases()[name], values)
+
+
+@cache
+def _phrases() -> dict[str, str]:
+    out = {}
+    for line in load("phrases.txt").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, text = line.partition(": ")
+            out[name] = text
+    return out
+
+
+def _fill(template: str, values: dict[str, object]) -> str:
+    # one pass: a value quoting "{critique}" is not filled in again
     return re.sub(
-        r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), load(name)
-    )  # one pass: a value quoting "{critique}" is not filled in again
+        r"\{(\w+)\}",
+        lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0),
+        template,
+    )

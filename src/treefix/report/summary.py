@@ -6,8 +6,8 @@ import resource
 import sys
 
 from treefix import __version__
+from treefix.code.diff import lines_changed, unified_diff
 from treefix.pipeline.record import RunRecord
-from treefix.report.patch import lines_changed, unified_diff
 from treefix.search.tree import Node
 from treefix.types import TestReport
 

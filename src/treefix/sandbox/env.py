@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 
-_SECRET = re.compile(
-    r"(API_KEY|APIKEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_AUTH|PRIVATE_KEY|SESSION)", re.I
-)
+from treefix.code.secrets import is_secret
+
 _DROP = ("PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "COV_CORE_", "VIRTUAL_ENV_PROMPT")
-
-
-def is_secret(name: str) -> bool:
-    return bool(_SECRET.search(name)) or name.startswith(
-        ("AWS_", "GITHUB_TOKEN", "ANTHROPIC_", "OPENAI_")
-    )
 
 
 def sandbox_env(

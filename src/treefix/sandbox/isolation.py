@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 
+from treefix.code.secrets import SECRET_NAMES
+
 
 @dataclass(frozen=True)
 class Isolation:
@@ -47,28 +49,6 @@ def _works(argv: list[str], cwd: str | None = None) -> bool:
         return subprocess.run(argv, capture_output=True, timeout=10, cwd=cwd).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
-
-
-# credentials under each home folder, covered inside the local sandbox (the host stays readable)
-SECRET_NAMES = (
-    ".ssh",
-    ".gnupg",
-    ".aws",
-    ".azure",
-    ".kube",
-    ".docker",
-    ".netrc",
-    ".git-credentials",
-    ".pypirc",
-    ".npmrc",
-    ".config/gh",
-    ".config/gcloud",
-    ".config/hub",
-    ".password-store",
-    ".local/share/keyrings",
-    ".anthropic",
-    ".config/openai",
-)
 
 
 @lru_cache(maxsize=1)

@@ -6,20 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from treefix.code.diff import unified_diff
 from treefix.protocols import Attempt, Feedback, Proposer
 from treefix.search.critique import outcome_line
 from treefix.search.remap import remap
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node
-from treefix.types import Candidate, ProgramState, Suspicion, TestReport
+from treefix.types import Candidate, Suspicion, TestReport
 
 MAX_ATTEMPTS = 12  # tried patches shown to a proposer
-
-
-def patch_of(state: ProgramState) -> str:
-    from treefix.report.patch import unified_diff  # report sits above search: kept lazy
-
-    return unified_diff(state)
 
 
 class Expander:
@@ -88,7 +83,7 @@ class Expander:
             history=[f"{a.description}: {a.outcome}" for a in tried],
             tried=tried,
             critique="\n".join(x for x in (node.critique, node.explanation) if x),
-            patch=patch_of(node.state) if node.parent is not None else "",
+            patch=unified_diff(node.state) if node.parent is not None else "",
         )
 
     def _attempts(self, node: Node) -> list[Attempt]:
@@ -120,7 +115,7 @@ class Expander:
         why = "\n".join(x for x in (n.critique, n.explanation, n.value_note) if x)
         return Attempt(
             description=n.candidate.description if n.candidate else "",
-            patch=patch_of(n.state),
+            patch=unified_diff(n.state),
             outcome=outcome_line(
                 n.test_reward if n.test_reward is not None else n.reward,
                 n.report,

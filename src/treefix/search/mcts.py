@@ -13,10 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from treefix.localize.files import is_test_file as python_test_file
+from treefix.code.diff import diff_size
+from treefix.code.testfiles import is_test_file as python_test_file
 from treefix.protocols import Discriminator, Proposer, StopSearch, ValueFunction
 from treefix.search.critique import critique
-from treefix.search.expand import MAX_ATTEMPTS, Expander, patch_of
+from treefix.search.expand import MAX_ATTEMPTS, Expander
 from treefix.search.reward import Baseline, regressions_against, score
 from treefix.search.tree import Node, SelectionPolicy
 from treefix.types import ProgramState, Suspicion, TestReport
@@ -61,23 +62,6 @@ class SearchResult:
     stats: SearchStats
     root: Node
     trajectory: list[Node] = field(default_factory=list)  # evaluated nodes in order
-
-
-_patch = patch_of  # search/value.py reads it from here
-
-
-def diff_size(state: ProgramState) -> int:
-    import difflib
-
-    total = 0
-    for path, new in state.changed().items():
-        old = state.original(path).decode("utf-8", "replace").splitlines()
-        for line in difflib.unified_diff(
-            old, new.decode("utf-8", "replace").splitlines(), lineterm="", n=0
-        ):
-            if line.startswith(("+", "-")) and not line.startswith(("+++", "---")):
-                total += 1
-    return total
 
 
 class Search:

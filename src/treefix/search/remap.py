@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from treefix.localize.files import is_test_file
+from treefix.code.testfiles import is_test_file
 from treefix.types import ProgramState, Suspicion, TestReport
 
 

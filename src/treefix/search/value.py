@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from treefix.code.diff import diff_size, unified_diff
+from treefix.errors import ContextOverflow, ProviderError
 from treefix.models.base import Message, Request
-from treefix.models.gateway import Gateway, PromptTooLong, ProviderFailure
-from treefix.propose.prompts import render
+from treefix.models.gateway import Gateway
+from treefix.propose.prompts import phrase, render
 from treefix.protocols import StopSearch
-from treefix.search.mcts import _patch, diff_size
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node
 
@@ -40,7 +41,7 @@ def _failing(baseline: Baseline) -> str:
     for t in baseline.targets[:10]:
         o = baseline.report.tests.get(t)
         out.append(f"- {t}" + (f": {o.message[:200]}" if o and o.message else ""))
-    return "\n".join(out) or "(the test command fails)"
+    return "\n".join(out) or phrase("no_failing")
 
 
 def _explanation(text: str) -> str:
@@ -75,15 +76,15 @@ class ValueAgent:
         if not self.wants(node, reward):
             return reward
         request = Request(
-            system="You are a careful reviewer of program patches.",
+            system=phrase("reviewer"),
             messages=(
                 Message(
                     "user",
                     render(
                         "value.txt",
                         failing=_failing(self.baseline),
-                        patch=_patch(node.state).strip() or "(no change)",
-                        critique=node.critique or "(no detail)",
+                        patch=unified_diff(node.state).strip() or phrase("no_change"),
+                        critique=node.critique or phrase("no_detail"),
                     ),
                 ),
             ),
@@ -95,10 +96,10 @@ class ValueAgent:
             reply = self.gateway.complete(request)
         except StopSearch:
             return reward  # the proposer will hit the budget too and stop the search
-        except PromptTooLong:
+        except ContextOverflow:
             self.unparsed += 1  # this state's prompt does not fit the window: no score for it
             return reward
-        except ProviderFailure as exc:
+        except ProviderError as exc:
             self.enabled = False
             self.on_disabled(f"value agent off: {exc}")
             return reward
@@ -155,11 +156,11 @@ class Discriminator:
     def _judge(self, finalists: list[Node]) -> tuple[Node, str] | None:
         shown = finalists[:4]
         body = "\n".join(
-            f"## Candidate {i}\n```diff\n{_patch(n.state).strip()}\n```\n"
+            render("candidate.txt", number=i, patch=unified_diff(n.state).strip())
             for i, n in enumerate(shown, 1)
         )
         request = Request(
-            system="You are a careful reviewer of program patches.",
+            system=phrase("reviewer"),
             messages=(
                 Message(
                     "user", render("judge.txt", failing=_failing(self.baseline), finalists=body)
@@ -171,7 +172,7 @@ class Discriminator:
         )
         try:
             reply = self.gateway.complete(request)
-        except (StopSearch, ProviderFailure) as exc:
+        except (StopSearch, ProviderError) as exc:
             self.judged = f"judge unavailable: {exc}"
             return None
         m = _PICK.search(reply.text)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from treefix.errors import TreefixError, UsageError
+from treefix.errors import GitError, RepoBusy, UsageError
 
 GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
 SNAPSHOT_PREFIX = "refs/treefix/snapshots/"
@@ -38,14 +38,6 @@ IN_PROGRESS = [
     ("REVERT_HEAD", "a revert", "git revert --continue or git revert --abort"),
     ("BISECT_LOG", "a bisect", "git bisect reset"),
 ]
-
-
-class GitError(TreefixError):
-    """A git command failed (exit 3)."""
-
-
-class RepoBusy(TreefixError):
-    """A merge, rebase, cherry-pick, revert or bisect is in progress (exit 3)."""
 
 
 @dataclass

@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from treefix.errors import TreefixError, UsageError
+from treefix.errors import UsageError, WriteBackRefused
 from treefix.types import ProgramState
 from treefix.workspace.gitrepo import ZERO, GitRepo, Snapshot, check_branch_name
 from treefix.workspace.snapshot import Project
@@ -33,9 +33,6 @@ from treefix.workspace.snapshot import Project
 APPLY_DIR = ".treefix/apply"
 MODES = ("patch", "apply", "branch", "commit")
 
-
-class WriteBackRefused(TreefixError):
-    """The fix was not written back (exit 3); it stays in fix.patch."""
 
 
 @dataclass

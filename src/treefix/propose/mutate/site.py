@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from treefix.code.normalize import normalize_source
+from treefix.code.syntax import SIMPLE_STATEMENTS, enclosing_function, iter_nodes
 from treefix.propose.mutate.scope import Scope, function_scope, module_scope
-from treefix.propose.normalize import normalize_source
-from treefix.syntax import SIMPLE_STATEMENTS, enclosing_function, iter_nodes
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree

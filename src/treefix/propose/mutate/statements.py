@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from treefix.code.syntax import SIMPLE_STATEMENTS, STATEMENTS
 from treefix.propose.mutate.scope import SKIP_NAMES
 from treefix.propose.mutate.site import Mutant, Site, SourceFile, short
-from treefix.syntax import SIMPLE_STATEMENTS, STATEMENTS
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -1,0 +1,94 @@
+"""The code a model is shown: the enclosing function or class of each suspicious line, numbered,
+with the suspicious lines marked, within a line budget (most suspicious first)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from treefix.code.syntax import parse
+from treefix.code.testfiles import is_test_file
+from treefix.types import ProgramState, Suspicion
+
+MAX_CONTEXT_LINES = 400
+MAX_FILES = 4
+MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
+
+
+def numbered(lines: list[str], lo: int, hi: int, marks: set[int]) -> str:
+    width = len(str(hi))
+    return "\n".join(
+        f"{'>>' if i in marks else '  '}{i:>{width}} | {lines[i - 1]}" for i in range(lo, hi + 1)
+    )
+
+
+def code_context(
+    state: ProgramState,
+    focus: Sequence[Suspicion],
+    max_lines: int = MAX_CONTEXT_LINES,
+    top: int | None = None,
+) -> str:
+    """The enclosing function or class of each suspicious line, grouped by file, with numbers.
+    `top` keeps only the most suspicious lines; `max_lines` bounds the lines shown, and a
+    definition longer than what is left is shown as a window around its most suspicious line."""
+    by_file: dict[str, list[Suspicion]] = {}
+    ranked = [
+        s
+        for s in sorted(focus, key=lambda s: -s.score)
+        if s.path.endswith(".py") and not is_test_file(s.path)
+    ]
+    for s in ranked[:top] if top else ranked:
+        if s.path not in by_file and len(by_file) >= MAX_FILES:
+            continue
+        by_file.setdefault(s.path, []).append(s)
+    parts: list[str] = []
+    budget = max_lines
+    for path, sus in by_file.items():
+        try:
+            source = state.read(path)
+        except KeyError:
+            continue
+        lines = source.decode("utf-8", "replace").splitlines()
+        tree = parse(source)
+        spans: list[tuple[int, int]] = []
+        marks = {s.line for s in sus[:10]}
+        for s in sus[:10]:
+            lo, hi = _enclosing(tree, s.line, lines)
+            spans.append((lo, hi))
+        merged: list[list[int]] = []
+        for lo, hi in sorted(spans):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        chunks = []
+        for lo, hi in merged:
+            if budget <= 0:
+                break
+            if hi - lo + 1 > budget:  # centre what fits on the most suspicious line inside
+                inside = [s.line for s in sus if lo <= s.line <= hi] or [lo]
+                lo = max(lo, min(inside[0] - budget // 2, hi - budget + 1))
+                hi = lo + budget - 1
+            budget -= hi - lo + 1
+            chunks.append(numbered(lines, lo, hi, marks))
+        if chunks:
+            parts.append(f"### {path}\n```python\n" + "\n   ...\n".join(chunks) + "\n```")
+    return "\n\n".join(parts) or "(no suspicious source lines were localised)"
+
+
+def _enclosing(tree, line: int, lines: list[str]) -> tuple[int, int]:
+    """The innermost def/class around `line` (short enough), found by a point lookup in the
+    tree rather than a walk over it: long files cost no more than short ones."""
+    n_lines = len(lines)
+    text = lines[line - 1] if 0 < line <= n_lines else ""
+    col = len(text) - len(text.lstrip())
+    node = tree.root_node.descendant_for_point_range((line - 1, col), (line - 1, col))
+    best = None
+    while node is not None:
+        if node.type in ("function_definition", "class_definition", "decorated_definition"):
+            best = node
+            if node.end_point[0] - node.start_point[0] + 1 <= MAX_SNIPPET:
+                break
+        node = node.parent
+    if best is None or best.end_point[0] - best.start_point[0] + 1 > MAX_SNIPPET:
+        return max(1, line - 15), min(n_lines, line + 15)
+    return best.start_point[0] + 1, min(n_lines, best.end_point[0] + 1)
