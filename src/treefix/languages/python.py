@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from treefix.code.syntax import parse
 from treefix.code.testfiles import is_test_file
 from treefix.localize.frames import TracebackBlock, parse_traceback_text
 from treefix.localize.ranker import localize
-from treefix.syntax import parse
 from treefix.testing.command import TestCommand, detect_test_command
 from treefix.testing.runner import TestRunner
 from treefix.types import ProgramState, Suspicion, TestReport
