@@ -28,6 +28,7 @@ from treefix.search.tree import Node
 from treefix.testing.command import TestCommand, detect_test_command
 from treefix.testing.runner import TestRunner
 from treefix.types import ProgramState, Status, Suspicion, TestOutcome, TestReport
+from treefix.workspace.gitrepo import record_snapshot
 from treefix.workspace.snapshot import Project, snapshot
 
 CANDIDATE_MIN_TIMEOUT = 5.0
@@ -235,20 +236,6 @@ def _new_run_id() -> str:
     return new_run_id()
 
 
-def _git_snapshot(run: RepairRun, project: Project) -> None:
-    """Refuse a repo in the middle of a merge/rebase/...; record the tree in a private ref."""
-    if project.git_dir is None or project.git_toplevel is None:
-        return
-    from treefix.workspace.gitrepo import GitRepo
-
-    repo = GitRepo(project.git_toplevel, project.git_dir)
-    repo.refuse_if_busy()
-    run.git_snapshot = repo.snapshot(run.run_id)
-    from treefix.workspace.gitrepo import KEEP_SNAPSHOTS
-
-    repo.prune_snapshots(KEEP_SNAPSHOTS, run.git_snapshot.ref)
-
-
 def repair(
     options: RepairOptions, events: Events | None = None, run: RepairRun | None = None
 ) -> RepairRun:
@@ -257,7 +244,8 @@ def repair(
     t0 = time.monotonic()
     deadline = t0 + options.time_limit
     project = run.project = snapshot(options.path)
-    _git_snapshot(run, project)
+    # refuses a repo in the middle of a merge/rebase/...; records the tree in a private ref
+    run.git_snapshot = record_snapshot(project, run.run_id)
     run.sandbox_kind, image = choose_sandbox(options.sandbox, project, options.image, events)
     python = "python3" if run.sandbox_kind == "docker" else None
     command = run.command = detect_test_command(project.root, options.test_cmd, python=python)

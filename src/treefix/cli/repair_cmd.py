@@ -23,6 +23,7 @@ from treefix.errors import (
 from treefix.report.folder import RunFolder
 from treefix.report.summary import build_report, node_record
 from treefix.sandbox.process import kill_all
+from treefix.workspace.gitrepo import drop_snapshot
 from treefix.workspace.writeback import WriteBackPlan, commit_message, preflight, recover_pending
 
 EXIT_BY_STATUS = {
@@ -194,8 +195,4 @@ def _unfinished_applies(path: str) -> int:
 
 def _drop_snapshot(run: RepairRun) -> None:
     """A run that never got to the tests leaves no trace, not even its snapshot ref."""
-    snap = run.git_snapshot
-    if snap is not None and run.project is not None and run.project.git_dir is not None:
-        from treefix.workspace.gitrepo import GitRepo
-
-        GitRepo(run.project.git_toplevel, run.project.git_dir).delete_ref(snap.ref)
+    drop_snapshot(run.project, run.git_snapshot)
