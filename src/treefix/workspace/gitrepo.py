@@ -1,17 +1,17 @@
 """The user's git repository: every git operation treefix performs, through GitPython.
 
-GitPython opens the repository and reads HEAD, refs, trees and blobs. Writes go through its
-command wrapper (`repo.git`): `add` and `hash-object` must apply the user's filters and eol rules,
-`update-ref` checks the expected old value under git's own lock (a ref written by GitPython
-itself has no such check, and a SIGKILL mid-write would leave its .lock behind), and the index may
-be in a format GitPython cannot read (version 4, split). Where the repository is, git answers
-(`rev-parse`): GitPython's own parent search ignores GIT_CEILING_DIRECTORIES and safe.directory.
+GitPython reads HEAD, refs, trees and blobs. Writes go through its command wrapper (`repo.git`):
+`add`/`hash-object` apply the user's filters and eol rules, `update-ref` checks the expected old
+value under git's own lock (GitPython's ref writes have no such check and a SIGKILL would leave
+their .lock behind), and the index may be in a format GitPython cannot read (v4, split). Where
+the repository is, git answers (`rev-parse`): GitPython's parent search ignores
+GIT_CEILING_DIRECTORIES and safe.directory.
 
 Every git process runs with hooks and fsmonitor disabled and takes no optional locks. Nothing
 here runs stash, reset, checkout, restore or clean: the working tree is never written by git.
 Snapshots and commits are built in a temporary index (GIT_INDEX_FILE in a temp dir) and published
-by a single `update-ref`, which is atomic: a crash leaves at most unreferenced objects behind.
-GitPython (about 150 ms to import) is only imported inside functions: `--help` stays instant.
+by one atomic `update-ref`: a crash leaves at most unreferenced objects behind. GitPython (about
+150 ms to import) is imported inside functions only, so `--help` stays instant.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tempfile
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from treefix.errors import TreefixError, UsageError
 
@@ -187,7 +187,6 @@ class GitRepo:
     def __init__(self, toplevel: Path, git_dir: Path):
         self.toplevel = toplevel
         self.git_dir = git_dir
-        self._cmd: git.Git | None = None
         self._api: git.Repo | None = None
 
     @classmethod
@@ -229,23 +228,16 @@ class GitRepo:
         self.close()
 
     def _run(
-        self,
-        *args: str,
-        env: dict[str, str] | None = None,
-        input: bytes | None = None,
-        check: bool = True,
+        self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None, check=True
     ) -> tuple[int, bytes]:
-        self._cmd = self._cmd or _wrapper(self.toplevel)
-        status, out, err = _call(self._cmd or self.toplevel, list(args), env, input)
+        status, out, err = _call(self.toplevel, list(args), env, input)
         if status < 0 or (check and status != 0):
             msg = err.strip().splitlines()
             raise GitError(f"git {args[0]} failed: {msg[-1] if msg else status}")
         return status, out
 
-    def _out(
-        self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None
-    ) -> str:
-        return self._run(*args, env=env, input=input)[1].decode().strip()
+    def _out(self, *args: str, **kw: Any) -> str:
+        return self._run(*args, **kw)[1].decode().strip()
 
     @contextmanager
     def temp_index(self, seed_from_user_index: bool = False):
