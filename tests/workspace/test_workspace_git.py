@@ -254,3 +254,26 @@ def test_old_snapshot_refs_are_pruned_newest_kept(tmp_path):
     assert sorted(gone) == [s.ref for s in snaps[1:3]]
     assert sorted(left) == [snaps[0].ref] + [s.ref for s in snaps[3:]]
     assert git(root, "for-each-ref", "refs/heads").count("refs/heads/") == 1
+
+
+def test_hooks_and_fsmonitor_never_run_and_no_git_process_outlives_a_write_back(tmp_path):
+    """The user's hooks and core.fsmonitor are programs: treefix's git calls (GitPython's commands
+    and its persistent cat-file alike) run with both disabled, and stop when the write-back ends."""
+    root = _messy_repo(tmp_path / "r")
+    fired = tmp_path / "fired"
+    canary = tmp_path / "canary.sh"
+    canary.write_text(f'#!/bin/sh\necho "$0 $*" >> {fired}\n')
+    canary.chmod(0o755)
+    for hook in ("pre-commit", "post-commit", "reference-transaction", "post-index-change"):
+        (root / ".git/hooks" / hook).write_text(f"#!/bin/sh\n{canary} {hook}\n")
+        (root / ".git/hooks" / hook).chmod(0o755)
+    git(root, "config", "core.fsmonitor", str(canary))
+    project = snapshot(root)
+    snap = GitRepo.find(root).snapshot("run-7")
+    commit_on_branch(project, snap, _fix(project), "treefix/fix", "fix\n")
+    result = commit_on_current(project, snap, _fix(project), "fix\n")
+    assert git(root, "rev-parse", "HEAD").strip() == result.commit
+    assert not fired.exists(), fired.read_text()
+    ps = ["ps", "-o", "args=", "--ppid", str(os.getpid())]  # GitPython's cat-file, if left over
+    children = subprocess.run(ps, capture_output=True, text=True).stdout.splitlines()
+    assert children == ["ps -o args= --ppid " + str(os.getpid())], children

@@ -10,7 +10,8 @@ from treefix.errors import TreefixError
 from treefix.markup import escape
 from treefix.pipeline.events import Events
 from treefix.pipeline.record import RunRecord
-from treefix.workspace.gitrepo import KEEP_SNAPSHOTS, GitRepo
+from treefix.workspace.gitrepo import drop_snapshot as drop_git_snapshot
+from treefix.workspace.gitrepo import record_snapshot
 from treefix.workspace.snapshot import Project
 from treefix.workspace.writeback import (
     APPLY_DIR,
@@ -46,28 +47,15 @@ def recover(path: str, events: Events) -> None:
         )
 
 
-def _repo(project: Project) -> GitRepo | None:
-    if project.git_dir is None or project.git_toplevel is None:
-        return None
-    return GitRepo(project.git_toplevel, project.git_dir)
-
-
 def take_snapshot(record: RunRecord, project: Project) -> None:
     """Refuse a repo in the middle of a merge/rebase/...; record the tree in a private ref and
     prune the oldest ones."""
-    repo = _repo(project)
-    if repo is None:
-        return
-    repo.refuse_if_busy()
-    record.git_snapshot = repo.snapshot(record.run_id)
-    repo.prune_snapshots(KEEP_SNAPSHOTS, record.git_snapshot.ref)
+    record.git_snapshot = record_snapshot(project, record.run_id)
 
 
 def drop_snapshot(record: RunRecord) -> None:
     """A run that leaves no trace does not keep its snapshot ref either."""
-    repo = _repo(record.project) if record.project is not None else None
-    if record.git_snapshot is not None and repo is not None:
-        repo.delete_ref(record.git_snapshot.ref)
+    drop_git_snapshot(record.project, record.git_snapshot)
 
 
 def write_fix(record: RunRecord) -> TreefixError | None:

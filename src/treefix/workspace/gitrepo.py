@@ -1,24 +1,39 @@
-"""The user's git repository, touched only through plumbing.
+"""The user's git repository: every git operation treefix performs, through GitPython.
 
-Every call disables hooks and fsmonitor and takes no optional locks. Nothing here runs stash,
-reset, checkout, restore or clean: the working tree is never written by git. Snapshots and
-commits are built in a temporary index (GIT_INDEX_FILE in a temp dir) and published by a single
-`update-ref`, which is atomic: a crash leaves at most unreferenced objects behind.
+GitPython reads HEAD, refs, trees and blobs. Writes go through its command wrapper (`repo.git`):
+`add`/`hash-object` apply the user's filters and eol rules, `update-ref` checks the expected old
+value under git's own lock (GitPython's ref writes have no such check and a SIGKILL would leave
+their .lock behind), and the index may be in a format GitPython cannot read (v4, split). Where
+the repository is, git answers (`rev-parse`): GitPython's parent search ignores
+GIT_CEILING_DIRECTORIES and safe.directory.
+
+Every git process runs with hooks and fsmonitor disabled and takes no optional locks. Nothing
+here runs stash, reset, checkout, restore or clean: the working tree is never written by git.
+Snapshots and commits are built in a temporary index (GIT_INDEX_FILE in a temp dir) and published
+by one atomic `update-ref`: a crash leaves at most unreferenced objects behind. GitPython (about
+150 ms to import) is imported inside functions only, so `--help` stays instant.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from treefix.errors import GitError, RepoBusy, UsageError
 
-GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+if TYPE_CHECKING:
+    import git
+
+    from treefix.workspace.snapshot import Project
+
+SAFE_CONFIG = ["core.fsmonitor=false", "core.hooksPath=/dev/null"]  # `-c` on every git process
+SAFE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+TIMEOUT = 120  # seconds per git command
 SNAPSHOT_PREFIX = "refs/treefix/snapshots/"
 KEEP_SNAPSHOTS = 50  # newest snapshot refs kept; older ones are deleted when a run starts
 ZERO = "0" * 40
@@ -70,46 +85,151 @@ class Snapshot:
         }
 
 
+# -- running git through GitPython's command wrapper --------------------------------------------
+
+
+def _wrapper(cwd: Path) -> git.Git | None:
+    """GitPython's command wrapper for cwd with the safe options; None when git is missing."""
+    try:
+        import git
+    except ImportError:  # GitPython found no git executable
+        return None
+    cmd = git.Git(Path(cwd))  # a Path: GitPython would expand "$VAR" and "~" in a str
+    _make_safe(cmd)
+    return cmd
+
+
+def _make_safe(cmd: git.Git) -> None:
+    cmd.set_persistent_git_options(c=SAFE_CONFIG)
+    cmd.update_environment(**SAFE_ENV)
+
+
+def _call(
+    where: git.Git | Path,
+    args: list[str],
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+) -> tuple[int, bytes, str]:
+    """(exit status, stdout as git wrote it, stderr) of `git <args>`; -1 when git cannot run."""
+    import git
+
+    cmd = _wrapper(where) if isinstance(where, Path) else where
+    if cmd is None:
+        return -1, b"", "no git executable found"
+    with tempfile.TemporaryFile() if input is not None else nullcontext() as stdin:
+        if stdin is not None:  # GitPython feeds stdin from a file, not from bytes
+            stdin.write(input)
+            stdin.seek(0)
+        try:
+            return getattr(cmd, args[0].replace("-", "_"))(
+                *args[1:],
+                env=env,
+                istream=stdin,
+                with_extended_output=True,
+                with_exceptions=False,
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
+                kill_after_timeout=TIMEOUT,
+            )
+        except (OSError, git.GitCommandNotFound) as exc:
+            return -1, b"", str(exc)
+
+
+def _one_path(cwd: Path, flag: str) -> str | None:
+    """One path from `git rev-parse`: asked alone and only its final newline cut, because a
+    folder name may itself hold a newline (two paths on two lines would be ambiguous)."""
+    status, out, _ = _call(cwd, ["rev-parse", flag])
+    text = out.decode("utf-8", "surrogateescape")
+    # not a repository, a bare one, or inside .git
+    return text[:-1] if status == 0 and text.endswith("\n") else None
+
+
+def has_no_work_tree(path: Path) -> bool:
+    """True for a bare repository or a path inside a .git folder."""
+    status, out, _ = _call(path, ["rev-parse", "--is-bare-repository", "--is-inside-git-dir"])
+    return status == 0 and "true" in out.decode().split()
+
+
+def ls_files(folder: Path) -> list[str] | None:
+    """Tracked plus untracked, not-ignored files under folder (sorted), or None outside git."""
+    args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."]
+    status, out, _ = _call(folder, args)
+    if status != 0:
+        return None
+    return sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
+
+
+def merge_file(base_old: bytes, fixed: bytes, head: bytes) -> bytes | None:
+    """head + (base_old -> fixed), by git merge-file; None on conflict."""
+    with tempfile.TemporaryDirectory(prefix="treefix-merge-") as d:
+        names = []
+        for n, data in (("fixed", fixed), ("old", base_old), ("head", head)):
+            Path(d, n).write_bytes(data)
+            names.append(str(Path(d, n)))
+        status, out, err = _call(Path(d), ["merge-file", "-p", "-q", *names])
+    if status < 0:
+        raise GitError(f"git merge-file failed: {err}")
+    return out if status == 0 else None
+
+
+# -- one repository ---------------------------------------------------------------------------
+
+
 class GitRepo:
     def __init__(self, toplevel: Path, git_dir: Path):
         self.toplevel = toplevel
         self.git_dir = git_dir
+        self._api: git.Repo | None = None
 
     @classmethod
     def find(cls, path: str | os.PathLike[str]) -> GitRepo | None:
-        found = []
-        # one path per call, only the final newline cut: a folder name may hold a newline
-        for flag in ("--show-toplevel", "--absolute-git-dir"):
+        """The repository whose working tree holds path, as git itself finds it; None outside
+        one, in a bare one or inside .git."""
+        toplevel = _one_path(Path(path), "--show-toplevel")
+        git_dir = _one_path(Path(path), "--absolute-git-dir") if toplevel is not None else None
+        return None if git_dir is None else cls(Path(toplevel), Path(git_dir))
+
+    @classmethod
+    def of(cls, project: Project) -> GitRepo | None:
+        if project.git_dir is None or project.git_toplevel is None:
+            return None
+        return cls(project.git_toplevel, project.git_dir)
+
+    @property
+    def api(self) -> git.Repo:
+        """GitPython's Repo, opened on first use; its persistent cat-file runs safe too."""
+        if self._api is None:
+            import git
+
             try:
-                out = _run(Path(path), ["rev-parse", flag], None)
-            except (OSError, subprocess.SubprocessError):
-                return None
-            text = out.stdout.decode("utf-8", "surrogateescape")
-            if out.returncode != 0 or not text.endswith("\n"):
-                return None  # not a repository, a bare one, or inside .git
-            found.append(Path(text[:-1]))
-        return cls(found[0], found[1])
+                self._api = git.Repo(str(self.toplevel), expand_vars=False)
+            except git.exc.InvalidGitRepositoryError:  # a work tree whose git dir lies elsewhere
+                self._api = git.Repo(str(self.git_dir), expand_vars=False)
+            _make_safe(self._api.git)
+        return self._api
 
-    # -- running git ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop GitPython's persistent cat-file processes, if any were started."""
+        if self._api is not None:
+            self._api.close()
 
-    def run(
-        self,
-        *args: str,
-        env: dict[str, str] | None = None,
-        input: bytes | None = None,
-        check: bool = True,
-    ) -> subprocess.CompletedProcess[bytes]:
-        try:
-            out = _run(self.toplevel, list(args), env, input)
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise GitError(f"git {args[0]} failed: {exc}") from exc
-        if check and out.returncode != 0:
-            msg = out.stderr.decode(errors="replace").strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {msg[-1] if msg else out.returncode}")
-        return out
+    def __enter__(self) -> GitRepo:
+        return self
 
-    def out(self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None) -> str:
-        return self.run(*args, env=env, input=input).stdout.decode().strip()
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(
+        self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None, check=True
+    ) -> tuple[int, bytes]:
+        status, out, err = _call(self.toplevel, list(args), env, input)
+        if status < 0 or (check and status != 0):
+            msg = err.strip().splitlines()
+            raise GitError(f"git {args[0]} failed: {msg[-1] if msg else status}")
+        return status, out
+
+    def _out(self, *args: str, **kw: Any) -> str:
+        return self._run(*args, **kw)[1].decode().strip()
 
     @contextmanager
     def temp_index(self, seed_from_user_index: bool = False):
@@ -126,18 +246,25 @@ class GitRepo:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def user_index_path(self) -> Path:
-        path = self.out("rev-parse", "--git-path", "index")
-        p = Path(path)
+        # git's answer, not GitPython's: it honours GIT_INDEX_FILE (set in a pre-commit hook)
+        p = Path(self._out("rev-parse", "--git-path", "index"))
         return p if p.is_absolute() else self.toplevel / p
 
-    # -- state ------------------------------------------------------------------------------
+    # -- state (read through GitPython's refs) --------------------------------------------------
 
     def head(self) -> Head:
-        sym = self.run("symbolic-ref", "-q", "HEAD", check=False)
-        branch = sym.stdout.decode().strip() if sym.returncode == 0 else None
-        rev = self.run("rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
-        commit = rev.stdout.decode().strip() if rev.returncode == 0 else None
-        return Head(commit, branch)
+        head = self.api.head
+        branch = None if head.is_detached else head.reference.path
+        return Head(self._resolve("HEAD"), branch)
+
+    def _resolve(self, ref: str) -> str | None:
+        """The commit id ref points to, read from the ref files (no git process), or None."""
+        import git
+
+        try:
+            return git.SymbolicReference.dereference_recursive(self.api, ref)
+        except (ValueError, OSError):
+            return None
 
     def in_progress(self) -> tuple[str, str] | None:
         for name, what, how in IN_PROGRESS:
@@ -154,13 +281,13 @@ class GitRepo:
             )
 
     def ref_exists(self, ref: str) -> bool:
-        return self.run("rev-parse", "-q", "--verify", ref, check=False).returncode == 0
+        return self._resolve(ref) is not None
 
     def identity_env(self) -> dict[str, str]:
         """The user's identity when git knows it, treefix's otherwise (commits never fail on it)."""
         env: dict[str, str] = {}
         for role in ("AUTHOR", "COMMITTER"):
-            if self.run("var", f"GIT_{role}_IDENT", check=False).returncode != 0:
+            if self._run("var", f"GIT_{role}_IDENT", check=False)[0] != 0:
                 env[f"GIT_{role}_NAME"] = TREEFIX_IDENT[f"GIT_{role}_NAME"]
                 env[f"GIT_{role}_EMAIL"] = TREEFIX_IDENT[f"GIT_{role}_EMAIL"]
         return env
@@ -177,49 +304,69 @@ class GitRepo:
         committed through a temporary index into refs/treefix/snapshots/<run-id>."""
         head = self.head()
         with self.temp_index(seed_from_user_index=True) as env:
-            self.run("add", "-A", "--ignore-errors", "--", ".", env=env, check=False)
-            tree = self.out("write-tree", env=env)
-        args = [
-            "commit-tree",
-            tree,
-            "-m",
-            f"treefix snapshot {run_id}\n\nThe working tree as treefix read it.",
-        ]
+            self._run("add", "-A", "--ignore-errors", "--", ".", env=env, check=False)
+            tree = self._out("write-tree", env=env)
+        message = f"treefix snapshot {run_id}\n\nThe working tree as treefix read it."
+        args = ["commit-tree", tree, "-m", message]
         if head.commit:
             args[2:2] = ["-p", head.commit]
-        commit = self.out(*args, env=TREEFIX_IDENT)
+        commit = self._out(*args, env=TREEFIX_IDENT)
         ref = SNAPSHOT_PREFIX + run_id
-        self.run("update-ref", "-m", "treefix snapshot", ref, commit, ZERO)
+        self.publish(ref, commit, ZERO, "treefix snapshot")
         return Snapshot(ref, commit, tree, head)
 
     def prune_snapshots(self, keep: int, current: str) -> list[str]:
         """Delete all but the `keep` newest snapshot refs (run ids sort by time); never `current`.
         A pre-commit hook makes one per failing commit attempt, so they would pile up."""
-        refs = self.out("for-each-ref", "--format=%(refname)", SNAPSHOT_PREFIX).split()
+        import git
+
+        refs = [r.path for r in git.Reference.iter_items(self.api, common_path=SNAPSHOT_PREFIX)]
         old = [r for r in sorted(refs, reverse=True)[keep:] if r != current]
         for ref in old:
             self.delete_ref(ref)
         return old
 
     def delete_ref(self, ref: str) -> None:
-        self.run("update-ref", "-d", ref, check=False)
+        self._run("update-ref", "-d", ref, check=False)
+
+    def publish(self, ref: str, new: str, old: str, message: str, no_deref: bool = False) -> None:
+        """Point ref at new only if it still points at old (ZERO: did not exist), atomically."""
+        flags = ["--no-deref"] if no_deref else []
+        self._run("update-ref", *flags, "-m", message, ref, new, old)
 
     # -- building commits -------------------------------------------------------------------
 
     def hash_blob(self, path: str, data: bytes) -> str:
-        return self.out("hash-object", "-w", "--stdin", f"--path={path}", input=data)
+        """The blob id of data as git stores it at path (filters, eol rules), written."""
+        return self._out("hash-object", "-w", "--stdin", f"--path={path}", input=data)
 
     def tree_entry(self, treeish: str, path: str) -> tuple[str, str] | None:
         """(mode, blob) of path in treeish, or None."""
-        out = self.run("ls-tree", "-z", treeish, "--", path, check=False)
-        if out.returncode != 0 or not out.stdout:
+        try:
+            obj = self.api.rev_parse(treeish)
+            tree = obj.tree if obj.type == "commit" else obj
+            entry = tree / path
+        except (KeyError, ValueError, OSError):
             return None
-        meta, _, _ = out.stdout.decode("utf-8", "surrogateescape").partition("\t")
-        mode, _kind, sha = meta.split()
-        return mode, sha
+        return f"{entry.mode:06o}", entry.hexsha
+
+    def tree_of(self, commit: str) -> str:
+        return self.api.commit(commit).tree.hexsha
 
     def cat_blob(self, sha: str) -> bytes:
-        return self.run("cat-file", "blob", sha).stdout
+        return self.api.odb.stream(bytes.fromhex(sha)).read()
+
+    def staged_paths(self, commit: str, paths: list[str]) -> list[str]:
+        """Which of paths have staged changes against commit in the user's index."""
+        _, out = self._run("diff-index", "--cached", "--name-only", "-z", commit, "--", *paths)
+        return [n for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
+
+    def stage(self, files: dict[str, tuple[str, str]], env: dict[str, str] | None = None) -> None:
+        """Set the index entries of files (repo path -> (mode, blob)): in the user's index (only
+        the fixed files, after a --commit) unless env names a temporary one."""
+        info = "".join(f"{mode} {sha}\t{path}\0" for path, (mode, sha) in sorted(files.items()))
+        add = ["--add"] if env else []
+        self._run("update-index", "-z", *add, "--index-info", env=env, input=info.encode())
 
     def commit_with(
         self,
@@ -231,42 +378,44 @@ class GitRepo:
         """A commit whose tree is base_treeish with files (repo path -> (mode, blob)) replaced."""
         with self.temp_index() as env:
             if base_treeish:
-                self.run("read-tree", base_treeish, env=env)
+                self._run("read-tree", base_treeish, env=env)
             if files:
-                info = "".join(
-                    f"{mode} {sha}\t{path}\0" for path, (mode, sha) in sorted(files.items())
-                )
-                self.run(
-                    "update-index", "-z", "--add", "--index-info", env=env, input=info.encode()
-                )
-            tree = self.out("write-tree", env=env)
+                self.stage(files, env)
+            tree = self._out("write-tree", env=env)
         args = ["commit-tree", tree]
         for p in parents:
             args += ["-p", p]
-        return self.out(*args, env=self.identity_env(), input=message.encode())
-
-
-def _run(
-    cwd: Path, args: list[str], env: dict[str, str] | None, input: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    full_env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    full_env.update(env or {})
-    return subprocess.run(
-        ["git", *GIT_SAFE, *args],
-        cwd=cwd,
-        capture_output=True,
-        timeout=120,
-        env=full_env,
-        input=input,
-    )
+        return self._out(*args, env=self.identity_env(), input=message.encode())
 
 
 def check_branch_name(repo: GitRepo, name: str) -> str:
     """refs/heads/<name> for a valid branch name that does not exist yet; UsageError otherwise."""
-    ok = repo.run("check-ref-format", "--branch", name, check=False)
-    if ok.returncode != 0 or name.startswith("-"):
+    status, _ = repo._run("check-ref-format", "--branch", name, check=False)
+    if status != 0 or name.startswith("-"):
         raise UsageError(f"--branch {name!r} is not a valid branch name")
     ref = "refs/heads/" + name
     if repo.ref_exists(ref):
         raise UsageError(f"--branch {name}: the branch already exists; pick a new name")
     return ref
+
+
+# -- what a run does with the repository --------------------------------------------------------
+
+
+def record_snapshot(project: Project, run_id: str) -> Snapshot | None:
+    """Refuse a repo in the middle of a merge/rebase/...; record the tree in a private ref and
+    prune old ones. None outside git."""
+    repo = GitRepo.of(project)
+    if repo is None:
+        return None
+    repo.refuse_if_busy()
+    snap = repo.snapshot(run_id)
+    repo.prune_snapshots(KEEP_SNAPSHOTS, snap.ref)
+    return snap
+
+
+def drop_snapshot(project: Project | None, snap: Snapshot | None) -> None:
+    """Delete a run's snapshot ref (a run that never got to the tests leaves no trace)."""
+    repo = GitRepo.of(project) if project is not None and snap is not None else None
+    if repo is not None:
+        repo.delete_ref(snap.ref)

@@ -1,7 +1,7 @@
 """A read-only snapshot of the user's project: which files exist and the bytes of its sources.
 
 The user's tree is only ever read here. Git is asked which files count (tracked plus untracked,
-not ignored) with hooks and fsmonitor disabled; outside git the folder is walked.
+not ignored) through workspace/gitrepo.py; outside git the folder is walked.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from treefix.errors import UsageError
+from treefix.workspace.gitrepo import GitRepo, has_no_work_tree, ls_files
 
 SKIP_DIRS = frozenset(
     {
@@ -40,7 +40,6 @@ SKIP_DIRS = frozenset(
 )
 MAX_FILES = 50_000
 MAX_BYTES = 500 << 20
-GIT_SAFE = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
 
 
 @dataclass
@@ -74,51 +73,17 @@ class Project:
             return False
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        ["git", *GIT_SAFE, *args],
-        cwd=root,
-        capture_output=True,
-        timeout=60,
-        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
-    )
-
-
-def _rev_parse_path(root: Path, flag: str) -> str | None:
-    """One path from `git rev-parse`: asked alone and only its final newline cut, because a
-    folder name may itself hold a newline (two paths on two lines would be ambiguous)."""
-    out = _git(root, "rev-parse", flag)
-    if out.returncode != 0:
-        return None
-    text = out.stdout.decode("utf-8", "surrogateescape")
-    return text[:-1] if text.endswith("\n") else text
-
-
-def _ls_files(root: Path) -> list[str] | None:
-    listed = _git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
-    if listed.returncode != 0:
-        return None
-    return sorted({n for n in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if n})
-
-
 def _git_files(root: Path) -> tuple[list[str], Path, Path, list[str]] | None:
-    try:
-        where = _git(root, "rev-parse", "--is-bare-repository", "--is-inside-git-dir")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if where.returncode != 0:
-        return None
-    if "true" in where.stdout.decode().split():
+    if has_no_work_tree(root):
         # a bare repository or a .git folder has no working tree: walking it would copy git's
         # objects into a sandbox and write .treefix/ into the repository's internals
         raise UsageError(
             f"{root} is a bare git repository or inside a .git folder: there is no working tree "
             "to repair; point treefix at a checkout (git clone, git worktree add)"
         )
-    toplevel = _rev_parse_path(root, "--show-toplevel")
-    git_dir = _rev_parse_path(root, "--absolute-git-dir")
-    names = _ls_files(root)
-    if toplevel is None or git_dir is None or names is None:
+    repo = GitRepo.find(root)
+    names = ls_files(root) if repo is not None else None
+    if repo is None or names is None:
         return None
     # A submodule is one gitlink entry (a folder) in the superproject's listing. Its files are
     # listed from the submodule itself so the tests that import them run in the sandbox; they are
@@ -126,10 +91,10 @@ def _git_files(root: Path) -> tuple[list[str], Path, Path, list[str]] | None:
     submodules: list[str] = []
     for name in list(names):
         if (root / name).is_dir() and not (root / name).is_symlink():
-            inner = _ls_files(root / name) if (root / name / ".git").exists() else None
+            inner = ls_files(root / name) if (root / name / ".git").exists() else None
             submodules.append(name)
             names.extend(f"{name}/{n}" for n in inner or ())
-    return sorted(names), Path(toplevel), Path(git_dir), submodules
+    return sorted(names), repo.toplevel, repo.git_dir, submodules
 
 
 def _walk_files(root: Path) -> list[str]:

@@ -10,7 +10,8 @@ leftovers are discarded; a crash after it is rolled forward by the next treefix 
 (`recover_pending`), so the tree ends as the snapshot or the snapshot plus the whole fix.
 
 --branch and --commit build commits in a temporary index and publish them with one `update-ref`
-carrying the expected old value, so they either happen entirely or not at all.
+carrying the expected old value, so they either happen entirely or not at all (the git side lives
+in workspace/gitrepo.py).
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from treefix.errors import UsageError, WriteBackRefused
 from treefix.types import ProgramState
-from treefix.workspace.gitrepo import ZERO, GitRepo, Snapshot, check_branch_name
+from treefix.workspace.gitrepo import ZERO, GitRepo, Snapshot, check_branch_name, merge_file
 from treefix.workspace.snapshot import Project
 
 APPLY_DIR = ".treefix/apply"
@@ -260,11 +259,12 @@ def commit_message(
 
 
 def _repo_for(project: Project, what: str) -> GitRepo:
-    if project.git_dir is None or project.git_toplevel is None:
+    repo = GitRepo.of(project)
+    if repo is None:
         raise UsageError(
             f"{what} needs a git repository and {project.root} is not in one; use --apply to write the files"
         )
-    return GitRepo(project.git_toplevel, project.git_dir)
+    return repo
 
 
 def preflight(plan: WriteBackPlan, path: str) -> None:
@@ -290,7 +290,13 @@ def commit_on_branch(
     project: Project, snap: Snapshot, state: ProgramState, name: str, message: str
 ) -> WriteBackResult:
     """A new branch: the snapshot commit plus one commit with the fix. Tree, index, HEAD untouched."""
-    repo = _repo_for(project, "--branch")
+    with _repo_for(project, "--branch") as repo:
+        return _commit_on_branch(repo, project, snap, state, name, message)
+
+
+def _commit_on_branch(
+    repo: GitRepo, project: Project, snap: Snapshot, state: ProgramState, name: str, message: str
+) -> WriteBackResult:
     ref = check_branch_name(repo, name)
     changed = state.changed()
     paths = sorted(changed)
@@ -303,28 +309,11 @@ def commit_on_branch(
             raise WriteBackRefused(f"not committed: {p} is not a regular file in the snapshot")
         files[prefix + p] = (entry[0], repo.hash_blob(prefix + p, changed[p]))
     base = snap.commit
-    if (
-        snap.head.commit
-        and snap.tree
-        and repo.out("rev-parse", f"{snap.head.commit}^{{tree}}") == snap.tree
-    ):
+    if snap.head.commit and snap.tree and repo.tree_of(snap.head.commit) == snap.tree:
         base = snap.head.commit  # a clean tree: no need for the snapshot commit on the branch
     commit = repo.commit_with(base, files, [base], message)
-    repo.run("update-ref", "-m", "treefix: fix branch", ref, commit, ZERO)
+    repo.publish(ref, commit, ZERO, "treefix: fix branch")
     return WriteBackResult("branch", commit=commit, ref=ref)
-
-
-def _merge_onto(base_old: bytes, fixed: bytes, head: bytes) -> bytes | None:
-    """head + (base_old -> fixed), by git merge-file; None on conflict."""
-    with tempfile.TemporaryDirectory(prefix="treefix-merge-") as d:
-        names = []
-        for n, data in (("fixed", fixed), ("old", base_old), ("head", head)):
-            Path(d, n).write_bytes(data)
-            names.append(str(Path(d, n)))
-        out = subprocess.run(
-            ["git", "merge-file", "-p", "-q", *names], capture_output=True, timeout=60
-        )
-    return out.stdout if out.returncode == 0 else None
 
 
 def commit_on_current(
@@ -335,7 +324,13 @@ def commit_on_current(
     The commit is HEAD's tree plus the fixed files (HEAD's version of each with the fix's hunks);
     the user's other staged and unstaged changes stay where they are. The index entries of the fixed
     files are moved to the committed content, so `git status` shows no phantom revert."""
-    repo = _repo_for(project, "--commit")
+    with _repo_for(project, "--commit") as repo:
+        return _commit_on_current(repo, project, snap, state, message)
+
+
+def _commit_on_current(
+    repo: GitRepo, project: Project, snap: Snapshot, state: ProgramState, message: str
+) -> WriteBackResult:
     repo.refuse_if_busy()
     head = repo.head()
     if head.commit is None:
@@ -352,8 +347,7 @@ def commit_on_current(
     _check_unchanged(project, paths)
     prefix = repo.prefix_of(project.root)
     repo_paths = [prefix + p for p in paths]
-    staged = repo.run("diff-index", "--cached", "--name-only", "-z", head.commit, "--", *repo_paths)
-    dirty = [n for n in staged.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+    dirty = repo.staged_paths(head.commit, repo_paths)
     if dirty:
         raise WriteBackRefused(
             f"not committed: {', '.join(dirty)} has staged changes that differ from HEAD, and --commit "
@@ -372,9 +366,7 @@ def commit_on_current(
         unchanged = at_head == project.sources[p] or (
             repo.hash_blob(rp, project.sources[p]) == entry[1]
         )
-        new = (
-            changed[p] if unchanged else _merge_onto(project.sources[p], changed[p], at_head)
-        )
+        new = changed[p] if unchanged else merge_file(project.sources[p], changed[p], at_head)
         if new is None:
             raise WriteBackRefused(
                 f"not committed: the fix overlaps uncommitted changes in {p}; use --apply or --branch"
@@ -384,13 +376,10 @@ def commit_on_current(
     applied = apply_fix(project, state)
     subject = message.splitlines()[0]
     if head.branch:
-        repo.run("update-ref", "-m", f"commit: {subject}", head.branch, commit, head.commit)
+        repo.publish(head.branch, commit, head.commit, f"commit: {subject}")
     else:
-        repo.run(
-            "update-ref", "--no-deref", "-m", f"commit: {subject}", "HEAD", commit, head.commit
-        )
-    info = "".join(f"{mode} {sha}\t{rp}\0" for rp, (mode, sha) in sorted(files.items()))
-    repo.run("update-index", "-z", "--index-info", input=info.encode())
+        repo.publish("HEAD", commit, head.commit, f"commit: {subject}", no_deref=True)
+    repo.stage(files)
     return WriteBackResult("commit", applied=applied, commit=commit, ref=head.branch or "HEAD")
 
 
