@@ -90,6 +90,8 @@ class Snapshot:
 
 def _wrapper(cwd: Path) -> git.Git | None:
     """GitPython's command wrapper for cwd with the safe options; None when git is missing."""
+    if not os.access(cwd, os.X_OK):
+        return None  # GitPython would run git in the process's own folder instead
     try:
         import git
     except ImportError:  # GitPython found no git executable
