@@ -15,6 +15,10 @@ from treefix.markup import escape
 from treefix.pipeline.events import Events
 from treefix.pipeline.options import SandboxOptions
 from treefix.protocols import Sandbox
+from treefix.sandbox.docker import DockerSandbox
+from treefix.sandbox.docker_engine import client, probe, sweep
+from treefix.sandbox.image import image_tag
+from treefix.sandbox.local import LocalSandbox
 from treefix.sandbox.pool import SandboxPool
 from treefix.sandbox.settings import docker_limits, local_limits
 from treefix.testing.runner import TestRunner
@@ -31,10 +35,6 @@ def choose_sandbox(
         raise UsageError(f"--sandbox must be auto, local or docker, not {kind!r}")
     if kind == "local":
         return "local", None
-    # the Docker SDK loads only when Docker is asked about
-    from treefix.sandbox.docker_engine import probe
-    from treefix.sandbox.image import image_tag
-
     ok, why = probe()
     if not ok:
         if kind == "docker":
@@ -45,9 +45,7 @@ def choose_sandbox(
         return "local", None
     tag = image or image_tag(project.root)
     if kind == "auto":
-        import docker.errors
-
-        from treefix.sandbox.docker_engine import client
+        import docker.errors  # the Docker SDK loads only when Docker is asked about
 
         try:
             client().images.get(tag)
@@ -69,9 +67,6 @@ def make_sandboxes(
 ) -> list[Sandbox]:
     options = options or SandboxOptions()
     if kind == "docker":
-        from treefix.sandbox.docker import DockerSandbox  # the Docker SDK: only when asked for
-        from treefix.sandbox.docker_engine import client, sweep
-
         dc = client()
         sweep(dc)
         boxes: list[Sandbox] = []
@@ -92,8 +87,6 @@ def make_sandboxes(
                 b.close()
             raise
         return boxes
-    from treefix.sandbox.local import LocalSandbox  # namespaces/cgroups probing: only when used
-
     limits = local_limits(options)
     return [LocalSandbox(project, label=f"{run_id}-w{i}", limits=limits) for i in range(n)]
 
