@@ -26,6 +26,8 @@ from pathlib import Path
 from treefix.errors import UsageError
 from treefix.models.registry import PROVIDERS
 from treefix.option_bounds import BOUNDS
+from treefix.pipeline import options as option_groups
+from treefix.pipeline.options import RunOptions, setting_fields
 from treefix.propose.registry import PROPOSERS
 from treefix.registry import Registry
 from treefix.sandbox.backends import SANDBOXES
@@ -45,25 +47,19 @@ class Settings:
 
     def options(self, path: str, *, plan=None, hook: bool = False):
         """The run's typed options (pipeline.options.RunOptions.build, the one constructor)."""
-        from treefix.pipeline.options import RunOptions  # keeps `treefix --help` light
-
         return RunOptions.build(path, self.values, plan=plan, hook=hook)
 
 
 def _hints() -> dict[str, object]:
     """setting -> its annotation, from the option groups."""
-    from treefix.pipeline import options
-
     out: dict[str, object] = {}
-    for cls in options.GROUPS.values():
-        out.update(typing.get_type_hints(cls, vars(options)))
+    for cls in option_groups.GROUPS.values():
+        out.update(typing.get_type_hints(cls, vars(option_groups)))
     return out
 
 
 def setting_types() -> dict[str, type]:
     """key -> the type a value must have (int, float, str, bool), from the option groups."""
-    from treefix.pipeline.options import setting_fields
-
     hints = _hints()
     out: dict[str, type] = {}
     for _, f in setting_fields():
@@ -82,8 +78,6 @@ def _optional(name: str) -> bool:
 
 
 def defaults() -> dict[str, object]:
-    from treefix.pipeline.options import RunOptions
-
     flat = {k: v for group in dataclasses.asdict(RunOptions()).values() for k, v in group.items()}
     return {k: flat[k] for k in setting_types()}
 
