@@ -26,6 +26,7 @@ from treefix.search.mcts import Budget, Search, SearchResult, SearchStats
 from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.search.tree import Node
 from treefix.testing.command import TestCommand, detect_test_command
+from treefix.testing.harness import broken_harness
 from treefix.testing.runner import TestRunner
 from treefix.types import ProgramState, Status, Suspicion, TestOutcome, TestReport
 from treefix.workspace.snapshot import Project, snapshot
@@ -319,6 +320,8 @@ def _search(
         [None],
     )[0]
     run.baseline_report = base
+    for note in runner.harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load
+        events.message(_escape(note))
     if base.status == Status.PASSED:
         run.status, run.message = "nothing_to_repair", "all tests pass: nothing to repair"
         events.baseline(base, None)
@@ -331,7 +334,7 @@ def _search(
         raise UsageError(f"test command not found: {command.display}")
     if base.status == Status.SANDBOX_ERROR:
         raise EnvironmentProblem(f"the sandbox could not run the tests: {base.detail}")
-    problem = _environment_problem(base, command, project)
+    problem = _environment_problem(base, command, project) or broken_harness(base, runner.harness)
     if problem:
         raise EnvironmentProblem(problem)
     targets = _targets(base, command)
@@ -386,6 +389,11 @@ def _search(
             f"limit ({base.detail}) and left nothing to localise; if the suite needs more, raise "
             f"{setting} in [tool.treefix] (see docs/SECURITY.md)"
         )
+    if not run.focus:  # nothing to edit: say why rather than "search space exhausted"
+        from treefix.localize.diagnose import HarnessView, explain_empty
+
+        harness = HarnessView(command.is_pytest, runner.harness.plugin, runner.harness.problem)
+        raise EnvironmentProblem(explain_empty(base, targets, harness))
     slowest = max(
         (
             t.duration
