@@ -36,19 +36,19 @@ def explain_empty(report: TestReport, targets: Sequence[str], harness: HarnessVi
     head = (
         "localisation found no suspicious line in the project's source, so nothing was searched: "
     )
-    collect = [t for t in targets if "::" not in t]
-    if collect and len(collect) == len(targets):
-        return head + (
-            f"the failures are errors while collecting test files ({', '.join(collect[:3])}), "
-            "outside the project's source. Fix the test files or their imports first "
-            "(`treefix test` shows the errors)."
-        )
     if not harness.is_pytest:
         return head + (
             "the test command is not pytest, so treefix gets no per-test coverage, and its output "
             "has no traceback into the project's source files. Run the tests through pytest "
             "(--test-cmd 'python -m pytest ...', which also collects unittest and nose-style "
             "tests) so treefix can trace which lines the failing tests run."
+        )
+    collect = [t for t in targets if "::" not in t]
+    if collect and len(collect) == len(targets):
+        return head + (
+            f"the failures are errors while collecting test files ({', '.join(collect[:3])}), "
+            "outside the project's source. Fix the test files or their imports first "
+            "(`treefix test` shows the errors)."
         )
     if not harness.plugin:
         return head + (

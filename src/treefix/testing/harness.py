@@ -71,7 +71,8 @@ def read_plugin_lines(text: str) -> PluginLines:
 
 def load_failure(output: str) -> str:
     """One line saying why pytest stopped before the plugin said hello."""
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    # pytest prefixes error lines with "E   "
+    lines = [re.sub(r"^E\s+", "", ln.strip()) for ln in output.splitlines() if ln.strip()]
     for i, line in enumerate(lines):
         if "treefix_pytest" in line:
             errors = [ln for ln in lines[i:] if re.search(r"\w(Error|Exception)\b", ln)]
