@@ -11,6 +11,7 @@ from treefix.pipeline.options import SearchOptions
 from treefix.protocols import Evaluation, Executor, Language
 from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.testing.command import TestCommand
+from treefix.testing.harness import Harness, broken_harness
 from treefix.types import ProgramState, Status, Suspicion, TestReport
 from treefix.workspace.snapshot import Project
 
@@ -53,7 +54,11 @@ def targets_of(report: TestReport, command: TestCommand) -> list[str]:
 
 
 def repair_targets(
-    base: TestReport, command: TestCommand, project: Project, options: SearchOptions
+    base: TestReport,
+    command: TestCommand,
+    project: Project,
+    options: SearchOptions,
+    harness: Harness,
 ) -> list[str]:
     """The failing tests to repair, or the error that says why this baseline cannot be searched
     (the all-pass baseline is the caller's: nothing to repair)."""
@@ -65,7 +70,7 @@ def repair_targets(
         raise UsageError(f"test command not found: {command.display}")
     if base.status == Status.SANDBOX_ERROR:
         raise EnvironmentProblem(f"the sandbox could not run the tests: {base.detail}")
-    problem = environment_problem(base, command, project)
+    problem = environment_problem(base, command, project) or broken_harness(base, harness)
     if problem:
         raise EnvironmentProblem(problem)
     targets = targets_of(base, command)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from treefix.errors import EXIT_OK, EnvironmentProblem, ProviderError, TreefixError
 from treefix.languages.python import PythonLanguage
+from treefix.localize.diagnose import HarnessView, explain_empty
+from treefix.markup import escape
 from treefix.pipeline import baseline as stages
 from treefix.pipeline.cancel import Interrupt
 from treefix.pipeline.evaluate import CandidateRuns, candidate_timeouts, relocalizer
@@ -26,6 +28,7 @@ from treefix.pipeline.workspace import drop_snapshot, preflight, recover, take_s
 from treefix.propose.factory import build as build_proposers
 from treefix.protocols import Executor, Language
 from treefix.sandbox.backends import backend, choose_sandbox
+from treefix.testing.harness import Harness
 from treefix.types import ProgramState, Status
 from treefix.workspace.snapshot import snapshot
 
@@ -124,8 +127,9 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     record.model = build_proposers(opts.model, opts.search.seed, deadline, events.message)
     if record.model.gateway is not None:
         events.message(f"model: {record.model.gateway.label} ({record.model.mode})")
+    runner = language.runner(command)
     executor, record.copy_seconds = open_executor(
-        kind, image, project, record.run_id, opts.sandbox, language.runner(command), events
+        kind, image, project, record.run_id, opts.sandbox, runner, events
     )
     try:
         interrupt.attach(executor)
@@ -141,7 +145,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
                 "sources": len(project.sources),
             }
         )
-        _stages(record, executor, language, events, deadline)
+        _stages(record, executor, language, runner.harness, events, deadline)
     except BaseException:
         executor.cancel()  # stop what still runs before waiting for the workers
         raise
@@ -153,16 +157,23 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
 
 
 def _stages(
-    record: RunRecord, executor: Executor, language: Language, events: Events, deadline: float
+    record: RunRecord,
+    executor: Executor,
+    language: Language,
+    harness: Harness,
+    events: Events,
+    deadline: float,
 ) -> None:
     opts, project, command = record.options.search, record.project, record.command
     assert project is not None and command is not None
     base = record.baseline_report = stages.run_baseline(executor, opts)
+    for note in harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load here
+        events.message(escape(note))
     if base.status == Status.PASSED:
         record.status, record.message = "nothing_to_repair", "all tests pass: nothing to repair"
         events.baseline(base, None)
         return
-    targets = stages.repair_targets(base, command, project, opts)
+    targets = stages.repair_targets(base, command, project, opts, harness)
     flaky = stages.flaky_targets(executor, base, targets, command, opts, deadline)
     targets = [t for t in targets if t not in flaky]
     state = ProgramState(project.sources)
@@ -176,6 +187,9 @@ def _stages(
     problem = stages.resource_limit_problem(base, record.focus)
     if problem:
         raise EnvironmentProblem(problem)
+    if not record.focus:  # nothing to edit: say why rather than "search space exhausted"
+        view = HarnessView(command.is_pytest, harness.plugin, harness.problem)
+        raise EnvironmentProblem(explain_empty(base, targets, view))
     per_test, timeout = candidate_timeouts(base, targets, opts)
     evaluate = CandidateRuns(
         executor,

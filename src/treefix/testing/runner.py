@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from treefix.protocols import ExecRequest, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
+from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
     KILLED_WHILE_RUNNING,
     merge,
@@ -73,7 +74,9 @@ def classify(
     if is_pytest:
         status = _PYTEST_STATUS.get(exit_code, Status.CRASHED)
         detail = {
-            Status.ERROR: "collection or usage error",
+            Status.ERROR: "pytest internal error"
+            if exit_code == 3
+            else "collection or usage error",
             Status.NO_TESTS: "no tests collected (pytest exit 5)",
         }.get(status, "")
         return status, detail or f"exit code {exit_code}"
@@ -85,17 +88,23 @@ def classify(
 
 
 class TestRunner:
+    """Runs the test command; `harness` says what treefix's plugin could do in the project's
+    interpreter, decided on the first run (the baseline) and kept for the rest of the repair so
+    every candidate is graded the same way."""
+
     __test__ = False
 
     def __init__(self, command: TestCommand):
         self.command = command
+        self.harness = Harness(plugin=command.is_pytest)
+        self._probed = not command.is_pytest
 
     def argv(self, sandbox: Sandbox, tests: list[str] | None) -> list[str]:
         argv = self.command.focused(tests)
         if self.command.is_pytest:
+            plugin = ["-p", "treefix_pytest"] if self.harness.plugin else []
             argv[3:3] = [
-                "-p",
-                "treefix_pytest",
+                *plugin,
                 "-p",
                 "no:cacheprovider",
                 f"--junitxml={sandbox.results_dir}/junit.xml",
@@ -117,6 +126,59 @@ class TestRunner:
         per_test_timeout: float = 0.0,
         coverage: bool = False,
     ) -> TestReport:
+        def once() -> tuple[TestReport, PluginLines]:
+            return self._run(
+                sandbox,
+                changed,
+                tests,
+                timeout=timeout,
+                per_test_timeout=per_test_timeout,
+                coverage=coverage,
+            )
+
+        report, lines = once()
+        if not self._probed:
+            self._probed = True
+            return self._probe(report, lines, once)
+        if lines.error and self.harness.plugin:
+            self._plugin_off(lines.error)
+        return report
+
+    def _plugin_off(self, why: str) -> None:
+        self.harness.plugin = False
+        self.harness.problem = why
+
+    def _probe(self, report: TestReport, lines: PluginLines, again) -> TestReport:
+        """First run: did the plugin load? If pytest stopped before it said so, run once more
+        without it; when that run gets further, the repair goes on graded by JUnit alone."""
+        if lines.loaded is not None:
+            self.harness.python = str(lines.loaded.get("python", ""))
+            self.harness.pytest = str(lines.loaded.get("pytest", ""))
+            self.harness.tracer = str(lines.loaded.get("tracer", ""))
+            if lines.error:
+                self._plugin_off(lines.error)
+            return report
+        if report.exit_code is None or report.exit_code == 0:
+            return report  # killed, or exited before any hook ran: not the plugin's doing
+        why = load_failure(report.output)
+        self.harness.plugin = False
+        retry, _ = again()
+        if not retry.tests:
+            self.harness.plugin = True  # no further without it: the failure is the project's
+            return report
+        self.harness.problem = f"it did not load: {why}"
+        return retry
+
+    def _run(
+        self,
+        sandbox: Sandbox,
+        changed: Mapping[str, bytes],
+        tests: list[str] | None,
+        *,
+        timeout: float,
+        per_test_timeout: float,
+        coverage: bool,
+    ) -> tuple[TestReport, PluginLines]:
         marker = f"__TREEFIX_EXIT_{secrets.token_hex(8)}"
         env = {}
         if self.command.is_pytest:
@@ -131,8 +193,19 @@ class TestRunner:
             changed, ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout)
         )
         exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
-        plugin, timeouts, _ = parse_plugin(res.artifacts.get("results.jsonl", ""))
+        jsonl = res.artifacts.get("results.jsonl", "")
+        plugin, timeouts, _ = parse_plugin(jsonl)
         tests_out = merge(parse_junit(res.artifacts.get("junit.xml", "")), plugin)
+        if exit_code is not None and exit_code < 128 and not (res.oom or res.pids_limited):
+            # the run ended by itself (pytest's internal error, os._exit in a test): the test it
+            # was running did not hang, and must not turn the run into a timeout
+            for nodeid in [n for n in timeouts if tests_out[n].message == KILLED_WHILE_RUNNING]:
+                timeouts.discard(nodeid)
+                tests_out[
+                    nodeid
+                ].message = (
+                    f"Stopped: the test process ended during this test (exit code {exit_code})"
+                )
         status, detail = classify(
             exit_code,
             timed_out=res.timed_out,
@@ -161,7 +234,7 @@ class TestRunner:
         output = strip_marker(res.stdout, marker)
         if res.stderr.strip():
             output += "\n" + res.stderr
-        return TestReport(
+        report = TestReport(
             status=status,
             exit_code=exit_code,
             duration=res.duration,
@@ -171,3 +244,4 @@ class TestRunner:
             coverage=cov,
             detail=detail,
         )
+        return report, read_plugin_lines(jsonl) if self.command.is_pytest else PluginLines()

@@ -3,7 +3,12 @@
 Writes one JSON line per test phase result to $TREEFIX_RESULTS/results.jsonl as it happens (so a
 killed run still tells which tests finished and which one was running), enforces a per-test time
 limit with SIGALRM (an infinite loop becomes a failure with a traceback pointing into the loop),
-and with TREEFIX_COVERAGE=1 records which lines each test executed (coverage.py contexts).
+and with TREEFIX_COVERAGE=1 records which lines each test executed: coverage.py contexts when the
+project's interpreter has coverage.py, else treefix's own tracer (treefix_trace.py).
+
+It runs in the project's interpreter: Python 3.7+ and pytest 4.6+ (keep the syntax and the pytest
+API that old). Its first line says it loaded and with what; an error in its own hooks is written
+as a `plugin_error` line and turns it off, so the project's run goes on, graded by JUnit alone.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ _TIMEOUT = float(os.environ.get("TREEFIX_TEST_TIMEOUT", "0") or 0)
 _limit = _TIMEOUT
 _ROOT = os.getcwd()
 _out = None
-_cov = None
+_cov = None  # coverage.Coverage, when the project's interpreter has coverage.py
+_tracer = None  # treefix_trace.LineTracer otherwise
+_broken = False  # set by the first error in treefix's own code: from then on, do nothing
 
 
 class TreefixTestTimeout(BaseException):
@@ -70,15 +77,71 @@ def _message(excinfo) -> str:
     return f"{name}: {first}"[:500] if first else name
 
 
-def pytest_configure(config):
-    global _cov
-    if os.environ.get("TREEFIX_COVERAGE") == "1":
+def _fail(where: str, exc: BaseException) -> None:
+    """treefix's own bug or an API this pytest lacks: never break the project's run over it."""
+    global _broken
+    if _broken:
+        return
+    _broken = True
+    try:
+        _switch(None)
+    except Exception:
+        pass
+    try:
+        _write({"event": "plugin_error", "where": where, "message": _message_of(exc)})
+    except Exception:
+        pass
+
+
+def _message_of(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _start_coverage() -> str:
+    """Starts per-test line recording; returns which recorder runs."""
+    global _cov, _tracer
+    kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin" or "settrace"
+    if not kind:
         try:
             import coverage
         except ImportError:
-            return
-        _cov = coverage.Coverage(data_file=None, source=[_ROOT], branch=False, config_file=False)
-        _cov.start()
+            coverage = None
+        if coverage is not None:
+            _cov = coverage.Coverage(
+                data_file=None, source=[_ROOT], branch=False, config_file=False
+            )
+            _cov.start()
+            return "coverage.py " + coverage.__version__
+    import treefix_trace
+
+    _tracer = treefix_trace.make_tracer(_ROOT, kind)
+    return _tracer.name
+
+
+def _switch(nodeid) -> None:
+    """Attributes the lines run from now on to `nodeid` (None: to no test)."""
+    if _cov is not None:
+        _cov.switch_context(nodeid or "")
+    elif _tracer is not None:
+        if nodeid:
+            _tracer.start(nodeid)
+        else:
+            _tracer.stop()
+
+
+def pytest_configure(config):
+    try:
+        tracer = _start_coverage() if os.environ.get("TREEFIX_COVERAGE") == "1" else ""
+        _write(
+            {
+                "event": "plugin",
+                "python": ".".join(str(n) for n in sys.version_info[:3]),
+                "pytest": getattr(pytest, "__version__", "?"),
+                "tracer": tracer,
+            }
+        )
+    except Exception as exc:
+        _fail("configure", exc)
 
 
 def _on_alarm(signum, frame):
@@ -90,17 +153,23 @@ def _on_alarm(signum, frame):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
-    _write({"event": "start", "nodeid": item.nodeid})
-    if _cov is not None:
-        _cov.switch_context(item.nodeid)
+    if not _broken:
+        try:
+            _write({"event": "start", "nodeid": item.nodeid})
+            _switch(item.nodeid)
+        except Exception as exc:
+            _fail("runtest_protocol", exc)
     yield
-    if _cov is not None:
-        _cov.switch_context("")
+    if not _broken:
+        try:
+            _switch(None)
+        except Exception as exc:
+            _fail("runtest_protocol", exc)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    armed = _TIMEOUT > 0 and hasattr(signal, "setitimer")
+    armed = not _broken and _TIMEOUT > 0 and hasattr(signal, "setitimer")
     if armed:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, _limit)
@@ -112,10 +181,25 @@ def pytest_runtest_call(item):
             signal.signal(signal.SIGALRM, previous)
 
 
+def _duration(call) -> float:
+    duration = getattr(call, "duration", None)  # pytest 5.x+; 4.6 has start and stop only
+    if duration is None:
+        duration = call.stop - call.start
+    return round(duration, 6)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    report = outcome.get_result()
+    if _broken:
+        return
+    try:
+        _record(item, call, outcome.get_result())
+    except Exception as exc:
+        _fail("runtest_makereport", exc)
+
+
+def _record(item, call, report) -> None:
     # a test skipped in setup (skip marker, pytest.skip in a fixture) never reaches "call":
     # it is recorded then, or it would look like a test killed while running
     if call.when == "call" or report.failed or (call.when == "setup" and report.skipped):
@@ -130,7 +214,7 @@ def pytest_runtest_makereport(item, call):
                 else (
                     "skipped" if report.skipped else ("failed" if call.when == "call" else "error")
                 ),
-                "duration": round(call.duration, 6),
+                "duration": _duration(call),
                 "message": _message(excinfo) if report.failed else "",
                 "frames": _frames(excinfo) if report.failed else [],
                 "timeout": bool(excinfo is not None and excinfo.errisinstance(TreefixTestTimeout)),
@@ -141,18 +225,37 @@ def pytest_runtest_makereport(item, call):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
     outcome = yield
-    report = outcome.get_result()
-    if report.failed:
-        text = str(report.longrepr)[-4000:]
-        _write({"event": "collect_error", "nodeid": collector.nodeid or ".", "message": text})
+    if _broken:
+        return
+    try:
+        report = outcome.get_result()
+        if report.failed:
+            text = str(report.longrepr)[-4000:]
+            _write({"event": "collect_error", "nodeid": collector.nodeid or ".", "message": text})
+    except Exception as exc:
+        _fail("make_collect_report", exc)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _cov is None or not _RESULTS:
+    if _broken or not _RESULTS or (_cov is None and _tracer is None):
         return
+    try:
+        per_test = _coverage_data()
+        with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
+            json.dump(per_test, fh)
+    except Exception as exc:
+        _fail("sessionfinish", exc)
+    sys.stdout.flush()
+
+
+def _coverage_data() -> dict:
+    """{nodeid: {project path: [lines]}} from whichever recorder ran."""
+    if _tracer is not None:
+        _tracer.close()
+        return _tracer.data()
     _cov.stop()
     data = _cov.get_data()
-    per_test: dict[str, dict[str, list[int]]] = {}
+    per_test = {}
     for path in data.measured_files():
         rel = _rel(path)
         if rel is None:
@@ -161,6 +264,4 @@ def pytest_sessionfinish(session, exitstatus):
             for ctx in contexts:
                 if ctx:
                     per_test.setdefault(ctx, {}).setdefault(rel, []).append(line)
-    with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
-        json.dump(per_test, fh)
-    sys.stdout.flush()
+    return per_test

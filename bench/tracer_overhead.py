@@ -1,0 +1,96 @@
+"""Per-test coverage overhead: a small suite run with treefix's plugin and no coverage, then with
+each recorder (coverage.py, treefix's settrace tracer, its sys.monitoring tracer).
+
+    .venv/bin/python bench/tracer_overhead.py [PYTHON ...]   # default: this interpreter
+
+Prints the median of 5 runs per mode, and the ratio to the run without coverage.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from treefix.sandbox.local import support_dir
+
+SOURCE = """\
+def primes(n):
+    out = []
+    for k in range(2, n):
+        if all(k % d for d in range(2, int(k ** 0.5) + 1)):
+            out.append(k)
+    return out
+
+
+def fib(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+"""
+
+TESTS = """\
+import pytest
+from pkg.calc import fib, primes
+
+
+@pytest.mark.parametrize("n", range(100))
+def test_primes(n):
+    assert len(primes(200 + n)) > 40
+
+
+@pytest.mark.parametrize("n", range(100))
+def test_fib(n):
+    assert fib(n + 300) > 0
+"""
+
+
+def _project(root: Path) -> Path:
+    (root / "pkg").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "pkg/__init__.py").write_text("")
+    (root / "pkg/calc.py").write_text(SOURCE)
+    (root / "tests/test_calc.py").write_text(textwrap.dedent(TESTS))
+    return root
+
+
+def _time(python: str, root: Path, results: Path, env: dict[str, str]) -> float:
+    argv = [python, "-m", "pytest", "-q", "-p", "treefix_pytest", "-p", "no:cacheprovider"]
+    full = {**os.environ, "PYTHONPATH": support_dir(), "TREEFIX_RESULTS": str(results), **env}
+    samples = []
+    for _ in range(5):
+        for f in results.iterdir():
+            f.unlink()
+        t0 = time.perf_counter()
+        subprocess.run(argv, cwd=root, env=full, check=True, capture_output=True)
+        samples.append(time.perf_counter() - t0)
+    return statistics.median(samples)
+
+
+def main(pythons: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root, results = _project(Path(tmp) / "proj"), Path(tmp) / "results"
+        results.mkdir()
+        for python in map(os.path.abspath, pythons):
+            probe = "import sys; print(hasattr(sys, 'monitoring')); import coverage"
+            out = subprocess.run([python, "-c", probe], capture_output=True, text=True)
+            modes = {"none": {}, "builtin": {"TREEFIX_COVERAGE": "1", "TREEFIX_TRACER": "builtin"}}
+            if out.stdout.strip() == "True":  # builtin is sys.monitoring there: settrace too
+                modes["settrace"] = {"TREEFIX_COVERAGE": "1", "TREEFIX_TRACER": "settrace"}
+            if out.returncode == 0:
+                modes["coverage.py"] = {"TREEFIX_COVERAGE": "1"}
+            base = None
+            for mode, env in modes.items():
+                took = _time(python, root, results, env)
+                base = base or took
+                print(f"{python}  {mode:12} {took:6.2f}s  x{took / base:.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or [sys.executable])

@@ -1,0 +1,127 @@
+"""The oldest and newest project environments treefix supports, end to end.
+
+TREEFIX_TEST_PY37 / TREEFIX_TEST_PY313 name the interpreters of two virtualenvs that `.ci/run`
+creates: Python 3.7 with pytest 4.6.x, and Python 3.13 with the current pytest; neither has
+coverage.py, like many real projects' environments. Outside CI, unset means skipped; under CI it
+is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.testing.legacy_projects import BUG, TESTS, as_sets, write_legacy
+from treefix.cli.app import app
+from treefix.sandbox.local import LocalSandbox, support_dir
+from treefix.testing.command import detect_test_command
+from treefix.testing.runner import TestRunner
+from treefix.types import Status
+from treefix.workspace.snapshot import snapshot
+
+ENVS = {
+    "TREEFIX_TEST_PY37": {"python": (3, 7), "pytest": "4.6.", "tracer": "settrace"},
+    "TREEFIX_TEST_PY313": {"python": (3, 13), "pytest": "", "tracer": "sys.monitoring"},
+}
+
+
+@pytest.fixture(params=sorted(ENVS), ids=lambda var: var.removeprefix("TREEFIX_TEST_").lower())
+def old_env(request) -> tuple[str, dict]:
+    var = request.param
+    python = os.environ.get(var, "")
+    if not python:
+        if os.environ.get("CI"):
+            pytest.fail(f"{var} is not set: .ci/run creates this virtualenv and exports its python")
+        pytest.skip(f"{var} is not set (.ci/run sets it)")
+    if not Path(python).is_file():
+        pytest.fail(f"{var}={python} does not exist: rerun .ci/run")
+    return python, ENVS[var]
+
+
+def _ask(python: str, code: str) -> str:
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+    return (out.stdout + out.stderr).strip()
+
+
+def test_the_environment_is_what_it_claims_to_be(old_env):
+    python, want = old_env
+    version = json.loads(_ask(python, "import sys, json; print(json.dumps(sys.version_info[:2]))"))
+    assert tuple(version) == want["python"]
+    pytest_version = _ask(python, "import pytest; print(pytest.__version__)")
+    assert pytest_version.startswith(want["pytest"]) and int(pytest_version.split(".")[0]) >= 4
+    assert "No module named 'coverage'" in _ask(python, "import coverage")
+
+
+def test_the_support_files_compile_in_that_interpreter(old_env):
+    python, _ = old_env
+    for path in sorted(Path(support_dir()).glob("*.py")):
+        code = f"compile(open({str(path)!r}).read(), {path.name!r}, 'exec'); print('ok')"
+        assert _ask(python, code) == "ok", path.name
+
+
+def _baseline(root: Path, python: str, **kw):
+    box = LocalSandbox(snapshot(root))
+    try:
+        runner = TestRunner(detect_test_command(root, f"{python} -m pytest"))
+        return runner, runner.run(box, {}, timeout=120, **kw)
+    finally:
+        box.close()
+
+
+def test_outcomes_and_per_test_coverage_without_coverage_py(old_env, tmp_path: Path):
+    python, want = old_env
+    root = write_legacy(tmp_path / "proj")
+    runner, report = _baseline(root, python, per_test_timeout=10, coverage=True)
+    assert runner.harness.plugin and runner.harness.tracer == want["tracer"]
+    assert runner.harness.python.startswith(".".join(map(str, want["python"])))
+    assert report.status is Status.FAILED
+    assert set(report.tests) == TESTS
+    assert report.failing() == ["tests/test_unit.py::StatsTest::test_mean"]
+    assert report.tests["tests/test_unit.py::StatsTest::test_mean"].frames == [
+        ("tests/test_unit.py", 15)
+    ]
+    assert report.tests["tests/test_unit.py::StatsTest::test_mean"].duration > 0
+    # the same data coverage.py gives in treefix's own interpreter
+    _, reference = _baseline(root, sys.executable, coverage=True)
+    assert reference.coverage is not None and report.coverage is not None
+    assert as_sets(report.coverage) == as_sets(reference.coverage)
+
+
+def test_the_per_test_limit_cuts_a_loop(old_env, tmp_path: Path):
+    python, _ = old_env
+    root = write_legacy(tmp_path / "proj")
+    (root / "tests/test_loop.py").write_text("def test_loop():\n    while True:\n        pass\n")
+    _, report = _baseline(root, python, per_test_timeout=1)
+    assert report.status is Status.TIMEOUT
+    loop = report.tests["tests/test_loop.py::test_loop"]
+    assert "per-test limit" in loop.message
+    assert loop.frames[-1] in {("tests/test_loop.py", 2), ("tests/test_loop.py", 3)}  # in the loop
+    assert len(report.passing()) == 4
+
+
+def test_treefix_repairs_a_wrong_output_bug_in_that_environment(old_env, tmp_path: Path):
+    python, want = old_env
+    root = write_legacy(tmp_path / "proj")
+    args = ["repair", str(root), "--json", "--apply", "--sandbox", "local", "--workers", "2"]
+    args += ["--max-evals", "100", "--time-limit", "150", "--test-cmd", f"{python} -m pytest"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"own line tracer ({want['tracer']}" in result.output
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert report["status"] == "fixed" and report["fix"]["files"] == ["pkg/stats.py"]
+    assert BUG not in (root / "pkg/stats.py").read_text()
+    # the applied fix passes the project's own suite in its own interpreter
+    check = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stdout

@@ -1,0 +1,94 @@
+"""treefix's own per-test line tracer and the plugin's self-protection, run in this interpreter."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.testing.legacy_projects import TESTS, as_sets, source_lines, write_legacy
+from treefix.sandbox.local import support_dir
+
+
+def _pytest(project: Path, results: Path, python: str = sys.executable, **env: str):
+    """The project's tests with treefix's plugin, as the runner starts them (minus the sandbox)."""
+    results.mkdir()
+    full = {
+        **os.environ,
+        "PYTHONPATH": support_dir(),
+        "TREEFIX_RESULTS": str(results),
+        "TREEFIX_COVERAGE": "1",
+        **env,
+    }
+    if "TREEFIX_TRACER" not in env:
+        full.pop("TREEFIX_TRACER", None)
+    argv = [python, "-m", "pytest", "-p", "treefix_pytest", "-p", "no:cacheprovider", "-q"]
+    argv += [f"--junitxml={results}/junit.xml"]
+    out = subprocess.run(argv, cwd=project, env=full, capture_output=True, text=True, timeout=120)
+    records = [json.loads(ln) for ln in (results / "results.jsonl").read_text().splitlines()]
+    cov_file = results / "coverage.json"
+    cov = json.loads(cov_file.read_text()) if cov_file.exists() else None
+    return out, records, cov
+
+
+def test_the_own_tracer_records_what_coverage_py_records(tmp_path: Path):
+    project = write_legacy(tmp_path / "proj")
+    out_cov, records_cov, by_coverage_py = _pytest(project, tmp_path / "a")
+    out_own, records_own, by_tracer = _pytest(project, tmp_path / "b", TREEFIX_TRACER="settrace")
+    assert out_cov.returncode == out_own.returncode == 1, out_own.stdout + out_own.stderr
+    assert records_cov[0]["tracer"].startswith("coverage.py")
+    assert records_own[0]["tracer"] == "settrace"
+    assert as_sets(by_tracer) == as_sets(by_coverage_py)
+    assert set(by_tracer) == TESTS
+    mean = "tests/test_unit.py::StatsTest::test_mean"
+    assert source_lines(by_tracer, mean) == {2, 3, 4, 5, 21}  # 21: Counter() in setUp
+    # setUp and tearDown run inside each unittest test: their lines belong to it
+    assert {8, 9, 12, 15} <= set(by_tracer[mean]["tests/test_unit.py"])
+    assert source_lines(by_tracer, "tests/test_unit.py::StatsTest::test_counter") == {21, 24, 25}
+    assert source_lines(by_tracer, "tests/test_nose.py::test_pairs") == {15, 16}  # a generator
+    assert source_lines(by_tracer, "tests/test_nose.py::test_in_a_thread") == {9, 10, 11}
+    # module bodies run at import, outside any test: attributed to none
+    assert 1 not in source_lines(by_tracer, mean)
+
+
+def test_the_tracer_keeps_only_the_projects_own_files(tmp_path: Path, monkeypatch):
+    monkeypatch.syspath_prepend(support_dir())
+    import treefix_trace
+
+    root = str(tmp_path)
+    tracer = treefix_trace.LineTracer(root)
+    assert tracer.relpath(os.path.join(root, "pkg", "m.py")) == "pkg/m.py"
+    assert tracer.relpath(os.path.join(root, ".venv/lib/python3.7/site-packages/x.py")) is None
+    assert tracer.relpath(os.path.join(root, "deb/dist-packages/y.py")) is None
+    assert tracer.relpath(os.__file__) is None
+    assert tracer.relpath("<string>") is None
+    assert tracer.relpath(root + "-other/m.py") is None  # a sibling folder sharing the prefix
+
+
+def test_an_error_in_the_plugin_turns_it_off_and_the_run_goes_on(tmp_path: Path):
+    project = write_legacy(tmp_path / "proj")
+    # sabotage treefix's own code the way an unexpected pytest API would break it
+    (project / "conftest.py").write_text("import treefix_pytest\n\ntreefix_pytest._frames = None\n")
+    out, records, cov = _pytest(project, tmp_path / "r")
+    assert out.returncode == 1, (
+        out.stdout + out.stderr
+    )  # the project's verdict, not an INTERNALERROR
+    assert "INTERNALERROR" not in out.stdout
+    errors = [r for r in records if r["event"] == "plugin_error"]
+    assert len(errors) == 1 and errors[0]["where"] == "runtest_makereport"
+    assert "TypeError" in errors[0]["message"]
+    assert cov is None  # turned off: no half-recorded coverage
+    junit = (tmp_path / "r" / "junit.xml").read_text()
+    assert junit.count("<testcase") == len(TESTS)  # every test still ran and was reported
+
+
+@pytest.mark.parametrize("name", ["treefix_pytest.py", "treefix_trace.py"])
+def test_what_runs_in_the_projects_interpreter_parses_as_python_37(name: str):
+    source = (Path(support_dir()) / name).read_text()
+    ast.parse(source, feature_version=(3, 7))
+    assert ":=" not in source and "match " not in source
