@@ -129,7 +129,7 @@ class MutationProposer:
         careful = site.scope.declares or (site.func is None and b"__future__" in file.source)
         for op in OPERATORS:
             for m in op(site):
-                prior = site.score * OPERATOR_PRIORS[m.family] * m.weight * _size(m)
+                prior = site.score * OPERATOR_PRIORS[m.family] * m.weight * _size(m, file.source)
                 prior = min(1.0, prior * hints.boost(m.family, site.stmt.type))
                 p = _Pending(prior, m, file.path, m.line or site.line, file=file, regions=regions)
                 if careful:
@@ -180,8 +180,20 @@ class MutationProposer:
         return out
 
 
-def _size(m: Mutant) -> float:
-    return size_factor(sum(len(r) + (e - s) for s, e, r in m.edits))
+def _size(m: Mutant, source: bytes) -> float:
+    """The edit-size factor of the characters the mutant really changes (`a and b` -> `a` is 6:
+    the common prefix and suffix of old and new text do not count)."""
+    changed = 0
+    for s, e, r in m.edits:
+        old, new = source[s:e].decode("utf-8", "replace"), r
+        head = 0
+        while head < min(len(old), len(new)) and old[head] == new[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+            tail += 1
+        changed += len(old) + len(new) - 2 * (head + tail)
+    return size_factor(changed)
 
 
 def _cached_key(p: _Pending, raw: dict[tuple, tuple | None]) -> tuple | None:

@@ -113,12 +113,12 @@ def sibling_calls(site: Site) -> Iterator[Mutant]:
         if fn.type == "identifier":
             if f.text(fn) not in f.signatures:
                 continue  # a builtin or an import: min/max and the like are `attr`'s table
-            node, want, w = fn, -1, 0.7
+            node, want, w = fn, -1, 0.5
         elif fn.type == "attribute" and cls >= 0:
             obj = fn.child_by_field_name("object")
             if obj is None or f.text(obj) != "self":
                 continue
-            node, want, w = fn.child_by_field_name("attribute"), cls, 0.9
+            node, want, w = fn.child_by_field_name("attribute"), cls, 0.6
         else:
             continue
         if node is None:

@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 _NOT_AN_INDEX = frozenset({"string", "concatenated_string", "true", "false", "none", "slice"})
 
 
+def dead_loop(site: Site, node: Node) -> bool:
+    """The node is the whole condition of a `while` loop: making it falsy kills the loop, which
+    is never the fix (it only makes the tests that hang or fail inside the loop stop doing so)."""
+    return (
+        site.stmt.type == "while_statement" and site.stmt.child_by_field_name("condition") == node
+    )
+
+
 def const(site: Site) -> Iterator[Mutant]:
     f = site.file
     for n in site.targets:
@@ -25,9 +33,10 @@ def const(site: Site) -> Iterator[Mutant]:
                 continue
             yield site.replace(n, str(value + 1), "const")
             if value > 0:
-                yield site.replace(n, str(value - 1), "const")
+                w = 0.1 if value == 1 and dead_loop(site, n) else 1.0
+                yield site.replace(n, str(value - 1), "const", w)
         elif n.type == "true":
-            yield site.replace(n, "False", "const")
+            yield site.replace(n, "False", "const", 0.1 if dead_loop(site, n) else 1.0)
         elif n.type == "false":
             yield site.replace(n, "True", "const")
 
@@ -159,7 +168,7 @@ def _call_args(site: Site, call: Node, fn: Node) -> Iterator[Mutant]:
         if a.type in _INTEGERISH and not _is_bool_call(site, a):
             if a.type == "identifier" and not recursive and f.text(a) in site.scope.module:
                 continue  # a module constant passed along: rarely the off-by-one
-            yield from _bump(site, a, 0.9 if recursive else 0.55)
+            yield from _bump(site, a, 0.9 if recursive else 0.45)
 
 
 def _add_bound(site: Site, subscript: Node, at: int, bound: str) -> Mutant:

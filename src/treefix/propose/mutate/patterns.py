@@ -47,7 +47,8 @@ def _wrappers(f: SourceFile, node: Node) -> list[tuple[str, float]]:
     out.append(("int", 1.0 if counted or index or operator_token(node) == "/" else 0.6))
     out.append(("float", 0.5))
     if node.type in ("identifier", "attribute") and not beside_str:
-        out.append(("len", 0.9 if counted or parent.type == "comparison_operator" else 0.4))
+        numeric = any(o.type in ("integer", "binary_operator") for o in others)
+        out.append(("len", 0.9 if counted else 0.7 if numeric else 0.3))
     return out
 
 

@@ -9,20 +9,23 @@ from typing import TYPE_CHECKING
 
 from treefix.propose.mutate.exprs import ATOMIC
 from treefix.propose.mutate.ingredients import (
+    Donor,
     callee_name,
     clauses,
     norm_expr,
     statement_condition,
 )
 from treefix.propose.mutate.site import Mutant, Site, short
+from treefix.syntax import iter_nodes
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
     from treefix.propose.mutate.site import SourceFile
 
-MAX_PER_TARGET = 4
-MAX_PER_SITE = 24  # ingredient mutants kept per statement, best first
+MAX_PER_TARGET = 3
+_SHRINK = frozenset({"pop", "popleft", "popitem", "remove", "get_nowait", "clear"})
+MAX_PER_SITE = 16  # ingredient mutants kept per statement, best first
 MAX_CLAUSES = 5
 _LITERALS = frozenset(
     {"integer", "float", "string", "none", "true", "false", "list", "dictionary", "tuple", "set"}
@@ -62,13 +65,36 @@ def _conditions(site: Site) -> Iterator[Mutant]:
         return
     current = _norm(f, cond)
     for d, w in f.donors.usable(site, ("cond", "clause"), {current}, MAX_PER_TARGET):
-        yield _replace(site, cond, d.text, "the condition", w)
+        # binop, negate, dropcond and addcond reach most condition fixes more precisely
+        yield _replace(site, cond, d.text, "the condition", 0.75 * w)
     if cond.type in _ALWAYS:
-        # An endless loop where a collection's emptiness was meant (`while pending:`).
+        # An endless loop where a collection's emptiness was meant (`while pending:`): the
+        # names the body consumes (`pending.pop()`) first, then the others it uses.
         row = site.stmt.start_point[0]
         names = [n for n in site.scope.alternatives("", row, 8) if _bound(site, n)]
-        for rank, name in enumerate(names[:MAX_PER_TARGET]):
-            yield _replace(site, cond, name, "the condition", 1.0 - 0.05 * rank)
+        consumed, used = _body_names(site)
+        ranked = sorted(names, key=lambda n: (n not in consumed, n not in used))
+        for rank, name in enumerate(ranked[:MAX_PER_TARGET]):
+            w = 1.0 if name in consumed else 0.9 if name in used else 0.8
+            yield _replace(site, cond, name, "the condition", w - 0.05 * rank)
+
+
+def _body_names(site: Site) -> tuple[set[str], set[str]]:
+    """Names the loop body shrinks (`x.pop()`, `x.popleft()`, `del x[0]`), and all it reads."""
+    f = site.file
+    body = site.stmt.child_by_field_name("body")
+    consumed: set[str] = set()
+    used: set[str] = set()
+    for n in iter_nodes(body) if body is not None else ():
+        if n.type == "identifier":
+            used.add(f.text(n))
+        elif n.type == "attribute":
+            obj, name = n.child_by_field_name("object"), n.child_by_field_name("attribute")
+            if obj is not None and name is not None and f.text(name) in _SHRINK:
+                consumed.add(f.text(obj))
+        elif n.type == "delete_statement":
+            consumed.update(f.text(i) for i in iter_nodes(n) if i.type == "identifier")
+    return consumed, used
 
 
 def _bound(site: Site, name: str) -> bool:
@@ -94,7 +120,7 @@ def _arguments(site: Site) -> Iterator[Mutant]:
             same = [
                 (d, w) for d, w in pool if d.kind == "arg" and (d.callee, d.pos) == (callee, pos)
             ]
-            rest = [(d, w * 0.85) for d, w in pool if (d, w) not in same and _rich(d.node_type)]
+            rest = [(d, w * 0.85) for d, w in pool if (d, w) not in same and _rich(d)]
             for d, w in (same + rest)[:MAX_PER_TARGET]:
                 yield _replace(site, a, d.text, "the argument", w)
             pos += 1
@@ -107,8 +133,11 @@ def _values(site: Site) -> Iterator[Mutant]:
         values = [c for c in stmt.named_children if c.type != "comment"]
         if values and values[0].type != "expression_list":
             v = values[0]
-            pool = f.donors.usable(site, ("ret", "rhs"), {_norm(f, v)}, MAX_PER_TARGET)
-            for d, w in pool:
+            pool = f.donors.usable(site, ("ret", "rhs"), {_norm(f, v)}, 3 * MAX_PER_TARGET)
+            # another return's literal is fine (`return 0` for `return None`), an assigned one
+            # (`x = []`) is an initial value, rarely a result
+            pool = [(d, w) for d, w in pool if d.kind == "ret" or _rich(d)]
+            for d, w in pool[:MAX_PER_TARGET]:
                 yield _replace(site, v, d.text, "the value", w * (1.0 if d.kind == "ret" else 0.8))
         return
     for n in site.nodes("assignment"):
@@ -119,7 +148,7 @@ def _values(site: Site) -> Iterator[Mutant]:
         pool = f.donors.usable(site, ("rhs",), {_norm(f, right)}, 3 * MAX_PER_TARGET)
         same = [(d, w) for d, w in pool if d.callee == target][:MAX_PER_TARGET]
         for d, w in same:
-            yield _replace(site, right, d.text, "the value", w)
+            yield _replace(site, right, d.text, "the value", w if _rich(d) else 0.6 * w)
 
 
 def _operands(site: Site) -> Iterator[Mutant]:
@@ -135,7 +164,7 @@ def _operands(site: Site) -> Iterator[Mutant]:
             current = _norm(f, c)
             pool = f.donors.usable(site, ("operand", "expr"), {current}, 3 * MAX_PER_TARGET)
             # A name for a name is rename's job, a number for a number const's: richer donors here.
-            rich = [(d, w) for d, w in pool if d.node_type != "identifier" and _rich(d.node_type)]
+            rich = [(d, w) for d, w in pool if d.node_type != "identifier" and _rich(d)]
             for d, w in rich[:3]:
                 yield _replace(site, c, d.text, "the operand", 0.9 * w)
 
@@ -170,9 +199,9 @@ def addcond(site: Site) -> Iterator[Mutant]:
         )
 
 
-def _rich(node_type: str) -> bool:
-    """Worth taking from another place: not a bare literal (`0`, `[]`, `None`: const's job)."""
-    return node_type not in _LITERALS
+def _rich(d: Donor) -> bool:
+    """Worth taking from another place: not a bare literal (`0`, `-1`, `[]`, `None`)."""
+    return d.node_type not in _LITERALS and not d.text.lstrip("-").isdigit()
 
 
 def _op(node: Node) -> str:

@@ -62,7 +62,7 @@ OPERATOR_PRIORS: dict[str, float] = {
     "dropcond": 0.6,  # less specific if 22K, two mutants per `and`/`or`
     # more specific if 68K (`and` clause added) + less specific if 22K (`or` clause added);
     # fan-out: up to 2 x MAX_CLAUSES mutants per condition
-    "addcond": 0.55,
+    "addcond": 0.45,
     # binary operand 174K + wrong caller 25K: the same kind of fix as rename with richer donors
     # (expressions in scope, not only names); fan-out capped at 4 per target, 24 per site
     "ingredient": 0.55,
