@@ -47,3 +47,16 @@ def assert_fix(source: str, line: int, fixed: str, operator: str, **kwargs) -> C
     cand = found[want]
     assert cand.operator == operator, cand
     return cand
+
+
+def rank_of(source: str, line: int, fixed: str, **kwargs) -> tuple[int, Candidate]:
+    """1-based place of the first candidate giving `fixed` among the candidates for one line."""
+    state, cands = propose(source, line, **kwargs)
+    want = dedent(fixed)
+    for i, c in enumerate(cands, 1):
+        if state.derive(c.edits).read(PATH).decode() == want:
+            return i, c
+    raise AssertionError(
+        f"no candidate gives:\n{want}\ngot:\n"
+        + "\n".join(f"{c.operator}: {c.description}" for c in cands)
+    )

@@ -1,10 +1,12 @@
 """MutationProposer: LLM-free candidates from mutation operators and fix templates (GenProg/TBar).
 
-Each suspicious statement is mutated by every operator family; mutants that do not compile, do
-nothing, or repeat another (same normalised program) are dropped, the rest ordered by
-suspiciousness x operator prior. Checks run on a slice of the file (see `mutate.regions`), so a
-long file costs no more than a short one. A file that does not compile gets the line-based
-`syntax` repairs instead (`mutate.repair`).
+Each suspicious statement is mutated by every operator family; mutants are ordered by
+suspiciousness x family prior x the operator's weight x edit size (`mutate.priors`), then checked
+in that order - those that do not compile, do nothing, or repeat a better one (same normalised
+program) are dropped - until `max_candidates` are kept: the cost of a call grows with what it
+returns, not with how many mutants the operators can think of. Checks run on a slice of the file
+(see `mutate.regions`), so a long file costs no more than a short one. A file that does not
+compile gets the line-based `syntax` repairs instead (`mutate.repair`).
 """
 
 from __future__ import annotations
@@ -20,27 +22,11 @@ from treefix.code.testfiles import is_test_file
 from treefix.propose.mutate import OPERATORS, Mutant, Site, SourceFile
 from treefix.propose.mutate.broken import repairs
 from treefix.propose.mutate.hints import Hints, read_feedback
+from treefix.propose.mutate.priors import OPERATOR_PRIORS, size_factor
 from treefix.propose.mutate.regions import Region, site_regions
 from treefix.protocols import Feedback, Proposer
 from treefix.types import Candidate, Edit, ProgramState, Suspicion, apply_edits
 
-# How likely each family holds the fix, before suspiciousness; operators refine per mutant
-# (e.g. `<`->`<=` outranks `<`->`==`) through Mutant.weight.
-OPERATOR_PRIORS: dict[str, float] = {
-    "binop": 0.95,  # comparisons x1.0, arithmetic x0.95, bitwise x0.8
-    "offbyone": 0.95,
-    "const": 0.9,
-    "negate": 0.75,
-    "isnone": 0.7,  # `is`/`==` swaps; the None guards carry weight ~0.6 on top
-    "return": 0.7,
-    "attr": 0.7,
-    "dropcond": 0.6,
-    "rename": 0.5,
-    "swapargs": 0.5,
-    "delete": 0.35,
-    "insert": 0.35,
-    "syntax": 1.0,  # only offered, and then alone, when the file does not compile
-}
 _MIN_SCORE = 0.01  # a zero-score suspicion still orders its mutants by family
 
 
@@ -53,6 +39,9 @@ class _Pending:
     path: str
     line: int
     verify: bytes | None = None  # the source to compile it against, when parsing is not enough
+    file: SourceFile | None = None  # None: already keyed (syntax repairs)
+    regions: list[Region] | None = None
+    key: tuple | None = None
 
 
 class MutationProposer(Proposer):  # no history, no refills: its proposals never change
@@ -68,15 +57,15 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
     ) -> list[Candidate]:
         hints = read_feedback(feedback)
         sites, broken, files = self._select(state, focus)
-        pool: dict[tuple, _Pending] = {}
+        pending: list[_Pending] = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings of mutants are not ours to show
-            raw: dict[tuple, tuple | None] = {}
             for site in sites:
-                self._mutate_site(site, hints, pool, raw)
+                site.exceptions = tuple(hints.exceptions)
+                self._mutate_site(site, hints, pending)
             for path, lines in broken.items():
-                self._repair_file(files[path], lines, pool)
-            return self._ordered(pool)
+                self._repair_file(files[path], lines, pending)
+            return self._ordered(pending)
 
     def _select(
         self, state: ProgramState, focus: Sequence[Suspicion]
@@ -120,47 +109,50 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
             taken += 1
         return sites, broken, files
 
-    def _mutate_site(
-        self, site: Site, hints: Hints, pool: dict[tuple, _Pending], raw: dict[tuple, tuple | None]
-    ) -> None:
+    def _mutate_site(self, site: Site, hints: Hints, pending: list[_Pending]) -> None:
         file = site.file
         regions = site_regions(site)
         # What parsing a slice cannot see: `global` ordering, `from __future__` placement.
         careful = site.scope.declares or (site.func is None and b"__future__" in file.source)
         for op in OPERATORS:
             for m in op(site):
-                prior = site.score * OPERATOR_PRIORS[m.family] * m.weight
+                prior = site.score * OPERATOR_PRIORS[m.family] * m.weight * _size(m, file.source)
                 prior = min(1.0, prior * hints.boost(m.family, site.stmt.type))
-                pending = _Pending(prior, m, file.path, m.line or site.line)
+                p = _Pending(prior, m, file.path, m.line or site.line, file=file, regions=regions)
                 if careful:
-                    pending.verify = file.source
-                # One edit reached twice (by two operators or two sites) is checked once.
-                seen = (file.path, m.edits)
-                if seen not in raw:
-                    raw[seen] = _key(file, regions, m)
-                key = raw[seen]
-                if key is not None:
-                    _keep(pool, key, pending)
+                    p.verify = file.source
+                pending.append(p)
 
     def _repair_file(
-        self, file: SourceFile, lines: list[tuple[int, float]], pool: dict[tuple, _Pending]
+        self, file: SourceFile, lines: list[tuple[int, float]], pending: list[_Pending]
     ) -> None:
         top = max(w for _, w in lines)
         for r in repairs(file.source, lines, file.indent_unit, file.tree):
             m = r.mutant
             prior = min(1.0, top * OPERATOR_PRIORS["syntax"] * m.weight)
-            _keep(pool, (file.path, normalize_source(r.new)), _Pending(prior, m, file.path, m.line))
+            key = (file.path, normalize_source(r.new))
+            pending.append(_Pending(prior, m, file.path, m.line, key=key))
 
-    def _ordered(self, pool: dict[tuple, _Pending]) -> list[Candidate]:
-        items = list(pool.values())
+    def _ordered(self, pending: list[_Pending]) -> list[Candidate]:
+        # Best first; among equal priors the first generated is the one kept of duplicates.
+        order = sorted(range(len(pending)), key=lambda i: -pending[i].prior)
+        kept: dict[tuple, _Pending] = {}
+        raw: dict[tuple, tuple | None] = {}  # one edit reached twice is checked once
+        for i in order:
+            if len(kept) >= self.max_candidates:
+                break
+            p = pending[i]
+            key = p.key if p.file is None else _cached_key(p, raw)
+            if key is None or key in kept:
+                continue
+            if p.verify is not None and has_syntax_error(_apply(p.verify, p.mutant)):
+                continue
+            kept[key] = p
+        items = list(kept.values())
         random.Random(self.seed).shuffle(items)  # the seed only decides ties
         items.sort(key=lambda p: -p.prior)
         out: list[Candidate] = []
         for p in items:
-            if len(out) >= self.max_candidates:
-                break
-            if p.verify is not None and has_syntax_error(_apply(p.verify, p.mutant)):
-                continue
             m = p.mutant
             out.append(
                 Candidate(
@@ -175,10 +167,28 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
         return out
 
 
-def _keep(pool: dict[tuple, _Pending], key: tuple, pending: _Pending) -> None:
-    old = pool.get(key)
-    if old is None or pending.prior > old.prior:
-        pool[key] = pending
+def _size(m: Mutant, source: bytes) -> float:
+    """The edit-size factor of the characters the mutant really changes (`a and b` -> `a` is 6:
+    the common prefix and suffix of old and new text do not count)."""
+    changed = 0
+    for s, e, r in m.edits:
+        old, new = source[s:e].decode("utf-8", "replace"), r
+        head = 0
+        while head < min(len(old), len(new)) and old[head] == new[head]:
+            head += 1
+        tail = 0
+        while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+            tail += 1
+        changed += len(old) + len(new) - 2 * (head + tail)
+    return size_factor(changed)
+
+
+def _cached_key(p: _Pending, raw: dict[tuple, tuple | None]) -> tuple | None:
+    assert p.file is not None and p.regions is not None
+    seen = (p.path, p.mutant.edits)
+    if seen not in raw:
+        raw[seen] = _key(p.file, p.regions, p.mutant)
+    return raw[seen]
 
 
 def _apply(source: bytes, m: Mutant) -> bytes:

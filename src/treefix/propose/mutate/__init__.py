@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from treefix.propose.mutate.calls import args, sibling_calls
 from treefix.propose.mutate.constants import const, offbyone
+from treefix.propose.mutate.guards import guard, jump, trywrap
+from treefix.propose.mutate.moves import move
 from treefix.propose.mutate.names import attr, rename, returns
 from treefix.propose.mutate.operators import binop, dropcond, isnone_compare, negate, swapargs
+from treefix.propose.mutate.patterns import convert, swaptargets
+from treefix.propose.mutate.plastic import addcond, ingredient
 from treefix.propose.mutate.site import Mutant, Site, SourceFile
 from treefix.propose.mutate.statements import delete, insert, none_guards
 
@@ -27,6 +32,17 @@ OPERATORS: tuple[Operator, ...] = (
     attr,
     isnone_compare,
     none_guards,
+    # beyond the first 13 families: donor code, more fix templates
+    ingredient,
+    addcond,
+    sibling_calls,
+    args,
+    convert,
+    swaptargets,
+    move,
+    guard,
+    jump,
+    trywrap,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

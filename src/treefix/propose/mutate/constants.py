@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 _NOT_AN_INDEX = frozenset({"string", "concatenated_string", "true", "false", "none", "slice"})
 
 
+def dead_loop(site: Site, node: Node) -> bool:
+    """The node is the whole condition of a `while` loop: making it falsy kills the loop, which
+    is never the fix (it only makes the tests that hang or fail inside the loop stop doing so)."""
+    return (
+        site.stmt.type == "while_statement" and site.stmt.child_by_field_name("condition") == node
+    )
+
+
 def const(site: Site) -> Iterator[Mutant]:
     f = site.file
     for n in site.targets:
@@ -25,9 +33,10 @@ def const(site: Site) -> Iterator[Mutant]:
                 continue
             yield site.replace(n, str(value + 1), "const")
             if value > 0:
-                yield site.replace(n, str(value - 1), "const")
+                w = 0.1 if value == 1 and dead_loop(site, n) else 1.0
+                yield site.replace(n, str(value - 1), "const", w)
         elif n.type == "true":
-            yield site.replace(n, "False", "const")
+            yield site.replace(n, "False", "const", 0.1 if dead_loop(site, n) else 1.0)
         elif n.type == "false":
             yield site.replace(n, "True", "const")
 
@@ -71,11 +80,11 @@ def offbyone(site: Site) -> Iterator[Mutant]:
     for n in site.targets:
         if n.type == "call":
             fn = n.child_by_field_name("function")
-            if fn is None or fn.type != "identifier" or f.text(fn) != "range":
-                continue
-            args = _positional(n)
-            for a in args[:2]:
-                yield from _bump(site, a)
+            if fn is not None and fn.type == "identifier" and f.text(fn) == "range":
+                for a in _positional(n)[:2]:
+                    yield from _bump(site, a)
+            elif fn is not None:
+                yield from _call_args(site, n, fn)
         elif n.type == "subscript":
             subs = n.children_by_field_name("subscript")
             if len(subs) != 1:
@@ -98,6 +107,68 @@ def offbyone(site: Site) -> Iterator[Mutant]:
             operands = [c for c in n.named_children if c.type != "comment"]
             if len(ops) == 1 and ops[0].type in ("<", "<=", ">", ">=") and len(operands) == 2:
                 yield from _bump(site, operands[1], 0.8)
+                if operands[0].type in _INTEGERISH:
+                    yield from _bump(site, operands[0], 0.6)
+        elif n.type == "return_statement" and n.named_children:
+            value = n.named_children[0]
+            if value.type in _INTEGERISH and not _is_bool_call(site, value) and not _text(value):
+                yield from _bump(site, value, 0.6)
+
+
+# Library calls with integer parameters (`pop(i)`, `round(x, n)`, `s.split(sep, n)`).
+_INT_PARAMS = frozenset(
+    {
+        "pop",
+        "insert",
+        "round",
+        "ljust",
+        "rjust",
+        "center",
+        "zfill",
+        "split",
+        "rsplit",
+        "islice",
+        "randint",
+        "randrange",
+        "nlargest",
+        "nsmallest",
+        "most_common",
+        "to_bytes",
+    }  # fmt: skip
+)
+# Expressions that may well be integers: +1/-1 on them is worth a try (TBar's mutate-integer).
+_INTEGERISH = frozenset({"identifier", "integer", "binary_operator", "call", "subscript"})
+
+
+def _text(node: Node) -> bool:
+    """A string expression (`"item " + n`): +1 would only raise TypeError."""
+    return node.type == "binary_operator" and any(
+        c.type in ("string", "concatenated_string") for c in node.named_children
+    )
+
+
+def _is_bool_call(site: Site, node: Node) -> bool:
+    fn = node.child_by_field_name("function") if node.type == "call" else None
+    return fn is not None and site.file.text(fn) in ("bool", "str", "isinstance", "all", "any")
+
+
+def _call_args(site: Site, call: Node, fn: Node) -> Iterator[Mutant]:
+    """+1/-1 on a call's numeric-looking arguments; a recursive call's most of all (the missing
+    `+ 1` of `walk(i + 1)`)."""
+    f = site.file
+    name = (
+        f.text(fn.child_by_field_name("attribute") or fn) if fn.type == "attribute" else f.text(fn)
+    )
+    func = site.func
+    own = func.child_by_field_name("name") if func is not None else None
+    recursive = own is not None and f.text(own) == name
+    if not recursive and name not in f.signatures and name not in _INT_PARAMS:
+        return  # a library call taking collections or strings: `sum(xs) + 1` is noise
+    for a in _positional(call)[:4]:
+        if a.type in _INTEGERISH and not _is_bool_call(site, a):
+            if a.type == "identifier" and not recursive and f.text(a) in site.scope.module:
+                continue  # a module constant passed along: rarely the off-by-one
+            yield from _bump(site, a, 0.9 if recursive else 0.45)
 
 
 def _add_bound(site: Site, subscript: Node, at: int, bound: str) -> Mutant:

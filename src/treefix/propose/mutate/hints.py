@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from treefix.protocols import Feedback
 from treefix.types import Status
 
-_LOOP_FAMILIES = {"negate": 1.3, "const": 1.2, "offbyone": 1.2}
+_LOOP_FAMILIES = {"negate": 1.3, "const": 1.2, "offbyone": 1.2, "ingredient": 1.3, "addcond": 1.2}
+# Exceptions a try/except fix may name: the builtin ones (a project's own would need an import).
+_CATCHABLE = frozenset(
+    n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, Exception)
+)
 
 
 @dataclass
@@ -15,6 +20,7 @@ class Hints:
     family: dict[str, float] = field(default_factory=dict)  # prior multipliers per family
     loop: dict[str, float] = field(default_factory=dict)  # extra, on loop headers only
     recursion: bool = False  # a RecursionError: `if` headers (base cases) count as loop headers
+    exceptions: list[str] = field(default_factory=list)  # builtin exceptions the targets raised
 
     def boost(self, family: str, stmt_type: str) -> float:
         b = self.family.get(family, 1.0)
@@ -37,16 +43,30 @@ def read_feedback(feedback: Feedback | None) -> Hints:
         if outcome is None:
             continue
         exc, msg = outcome.exc_type.rsplit(".", 1)[-1], outcome.message
+        if exc in _CATCHABLE and exc not in hints.exceptions and exc != "AssertionError":
+            hints.exceptions.append(exc)
+            hints.family["trywrap"] = 1.5
         if exc in ("TypeError", "AttributeError") and "None" in msg:
             hints.family["isnone"] = 1.45
+        elif exc == "TypeError" and ("str" in msg or "int" in msg or "float" in msg):
+            hints.family["convert"] = 1.6  # `can only concatenate str`, `unsupported operand`
+        elif exc in ("NameError", "UnboundLocalError"):
+            hints.family["rename"] = 1.5  # a name that is not there: another one was meant
+            hints.family["ingredient"] = 1.5  # or an expression (`self.rate` for `rate`)
         elif exc == "IndexError":
             hints.family["offbyone"] = 1.15
+            hints.family["guard"] = 1.6
         elif exc == "ZeroDivisionError":
             hints.family["const"] = 1.15
             hints.family["isnone"] = max(hints.family.get("isnone", 1.0), 1.2)
+            hints.family["guard"] = 1.6
+        elif exc == "ValueError" and "empty" in msg:  # max() arg is an empty sequence
+            hints.family["guard"] = 1.6
         elif exc == "RecursionError":
             hints.loop.update(_LOOP_FAMILIES)
             hints.recursion = True
+            hints.family["offbyone"] = 1.15  # the recursive call's missing `+ 1`
     if report.status == Status.TIMEOUT:
         hints.loop.update(_LOOP_FAMILIES)
+        hints.family["jump"] = 1.3  # a missing `break`
     return hints

@@ -117,6 +117,8 @@ def conditions(site: Site) -> Iterator[tuple[Node, float]]:
 def negate(site: Site) -> Iterator[Mutant]:
     f = site.file
     for cond, w in conditions(site):
+        if cond.type in ("true", "false", "integer") and site.stmt.type == "while_statement":
+            continue  # `while not True:` is a dead loop, `while not False:` one that never ends
         new = negated(f, cond)
         yield Mutant(
             "negate",

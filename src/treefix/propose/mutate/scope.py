@@ -35,6 +35,7 @@ class Scope:
     returns_value: bool = False  # some `return <expr>` in the function itself
     generator: bool = False  # a `yield` in the function itself: no return-value templates
     declares: bool = False  # `global`/`nonlocal` inside: renames need a real compile check
+    bound: dict[str, int] = field(default_factory=dict)  # local name -> first row binding it
 
     def knows(self, name: str) -> bool:
         return name not in SKIP_NAMES and (name in self.local or name in self.module)
@@ -78,7 +79,7 @@ def _param_names(param: Node) -> list[Node]:
     return []
 
 
-def _import_names(stmt: Node) -> list[Node]:
+def import_names(stmt: Node) -> list[Node]:
     out = []
     for c in stmt.named_children:
         if c.type == "aliased_import":
@@ -97,6 +98,14 @@ def function_scope(file: SourceFile, func: Node) -> Scope:
     params = func.child_by_field_name("parameters")
     for p in params.named_children if params is not None else ():
         defined.update(file.text(n) for n in _param_names(p))
+    head = func.start_point[0]
+    bound = dict.fromkeys(defined, head)
+
+    def bind(nodes: list[Node]) -> None:
+        for i in nodes:
+            bound.setdefault(file.text(i), i.start_point[0])
+            defined.add(file.text(i))
+
     seen: list[tuple[str, int]] = []
     body = func.child_by_field_name("body")
     stack = [body] if body is not None else []
@@ -107,7 +116,7 @@ def function_scope(file: SourceFile, func: Node) -> Scope:
             # A nested scope: its own names are not ours, only its name is.
             name = n.child_by_field_name("name")
             if name is not None:
-                defined.add(file.text(name))
+                bind([name])
             continue
         if t == "lambda":
             continue
@@ -115,16 +124,16 @@ def function_scope(file: SourceFile, func: Node) -> Scope:
             seen.append((file.text(n), n.start_point[0]))
         elif t in ("assignment", "augmented_assignment"):
             for ident in target_names(n.child_by_field_name("left")):
-                defined.add(file.text(ident))
+                bind([ident])
                 scope.assigned.append((ident.start_point[0], file.text(ident)))
         elif t == "for_statement":
-            defined.update(file.text(i) for i in target_names(n.child_by_field_name("left")))
+            bind(target_names(n.child_by_field_name("left")))
         elif t == "named_expression":
-            defined.update(file.text(i) for i in target_names(n.child_by_field_name("name")))
+            bind(target_names(n.child_by_field_name("name")))
         elif t == "as_pattern_target":
-            defined.update(file.text(i) for i in target_names(n))
+            bind(target_names(n))
         elif t in ("import_statement", "import_from_statement"):
-            defined.update(file.text(i) for i in _import_names(n))
+            bind(import_names(n))
             continue
         elif t == "return_statement" and n.named_children:
             scope.returns_value = True
@@ -140,6 +149,7 @@ def function_scope(file: SourceFile, func: Node) -> Scope:
         if name in defined:
             scope.local.setdefault(name, []).append(row)
     scope.assigned.sort()
+    scope.bound = bound
     return scope
 
 

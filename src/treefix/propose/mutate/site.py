@@ -14,6 +14,8 @@ from treefix.propose.mutate.scope import Scope, function_scope, module_scope
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
+    from treefix.propose.mutate.calls import Signature
+    from treefix.propose.mutate.ingredients import DonorIndex
     from treefix.propose.mutate.regions import Region
 
 # Children of a compound statement that are nested statements, not part of its header.
@@ -141,6 +143,24 @@ class SourceFile:
         return self._regions[key]
 
     @cached_property
+    def donors(self) -> DonorIndex:
+        from treefix.propose.mutate.ingredients import DonorIndex
+
+        return DonorIndex(self)
+
+    @cached_property
+    def signatures(self) -> dict[str, list[Signature]]:
+        from treefix.propose.mutate.calls import signatures
+
+        return signatures(self)
+
+    @cached_property
+    def module_names(self) -> dict[str, int]:
+        from treefix.propose.mutate.ingredients import module_names
+
+        return module_names(self)
+
+    @cached_property
     def attributes(self) -> list[AttrUse]:
         """Every `obj.name` in the file: what `attr` draws its sibling names from."""
         uses = []
@@ -179,6 +199,7 @@ class Site:
     stmt: Node
     score: float
     line: int
+    exceptions: tuple[str, ...] = ()  # builtin exceptions the failing tests raised (trywrap)
 
     @cached_property
     def func(self) -> Node | None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 # Removing or guarding these breaks the file's structure rather than its behaviour.
-_STRUCTURAL = frozenset(
+STRUCTURAL = frozenset(
     {
         "function_definition",
         "class_definition",
@@ -41,7 +41,7 @@ def _statements(block: Node) -> list[Node]:
 def delete(site: Site) -> Iterator[Mutant]:
     stmt, f = site.stmt, site.file
     parent = stmt.parent
-    if stmt.type in _STRUCTURAL or parent is None:
+    if stmt.type in STRUCTURAL or parent is None:
         return
     desc = f"delete `{site.context}`"
     if parent.type == "block" and len(_statements(parent)) == 1:
@@ -90,7 +90,7 @@ def _donors(site: Site) -> list[Node]:
     return out[:MAX_DONORS]
 
 
-def _sibling(stmt: Node, step: int) -> Node | None:
+def sibling(stmt: Node, step: int) -> Node | None:
     n = stmt.prev_named_sibling if step < 0 else stmt.next_named_sibling
     while n is not None and n.type == "comment":
         n = n.prev_named_sibling if step < 0 else n.next_named_sibling
@@ -109,7 +109,7 @@ def _is_docstring(n: Node) -> bool:
 def insert(site: Site) -> Iterator[Mutant]:
     stmt, f = site.stmt, site.file
     indent = f.indent_of(stmt)
-    if stmt.type in _STRUCTURAL or stmt.type in _CLAUSES or indent is None:
+    if stmt.type in STRUCTURAL or stmt.type in _CLAUSES or indent is None:
         return
     first = None
     if stmt.type not in SIMPLE_STATEMENTS:
@@ -118,7 +118,7 @@ def insert(site: Site) -> Iterator[Mutant]:
         first = kids[0] if kids and kids[0].type != "case_clause" else None
     before = f.before(stmt)
     # A copy next to its own original is one program reachable from two sites: never offered.
-    prev, nxt = _text(f, _sibling(stmt, -1)), _text(f, _sibling(stmt, 1))
+    prev, nxt = _text(f, sibling(stmt, -1)), _text(f, sibling(stmt, 1))
     for rank, donor in enumerate(_donors(site)):
         w = 1.0 - 0.05 * rank
         d_indent = f.indent_of(donor) or ""
@@ -158,7 +158,7 @@ def _guarded_names(site: Site) -> list[str]:
 def none_guards(site: Site) -> Iterator[Mutant]:
     stmt, f = site.stmt, site.file
     indent = f.indent_of(stmt)
-    if site.func is None or stmt.type in _STRUCTURAL or stmt.type in _CLAUSES or indent is None:
+    if site.func is None or stmt.type in STRUCTURAL or stmt.type in _CLAUSES or indent is None:
         return
     unit = f.indent_unit
     start = f.line_start(stmt.start_byte)
