@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from treefix.code.syntax import SIMPLE_STATEMENTS
 from treefix.propose.mutate.scope import SKIP_NAMES
 from treefix.propose.mutate.site import Mutant, Site, short
 from treefix.propose.mutate.statements import STRUCTURAL, sibling
-from treefix.syntax import SIMPLE_STATEMENTS
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from treefix.code.syntax import iter_nodes
 from treefix.propose.mutate.exprs import ATOMIC
 from treefix.propose.mutate.ingredients import (
     Donor,
@@ -16,7 +17,6 @@ from treefix.propose.mutate.ingredients import (
     statement_condition,
 )
 from treefix.propose.mutate.site import Mutant, Site, short
-from treefix.syntax import iter_nodes
 
 if TYPE_CHECKING:
     from tree_sitter import Node
