@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from treefix.localize.files import is_test_file
+from treefix.code.testfiles import is_test_file
 from treefix.types import TestReport
 
 
