@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 from treefix.code.testfiles import is_test_file
@@ -49,9 +51,15 @@ def test_every_stage_uses_the_kernel_rule():
     from treefix.propose import blocks, code_context, mutation
     from treefix.search import mcts, remap
 
-    for module in (localize, ranker, blocks, code_context, mutation, mcts, remap):
+    for module in (localize, ranker, blocks, code_context, mutation, remap):
         assert module.is_test_file is is_test_file, module.__name__
     assert not hasattr(mutation, "is_test_path")
+    # the search takes the language's rule; Python's (and the default) is the kernel's
+    default = inspect.signature(mcts.Search.__init__).parameters["is_test_file"].default
+    assert default is is_test_file
+    from treefix.languages.python import PythonLanguage
+
+    assert PythonLanguage().is_test_file("pkg/test/util.py") is True
 
 
 def test_the_mutation_proposer_leaves_files_under_test_folders_alone():
