@@ -10,7 +10,7 @@ from rich.table import Table
 
 from treefix.errors import EXIT_NO_FIX, EXIT_OK, UsageError
 from treefix.pipeline.options import RunOptions
-from treefix.report.summary import test_report_dict
+from treefix.pipeline.summary import test_report_dict
 from treefix.sandbox.backends import backend, choose_sandbox, make_sandboxes
 from treefix.testing.command import detect_test_command
 from treefix.testing.runner import TestRunner

@@ -1,4 +1,4 @@
-"""The machine-readable report of one run (report.json and `--json`)."""
+"""The machine-readable report of one run (report.json and `--json`), built from its record."""
 
 from __future__ import annotations
 
