@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable
 
 from treefix.code.diff import diff_size, unified_diff
+from treefix.code.prompts import phrase, render
 from treefix.errors import ContextOverflow, ProviderError
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
-from treefix.propose.prompts import phrase, render
 from treefix.protocols import StopSearch
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node
