@@ -31,6 +31,7 @@ from treefix.pipeline.options import RunOptions, setting_fields
 from treefix.propose.registry import PROPOSERS
 from treefix.registry import Registry
 from treefix.sandbox.backends import SANDBOXES
+from treefix.workspace.gitrepo import GitRepo
 
 PATH_SETTINGS = frozenset({"model_path", "cache"})  # relative to the config file that sets them
 NOT_SETTINGS = frozenset({"path", "apply", "plan", "hook"})  # command line only
@@ -159,8 +160,6 @@ def find_config_files(path: str | os.PathLike[str]) -> list[Path]:
     from the project folder up to the repository root (or the filesystem root outside git)."""
     start = Path(path).expanduser().resolve()
     stop = None
-    from treefix.workspace.gitrepo import GitRepo
-
     repo = GitRepo.find(start) if start.is_dir() else None
     if repo is not None:
         stop = repo.toplevel.resolve()

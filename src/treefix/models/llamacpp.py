@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from treefix.errors import FatalModelError
-from treefix.models.base import Reply, Request, Usage, context_overflow
+from treefix.models.base import Reply, Request, Usage, context_overflow, merged_turns
 from treefix.models.registry import PROVIDERS
 
 GGUF_MAGIC = b"GGUF"
@@ -95,10 +95,8 @@ class LlamaCppModel:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def complete(self, request: Request, timeout: float) -> Reply:
-        from treefix.models.providers import _merged
-
         messages = [{"role": "system", "content": request.system}]
-        for role, blocks in _merged(request.messages):
+        for role, blocks in merged_turns(request.messages):
             messages.append({"role": role, "content": "\n\n".join(b.content for b in blocks)})
         with self._lock:
             start = time.monotonic()

@@ -11,7 +11,7 @@ import time
 from treefix.code.secrets import scrub
 from treefix.errors import FatalModelError, TransientModelError
 from treefix.extras import MissingExtra, require, status
-from treefix.models.base import Message, Reply, Request, Usage, context_overflow
+from treefix.models.base import Reply, Request, Usage, context_overflow, merged_turns
 from treefix.models.registry import PROVIDERS
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
@@ -98,17 +98,6 @@ def _key_env(provider: str) -> str:
     return "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
 
 
-def _merged(messages: tuple[Message, ...]) -> list[tuple[str, list[Message]]]:
-    """Consecutive messages of one role become one turn of several blocks."""
-    turns: list[tuple[str, list[Message]]] = []
-    for m in messages:
-        if turns and turns[-1][0] == m.role:
-            turns[-1][1].append(m)
-        else:
-            turns.append((m.role, [m]))
-    return turns
-
-
 class AnthropicModel:
     provider = "anthropic"
 
@@ -133,7 +122,7 @@ class AnthropicModel:
     def complete(self, request: Request, timeout: float) -> Reply:
         system = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
         messages = []
-        for role, blocks in _merged(request.messages):
+        for role, blocks in merged_turns(request.messages):
             content = []
             for b in blocks:
                 block: dict = {"type": "text", "text": b.content}
@@ -199,7 +188,7 @@ class OpenAIModel:
 
     def complete(self, request: Request, timeout: float) -> Reply:
         messages = [{"role": "system", "content": request.system}]
-        for role, blocks in _merged(request.messages):
+        for role, blocks in merged_turns(request.messages):
             messages.append({"role": role, "content": "\n\n".join(b.content for b in blocks)})
         try:
             resp = self._sdk().chat.completions.create(
