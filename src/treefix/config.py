@@ -128,11 +128,15 @@ def coerce(key: str, value: object, where: str, from_text: bool = False) -> obje
         elif want is int:
             if isinstance(value, bool | float):
                 raise ValueError
-            out = int(value) if isinstance(value, int) or text_in else _fail()
+            if not isinstance(value, int | str) or (isinstance(value, str) and not text_in):
+                raise ValueError
+            out = int(value)
         elif want is float:
             if isinstance(value, bool):
                 raise ValueError
-            out = float(value) if isinstance(value, int | float) or text_in else _fail()
+            if not isinstance(value, int | float | str) or (isinstance(value, str) and not text_in):
+                raise ValueError
+            out = float(value)
         else:
             if not isinstance(value, str):
                 raise ValueError
@@ -141,18 +145,15 @@ def coerce(key: str, value: object, where: str, from_text: bool = False) -> obje
         kind = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[want]
         raise UsageError(f"{where}: {key} must be {kind}, not {value!r}") from None
     least, most = BOUNDS.get(name, (None, None))
-    if least is not None and out is not None and out < least:
+    # bounds are set on numeric settings only
+    if least is not None and isinstance(out, int | float) and out < least:
         raise UsageError(f"{where}: {key} must be at least {least}, not {value!r}")
-    if most is not None and out is not None and out > most:
+    if most is not None and isinstance(out, int | float) and out > most:
         raise UsageError(f"{where}: {key} must be at most {most}, not {value!r}")
     choices = _choices(name)
     if choices and out not in choices:
         raise UsageError(f"{where}: {key} must be one of {', '.join(choices)}, not {value!r}")
     return out
-
-
-def _fail():
-    raise ValueError
 
 
 def find_config_files(path: str | os.PathLike[str]) -> list[Path]:

@@ -55,7 +55,7 @@ def call(
     if cmd is None:
         return -1, b"", "no git executable found"
     with tempfile.TemporaryFile() if input is not None else nullcontext() as stdin:
-        if stdin is not None:  # GitPython feeds stdin from a file, not from bytes
+        if stdin is not None and input is not None:  # GitPython feeds stdin from a file
             stdin.write(input)
             stdin.seek(0)
         try:

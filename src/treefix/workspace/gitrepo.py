@@ -96,7 +96,9 @@ class GitRepo:
         """The repository whose working tree holds path, as git itself finds it; None outside
         one, in a bare one or inside .git."""
         toplevel = one_path(Path(path), "--show-toplevel")
-        git_dir = one_path(Path(path), "--absolute-git-dir") if toplevel is not None else None
+        if toplevel is None:
+            return None
+        git_dir = one_path(Path(path), "--absolute-git-dir")
         return None if git_dir is None else cls(Path(toplevel), Path(git_dir))
 
     @classmethod
@@ -326,6 +328,8 @@ def record_snapshot(project: Project, run_id: str) -> Snapshot | None:
 
 def drop_snapshot(project: Project | None, snap: Snapshot | None) -> None:
     """Delete a run's snapshot ref (a run that never got to the tests leaves no trace)."""
-    repo = GitRepo.of(project) if project is not None and snap is not None else None
+    if project is None or snap is None:
+        return
+    repo = GitRepo.of(project)
     if repo is not None:
         repo.delete_ref(snap.ref)

@@ -207,11 +207,11 @@ def write_back(
 ) -> WriteBackResult:
     if plan.mode == "apply":
         return WriteBackResult("apply", applied=apply_fix(project, state))
-    if plan.mode in ("branch", "commit") and snap is None:
+    if plan.mode not in ("branch", "commit"):
+        return WriteBackResult("patch")
+    if snap is None:
         _repo_for(project, f"--{plan.mode}")
         raise WriteBackRefused(f"not written: no snapshot commit was recorded for --{plan.mode}")
     if plan.mode == "branch":
         return commit_on_branch(project, snap, state, plan.branch or "", message)
-    if plan.mode == "commit":
-        return commit_on_current(project, snap, state, message)
-    return WriteBackResult("patch")
+    return commit_on_current(project, snap, state, message)
