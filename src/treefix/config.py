@@ -31,6 +31,7 @@ from treefix.pipeline.options import RunOptions, setting_fields
 from treefix.propose.registry import PROPOSERS
 from treefix.registry import Registry
 from treefix.sandbox.backends import SANDBOXES
+from treefix.workspace.gitrepo import GitRepo
 
 PATH_SETTINGS = frozenset({"model_path", "cache"})  # relative to the config file that sets them
 NOT_SETTINGS = frozenset({"path", "apply", "plan", "hook"})  # command line only
@@ -127,11 +128,15 @@ def coerce(key: str, value: object, where: str, from_text: bool = False) -> obje
         elif want is int:
             if isinstance(value, bool | float):
                 raise ValueError
-            out = int(value) if isinstance(value, int) or text_in else _fail()
+            if not isinstance(value, int | str) or (isinstance(value, str) and not text_in):
+                raise ValueError
+            out = int(value)
         elif want is float:
             if isinstance(value, bool):
                 raise ValueError
-            out = float(value) if isinstance(value, int | float) or text_in else _fail()
+            if not isinstance(value, int | float | str) or (isinstance(value, str) and not text_in):
+                raise ValueError
+            out = float(value)
         else:
             if not isinstance(value, str):
                 raise ValueError
@@ -140,9 +145,10 @@ def coerce(key: str, value: object, where: str, from_text: bool = False) -> obje
         kind = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[want]
         raise UsageError(f"{where}: {key} must be {kind}, not {value!r}") from None
     least, most = BOUNDS.get(name, (None, None))
-    if least is not None and out is not None and out < least:
+    # bounds are set on numeric settings only
+    if least is not None and isinstance(out, int | float) and out < least:
         raise UsageError(f"{where}: {key} must be at least {least}, not {value!r}")
-    if most is not None and out is not None and out > most:
+    if most is not None and isinstance(out, int | float) and out > most:
         raise UsageError(f"{where}: {key} must be at most {most}, not {value!r}")
     choices = _choices(name)
     if choices and out not in choices:
@@ -150,17 +156,11 @@ def coerce(key: str, value: object, where: str, from_text: bool = False) -> obje
     return out
 
 
-def _fail():
-    raise ValueError
-
-
 def find_config_files(path: str | os.PathLike[str]) -> list[Path]:
     """pyproject.toml (only with a [tool.treefix] table) and treefix.toml of the nearest folder,
     from the project folder up to the repository root (or the filesystem root outside git)."""
     start = Path(path).expanduser().resolve()
     stop = None
-    from treefix.workspace.gitrepo import GitRepo
-
     repo = GitRepo.find(start) if start.is_dir() else None
     if repo is not None:
         stop = repo.toplevel.resolve()

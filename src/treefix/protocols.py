@@ -160,9 +160,12 @@ class Proposer(Protocol):
     # the search builds the tried-patches history (Feedback.tried/history) only for proposers
     # that read it: it costs a diff per attempt
     wants_history: bool = False
-    # times one state whose proposals are used up may ask again (refill), with what its
-    # children taught (ChatRepair: "these failed")
-    refills: int = 0
+
+    @property
+    def refills(self) -> int:
+        """Times one state whose proposals are used up may ask again (refill), with what its
+        children taught (ChatRepair: "these failed"); read-only, it may depend on the model."""
+        return 0
 
     def propose(
         self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback

@@ -35,6 +35,10 @@ class Entry:
     def install(self) -> str:
         return f"pip install 'treefix[{self.extra}]'" if self.extra else ""
 
+    def missing(self, module: str) -> str:
+        """What to say when `module`, the SDK this entry's extra brings, is not installed."""
+        return f"the {module} SDK is not installed: {self.install}"
+
 
 E = TypeVar("E", bound=Entry)
 

@@ -354,10 +354,10 @@ def test_28_ctrl_c_removes_the_docker_sandboxes(slow_messy, tmp_path, docker_eng
 # SIGKILLs itself (after the journal is committed, or just before), as a power cut would.
 KILL_AT = r"""
 import os, signal, sys
-from treefix.workspace import writeback
+from treefix.workspace import apply, writeback
 where = sys.argv.pop(1)
 if where == "after-journal":
-    writeback._roll_forward = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+    apply._roll_forward = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
 else:
     real = writeback.apply_fix
     def apply_fix(project, state, **kw):

@@ -29,8 +29,8 @@ from tests.adversarial.test_hostile_escape import require_isolation
 from tests.conftest import BUGGY, init_repo
 from treefix.errors import SandboxError, WriteBackRefused
 from treefix.types import ProgramState, Status
+from treefix.workspace.apply import apply_fix, check_paths
 from treefix.workspace.snapshot import snapshot
-from treefix.workspace.writeback import apply_fix, check_paths
 
 TREEFIX = str(Path(sys.executable).with_name("treefix"))
 BUGGY_TESTS = [ln for ln in BUGGY["tests/test_cart.py"].splitlines() if ln.startswith("def test_")]

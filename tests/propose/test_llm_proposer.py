@@ -129,14 +129,14 @@ def test_samples_are_separate_requests_and_duplicates_dropped():
 
 
 def test_prompts_are_read_from_the_package_or_the_repo():
-    from treefix.propose.prompts import load
+    from treefix.code.prompts import load
 
     for name in ("system.txt", "context.txt", "propose.txt", "value.txt", "judge.txt"):
         assert load(name).strip()
 
 
 def test_every_prompt_piece_and_phrase_in_use_exists_and_fills():
-    from treefix.propose.prompts import phrase, render
+    from treefix.code.prompts import phrase, render
 
     pieces = ("patch_applied.txt", "tried.txt", "rejected.txt", "variant.txt", "candidate.txt")
     for name in pieces:

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, init_repo, write_tree
+from treefix.workspace.apply import recover_pending
 from treefix.workspace.gitrepo import GitRepo
-from treefix.workspace.writeback import recover_pending
 
 TRIALS = 50  # per mode
 FILES = {
@@ -37,7 +37,7 @@ import sys, time
 from treefix.types import Edit, ProgramState
 from treefix.workspace.gitrepo import GitRepo
 from treefix.workspace.snapshot import snapshot
-from treefix.workspace import writeback
+from treefix.workspace import apply, writeback
 
 mode, root, snap_commit, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 fix = eval(sys.argv[5])
@@ -52,7 +52,7 @@ state = ProgramState(project.sources).derive(edits)
 pause = lambda step: step != "renamed" and time.sleep(delay)
 print("ready", flush=True)
 if mode == "apply":
-    writeback.apply_fix(project, state, _pause=pause)
+    apply.apply_fix(project, state, _pause=pause)
 else:
     repo = GitRepo.find(root)
     from treefix.workspace.gitrepo import Head, Snapshot

@@ -12,16 +12,10 @@ import pytest
 from tests.conftest import git, init_repo, write_tree
 from treefix.errors import RepoBusy, UsageError, WriteBackRefused
 from treefix.types import Edit, ProgramState
+from treefix.workspace.apply import apply_fix, check_paths, recover_pending
 from treefix.workspace.gitrepo import GitRepo, check_branch_name
 from treefix.workspace.snapshot import snapshot
-from treefix.workspace.writeback import (
-    apply_fix,
-    check_paths,
-    commit_message,
-    commit_on_branch,
-    commit_on_current,
-    recover_pending,
-)
+from treefix.workspace.writeback import commit_message, commit_on_branch, commit_on_current
 
 FILES = {
     ".gitignore": "*.log\nbuild/\n",

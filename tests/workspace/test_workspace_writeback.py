@@ -7,8 +7,8 @@ import pytest
 
 from treefix.errors import WriteBackRefused
 from treefix.types import Edit, ProgramState
+from treefix.workspace.apply import apply_fix
 from treefix.workspace.snapshot import snapshot
-from treefix.workspace.writeback import apply_fix
 
 
 def _project(root: Path, files: dict[str, str]):

@@ -12,8 +12,11 @@ from typing import Annotated
 
 import typer
 
+from treefix import __version__
+from treefix.cli import signals
 from treefix.cli.console import fail
 from treefix.cli.console import stderr_console as _stderr
+from treefix.cli.output import pick_format
 from treefix.cli.sandbox_cmd import app as sandbox_app
 from treefix.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, TreefixError
 from treefix.models.registry import PROVIDERS
@@ -32,8 +35,6 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        from treefix import __version__
-
         print(__version__)
         raise typer.Exit(0)
 
@@ -171,7 +172,7 @@ def repair(
     ] = False,
 ) -> None:
     """Find failing tests, search for a patch that makes them pass, and print it."""
-    from treefix.cli.output import pick_format
+    # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.repair_cmd import run_repair
     from treefix.config import cli_overrides, resolve
     from treefix.workspace.writeback import WriteBackPlan
@@ -200,6 +201,7 @@ def test(
     as_json: JsonOpt = False,
 ) -> None:
     """Run the tests once in the sandbox and classify the run (the baseline)."""
+    # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.test_cmd import run_test
     from treefix.config import cli_overrides, resolve
 
@@ -213,6 +215,7 @@ def test(
 @app.command()
 def doctor(as_json: JsonOpt = False) -> None:
     """What this machine offers: sandbox kinds, isolation, grammars, keys present."""
+    # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.doctor_cmd import run_doctor
 
     raise typer.Exit(run_doctor(as_json, _stderr()))
@@ -238,8 +241,8 @@ def check(
 ) -> None:
     """Pre-commit hook: run the tests; when they fail, search offline (small budget) and print the
     fix. Exit 0 only when the tests pass. Files change only with --fix."""
+    # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.check_cmd import run_check
-    from treefix.cli.output import pick_format
     from treefix.config import cli_overrides
 
     try:
@@ -261,6 +264,7 @@ def config_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Print the effective settings and where each came from (file, environment, default)."""
+    # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.config_cmd import run_config
 
     try:
@@ -279,7 +283,7 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-render a past run from .treefix/runs/<id>/."""
-    from treefix.cli.output import pick_format
+    # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.show_cmd import run_show
 
     try:
@@ -295,14 +299,10 @@ app.add_typer(sandbox_app, name="sandbox")
 @app.command()
 def version() -> None:
     """Print the version."""
-    from treefix import __version__
-
     print(__version__)
 
 
 def main() -> None:
-    from treefix.cli import signals
-
     signals.install()  # SIGTERM and SIGHUP stop as gracefully as Ctrl-C; a second one at once
     try:
         app()  # usage errors: typer prints them and exits 2

@@ -13,6 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from treefix.models.registry import PROVIDERS
+from treefix.propose.registry import PROPOSERS
+from treefix.sandbox.backends import SANDBOXES
+
 Row = tuple[str, bool, str]  # (check, ok, detail)
 
 
@@ -28,10 +32,6 @@ def _module(name: str) -> tuple[bool, str]:
 def _registered() -> tuple[list[Row], list[Row], list[Row]]:
     """Rows from the registries: each sandbox backend's and model provider's own checks, the
     offline proposers, and which keys and endpoints the environment sets (never their values)."""
-    from treefix.models.registry import PROVIDERS
-    from treefix.propose.registry import PROPOSERS
-    from treefix.sandbox.backends import SANDBOXES
-
     sandboxes = [row for entry in SANDBOXES for row in entry.load().doctor()]
     offline = ", ".join(f"{e.name} (offline)" for e in PROPOSERS if not e.needs_model)
     providers = [row for entry in PROVIDERS for row in entry.load().doctor()]

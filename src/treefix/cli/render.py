@@ -7,6 +7,7 @@ import time
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
+from rich.status import Status
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -23,7 +24,7 @@ class RichEvents(Events):
         self.console = console
         self.verbose = verbose
         self.start = time.monotonic()
-        self._status = None
+        self._status: Status | None = None  # the spinner of the stage in progress
         self._last = 0.0
         self._model = ""  # live model figures: calls, tokens, cost
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from treefix.cli.console import fail
-from treefix.errors import TreefixError
+from treefix.errors import TreefixError, UsageError
 
 app = typer.Typer(help="Sandbox images for --sandbox docker.", no_args_is_help=True)
 
@@ -25,14 +25,13 @@ def build_cmd(
     """Build the project's sandbox image: base + dependencies, tagged by their hash."""
     from rich.console import Console
 
+    # image building (and the Docker engine's modules) load only for this command: --help stays instant
     from treefix.sandbox.image import build
 
     console = Console(stderr=True)
     root = Path(path).expanduser()
     try:
         if not root.is_dir():
-            from treefix.errors import UsageError
-
             raise UsageError(f"not a directory: {root}")
         tag = build(root.resolve(), base=base, log=lambda m: console.print(m, highlight=False))
     except TreefixError as exc:

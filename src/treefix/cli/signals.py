@@ -16,7 +16,7 @@ import signal
 
 from treefix.pipeline.cancel import Interrupt
 
-NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
+NAMES: dict[int, str] = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM", signal.SIGHUP: "SIGHUP"}
 _received: list[int] = []
 # the run in progress: a signal handler is process-wide, so it needs to know which run to stop
 _watched: list[Interrupt] = []

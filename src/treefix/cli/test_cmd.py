@@ -10,7 +10,8 @@ from rich.table import Table
 
 from treefix.errors import EXIT_NO_FIX, EXIT_OK, UsageError
 from treefix.pipeline.options import RunOptions
-from treefix.report.summary import test_report_dict
+from treefix.pipeline.summary import test_report_dict
+from treefix.report.folder import new_run_id
 from treefix.sandbox.backends import backend, choose_sandbox, make_sandboxes
 from treefix.testing.command import detect_test_command
 from treefix.testing.runner import TestRunner
@@ -20,8 +21,6 @@ from treefix.workspace.snapshot import snapshot
 
 def run_test(options: RunOptions, as_json: bool, console: Console) -> int:
     """One run in the sandbox `--sandbox` selects, as `treefix repair`'s baseline would."""
-    from treefix.report.folder import new_run_id
-
     box, search, workflow = options.sandbox, options.search, options.workflow
     project = snapshot(workflow.path)
     kind, image = choose_sandbox(box.sandbox, project, box.image, console.print)

@@ -5,6 +5,7 @@ normalize  parse + unparse, so equal programs compare equal (dedup, votes, trans
 diff       unified diffs of a program state and their size
 testfiles  which paths are test code (never the fault we repair, never edited by a fix)
 secrets    which environment variables, texts and home files hold credentials
+prompts    the prompt templates of prompts/ (shipped as treefix/prompts), loaded and filled
 
 Nothing here imports another treefix package: the stages import the kernel, never the reverse.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -67,7 +68,7 @@ def grammar_version() -> str:
     return version("tree-sitter-python")
 
 
-def iter_nodes(node: Node):
+def iter_nodes(node: Node) -> Iterator[Node]:
     """Pre-order walk without recursion (deep trees must not blow the stack)."""
     stack = [node]
     while stack:

@@ -115,3 +115,14 @@ def context_overflow(message: str, provider: str) -> ContextOverflow | None:
     return ContextOverflow(
         f"{provider}: the prompt does not fit the model's context window{size}", window, requested
     )
+
+
+def merged_turns(messages: tuple[Message, ...]) -> list[tuple[str, list[Message]]]:
+    """Consecutive messages of one role become one turn of several blocks."""
+    turns: list[tuple[str, list[Message]]] = []
+    for m in messages:
+        if turns and turns[-1][0] == m.role:
+            turns[-1][1].append(m)
+        else:
+            turns.append((m.role, [m]))
+    return turns

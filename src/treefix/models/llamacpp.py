@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from treefix.errors import FatalModelError
-from treefix.models.base import Reply, Request, Usage, context_overflow
+from treefix.models.base import Reply, Request, Usage, context_overflow, merged_turns
+from treefix.models.registry import PROVIDERS
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_CONTEXT = 4096
@@ -46,7 +47,7 @@ def available() -> tuple[bool, str]:
     from importlib.util import find_spec
 
     if find_spec("llama_cpp") is None:
-        return False, "llama-cpp-python not installed: pip install 'treefix[local]'"
+        return False, f"llama-cpp-python not installed: {PROVIDERS['llamacpp'].install}"
     try:
         return True, f"llama-cpp-python {version('llama_cpp_python')} (--provider llamacpp)"
     except PackageNotFoundError:
@@ -70,7 +71,7 @@ class LlamaCppModel:
             import llama_cpp
         except ImportError:
             raise FatalModelError(
-                "llamacpp: llama-cpp-python is not installed: pip install 'treefix[local]'"
+                f"llamacpp: llama-cpp-python is not installed: {PROVIDERS['llamacpp'].install}"
             ) from None
         self.name = path.name.removesuffix(".gguf")
         self.path = path
@@ -94,10 +95,8 @@ class LlamaCppModel:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def complete(self, request: Request, timeout: float) -> Reply:
-        from treefix.models.providers import _merged
-
         messages = [{"role": "system", "content": request.system}]
-        for role, blocks in _merged(request.messages):
+        for role, blocks in merged_turns(request.messages):
             messages.append({"role": role, "content": "\n\n".join(b.content for b in blocks)})
         with self._lock:
             start = time.monotonic()

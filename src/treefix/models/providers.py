@@ -10,19 +10,22 @@ import time
 
 from treefix.code.secrets import scrub
 from treefix.errors import FatalModelError, TransientModelError
-from treefix.models.base import Message, Reply, Request, Usage, context_overflow
+from treefix.extras import MissingExtra, require, status
+from treefix.models.base import Reply, Request, Usage, context_overflow, merged_turns
+from treefix.models.registry import PROVIDERS
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 
 
-def _sdk_module(name: str):
-    from treefix.extras import MissingExtra, require
-
+def _sdk_module(provider: str):
+    """The SDK the provider's registry entry names, imported at the model's first call."""
+    entry = PROVIDERS[provider]
+    sdk = entry.lazy_sdk or provider
     try:
-        return require(name)
+        return require(sdk, entry.missing(sdk))
     except MissingExtra as exc:
-        raise FatalModelError(f"{name}: {exc}") from None
+        raise FatalModelError(f"{provider}: {exc}") from None
 
 
 def parse_retry_after(headers) -> float | None:
@@ -95,17 +98,6 @@ def _key_env(provider: str) -> str:
     return "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
 
 
-def _merged(messages: tuple[Message, ...]) -> list[tuple[str, list[Message]]]:
-    """Consecutive messages of one role become one turn of several blocks."""
-    turns: list[tuple[str, list[Message]]] = []
-    for m in messages:
-        if turns and turns[-1][0] == m.role:
-            turns[-1][1].append(m)
-        else:
-            turns.append((m.role, [m]))
-    return turns
-
-
 class AnthropicModel:
     provider = "anthropic"
 
@@ -130,7 +122,7 @@ class AnthropicModel:
     def complete(self, request: Request, timeout: float) -> Reply:
         system = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
         messages = []
-        for role, blocks in _merged(request.messages):
+        for role, blocks in merged_turns(request.messages):
             content = []
             for b in blocks:
                 block: dict = {"type": "text", "text": b.content}
@@ -196,7 +188,7 @@ class OpenAIModel:
 
     def complete(self, request: Request, timeout: float) -> Reply:
         messages = [{"role": "system", "content": request.system}]
-        for role, blocks in _merged(request.messages):
+        for role, blocks in merged_turns(request.messages):
             messages.append({"role": role, "content": "\n\n".join(b.content for b in blocks)})
         try:
             resp = self._sdk().chat.completions.create(
@@ -234,16 +226,16 @@ class OpenAIModel:
 class ApiProvider:
     """The registry's face of an API provider (see models/registry.py)."""
 
-    def __init__(self, model: type, sdk: str):
-        self.model, self.sdk = model, sdk
+    def __init__(self, model: type, name: str):
+        self.model, self.name = model, name
 
     def create(self, spec):
         return self.model(spec.name, spec.base_url)
 
     def doctor(self) -> list[tuple[str, bool, str]]:
-        from treefix.extras import status
-
-        return [(f"{self.sdk} SDK", *status(self.sdk))]
+        entry = PROVIDERS[self.name]
+        sdk = entry.lazy_sdk or self.name
+        return [(f"{sdk} SDK", *status(sdk, entry.missing(sdk)))]
 
 
 ANTHROPIC = ApiProvider(AnthropicModel, "anthropic")

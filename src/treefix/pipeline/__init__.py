@@ -5,9 +5,9 @@
     baseline.py    baseline run, what it rules out, flaky check, localisation
     evaluate.py    the search's evaluation stage (a batch of runs on the executor)
     search.py      MCTS with the value agent and discriminator
-    report.py      the run folder
+    report.py      the run folder; summary.py the run record -> report.json dict
     exits.py       status -> exit code
     options.py     typed option groups; record.py the run record; events.py progress hooks
 
-Kept free of imports: report/summary.py imports record.py, which must not load the stages.
+Kept free of imports: `treefix test` imports summary.py, which must not load the stages.
 """

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from treefix.pipeline.record import RunRecord
+from treefix.pipeline.summary import build_report, node_record
 from treefix.report.folder import RunFolder
-from treefix.report.summary import build_report, node_record
 
 
 def write_run_folder(record: RunRecord, exit_code: int) -> dict:

@@ -10,17 +10,11 @@ from treefix.errors import TreefixError
 from treefix.markup import escape
 from treefix.pipeline.events import Events
 from treefix.pipeline.record import RunRecord
+from treefix.workspace.apply import APPLY_DIR, recover_pending
 from treefix.workspace.gitrepo import drop_snapshot as drop_git_snapshot
 from treefix.workspace.gitrepo import record_snapshot
 from treefix.workspace.snapshot import Project
-from treefix.workspace.writeback import (
-    APPLY_DIR,
-    WriteBackResult,
-    commit_message,
-    preflight,
-    recover_pending,
-    write_back,
-)
+from treefix.workspace.writeback import WriteBackResult, commit_message, preflight, write_back
 
 __all__ = ["drop_snapshot", "preflight", "recover", "take_snapshot", "write_fix"]
 

@@ -70,9 +70,9 @@ def _match_loose(source: str, old: str, new: str) -> tuple[int, int, str] | None
     i = hits[0]
     start = sum(len(ln) for ln in lines[:i])
     end = start + sum(len(ln) for ln in lines[i : i + len(want)])
-    file_indent = re.match(r"[ \t]*", lines[i]).group(0)
+    file_indent = _indent(lines[i])
     first_old = next(ln for ln in old.splitlines() if ln.strip())
-    block_indent = re.match(r"[ \t]*", first_old).group(0)
+    block_indent = _indent(first_old)
     out = []
     for ln in new.splitlines():
         if ln.strip() and ln.startswith(block_indent):
@@ -119,3 +119,8 @@ def blocks_to_edits(state: ProgramState, blocks: Sequence[Block]) -> list[Edit]:
             be = bs + len(text[s:e].encode("utf-8", "surrogateescape"))
             edits.append(Edit(path, bs, be, rep))
     return edits
+
+
+def _indent(line: str) -> str:
+    """The line's leading spaces and tabs."""
+    return line[: len(line) - len(line.lstrip(" \t"))]

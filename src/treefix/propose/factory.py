@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from treefix.errors import ProviderError, UsageError
+from treefix.extras import available
 from treefix.markup import escape as _escape
+from treefix.models.factory import configured_provider, make_model
 from treefix.models.gateway import BudgetExhausted, Gateway, RetryPolicy
+from treefix.models.registry import PROVIDERS
 from treefix.propose.llm import LLMProposer
+from treefix.propose.registry import MODEL, OFFLINE, PROPOSERS
 from treefix.protocols import Feedback, Proposer
 from treefix.types import Candidate, ProgramState, Suspicion
 
@@ -108,11 +112,6 @@ class ModelThenMutation:
 def build(
     options: ModelOptions, seed: int, deadline: float, on_message: Callable[[str], None]
 ) -> ModelSetup:
-    from treefix.extras import available, hint
-    from treefix.models.factory import configured_provider, make_model
-    from treefix.models.registry import PROVIDERS
-    from treefix.propose.registry import MODEL, OFFLINE, PROPOSERS
-
     name = PROPOSERS.check(options.proposer)
     if name != "auto" and not PROPOSERS[name].needs_model:
         return ModelSetup(PROPOSERS[name].load()(options, seed))
@@ -127,11 +126,12 @@ def build(
         return ModelSetup(mutation)
     sdk = PROVIDERS[provider].lazy_sdk if provider in PROVIDERS else None
     if sdk and not available(sdk):
+        missing = PROVIDERS[provider].missing(sdk)  # the extra its registry entry names
         if name == "auto" and not options.provider:
             # the key is in the environment, but this install is the offline core
-            on_message(f"[yellow]{_escape(hint(sdk))}; proposing offline[/]")
+            on_message(f"[yellow]{_escape(missing)}; proposing offline[/]")
             return ModelSetup(mutation)
-        raise ProviderError(f"{provider}: {hint(sdk)}")
+        raise ProviderError(f"{provider}: {missing}")
     try:  # its FatalModelError (no key, no llama-cpp-python) is a ProviderError: exit 4 as is
         model = make_model(
             provider,

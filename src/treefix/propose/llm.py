@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from treefix.code.prompts import load, phrase, render
 from treefix.code.syntax import has_syntax_error
 from treefix.errors import ContextOverflow
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
 from treefix.propose.blocks import OPEN, Rejected, blocks_to_edits, parse_response
 from treefix.propose.code_context import MAX_CONTEXT_LINES, code_context
-from treefix.propose.prompts import load, phrase, render
 from treefix.protocols import Feedback
 from treefix.types import Candidate, ProgramState, Suspicion
 

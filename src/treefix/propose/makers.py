@@ -6,19 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from treefix.propose.llm import LLMProposer
+from treefix.propose.mutation import MutationProposer
+
 if TYPE_CHECKING:
     from treefix.pipeline.options import ModelOptions
 
 
 def mutation(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
-    from treefix.propose.mutation import MutationProposer
-
     return MutationProposer(seed=seed)
 
 
 def model(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
-    from treefix.propose.llm import LLMProposer
-
     return LLMProposer(
         gateway,
         samples=options.samples,

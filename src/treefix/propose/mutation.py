@@ -208,5 +208,5 @@ def _key(file: SourceFile, regions: list[Region], m: Mutant) -> tuple | None:
     new = _apply(file.source, m)  # no slice holds it: the whole file
     if has_syntax_error(new):
         return None
-    norm = normalize_source(new)
-    return None if norm == file.normalised else (file.path, norm)
+    whole = normalize_source(new)
+    return None if whole == file.normalised else (file.path, whole)

@@ -26,6 +26,7 @@ from treefix.protocols import ExecRequest, ExecResult
 from treefix.sandbox.capture import CappedBuffer
 from treefix.sandbox.docker_engine import LABEL
 from treefix.sandbox.env import sandbox_env
+from treefix.sandbox.local import support_dir
 from treefix.workspace.snapshot import Project
 
 WORK = "/work"
@@ -211,8 +212,6 @@ class DockerSandbox:
 
     # -- files --------------------------------------------------------------------------------
     def _initial_archive(self) -> bytes:
-        from treefix.sandbox.local import support_dir
-
         files: dict[str, bytes] = {}
         for name in self.project.files:
             # the snapshot's bytes (an empty source is falsy: `or` re-read it from the user's tree)

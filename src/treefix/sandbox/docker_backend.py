@@ -3,6 +3,9 @@ build`), no network, capped memory/pids/tmpfs. Needs `treefix[docker]` and an en
 
 from __future__ import annotations
 
+from treefix.sandbox import docker_engine
+from treefix.sandbox.docker import DockerLimits, DockerSandbox
+from treefix.sandbox.image import image_tag
 from treefix.sandbox.settings import KIB, MIB, limits_from
 
 
@@ -20,9 +23,7 @@ class DockerBackend:
     }
 
     def probe(self) -> tuple[bool, str]:
-        from treefix.sandbox.docker_engine import probe
-
-        return probe()
+        return docker_engine.probe()
 
     def available(self, project, image) -> tuple[bool, str]:
         """Usable for this project: an engine answers and the image is built."""
@@ -31,11 +32,9 @@ class DockerBackend:
             return False, why
         import docker.errors
 
-        from treefix.sandbox.docker_engine import client
-
         tag = self.image(project, image)
         try:
-            client().images.get(tag)
+            docker_engine.client().images.get(tag)
         except docker.errors.ImageNotFound:
             return (
                 False,
@@ -44,21 +43,14 @@ class DockerBackend:
         return True, ""
 
     def image(self, project, image) -> str | None:
-        from treefix.sandbox.image import image_tag
-
         return image or image_tag(project.root)
 
     def limits(self, options):
-        from treefix.sandbox.docker import DockerLimits
-
         return limits_from(options, DockerLimits(), self.FIELDS)
 
     def create(self, project, n: int, run_id: str, image, limits) -> list:
-        from treefix.sandbox.docker import DockerSandbox
-        from treefix.sandbox.docker_engine import client, sweep
-
-        dc = client()
-        sweep(dc)
+        dc = docker_engine.client()
+        docker_engine.sweep(dc)
         boxes: list = []
         try:
             for i in range(n):

@@ -7,6 +7,8 @@ import socket
 from functools import lru_cache
 
 from treefix.errors import SandboxUnavailable
+from treefix.extras import available
+from treefix.sandbox.backends import SANDBOXES
 from treefix.sandbox.process import pid_alive
 
 LABEL = "treefix"  # every container treefix starts carries it
@@ -18,10 +20,8 @@ def probe() -> tuple[bool, str]:
     host = os.environ.get("DOCKER_HOST", "")
     if not host and not os.path.exists("/var/run/docker.sock"):
         return False, "no Docker engine (no /var/run/docker.sock and DOCKER_HOST unset)"
-    from treefix.extras import available, hint
-
     if not available("docker"):
-        return False, hint("docker")
+        return False, SANDBOXES["docker"].missing("docker")
     try:
         import docker
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treefix.errors import SandboxError, SandboxUnavailable, UsageError
+from treefix.sandbox.docker_engine import client as make_client
 
 DEFAULT_BASE = "treefix-base:bookworm"
 REPO = "treefix-sandbox"
@@ -101,8 +102,6 @@ def _container_python(client, base: str) -> str:
 def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> str:
     """Build (or find) the project's sandbox image and return its tag."""
     import docker.errors
-
-    from treefix.sandbox.docker_engine import client as make_client
 
     client = client or make_client(timeout=600)
     deps = find_dependencies(root)

@@ -116,7 +116,7 @@ def detect() -> Isolation:
     prlimit = shutil.which("prlimit")
     return Isolation(
         namespaces=bool(prefix),
-        rlimits=bool(prlimit) and _works([prlimit, "--core=0", "true"]),
+        rlimits=prlimit is not None and _works([prlimit, "--core=0", "true"]),
         prefix=prefix,
         filesystem=filesystem,
     )

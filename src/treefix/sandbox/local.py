@@ -20,6 +20,7 @@ from pathlib import Path
 
 from treefix.errors import SandboxError
 from treefix.protocols import ExecRequest, ExecResult
+from treefix.sandbox import cgroups
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
 from treefix.sandbox.process import ProcessGroups, run_process
@@ -62,10 +63,8 @@ class LocalSandbox:
         self.limits = limits or Limits()
         self.iso = isolation or detect()
         self._runs = ProcessGroups()  # this sandbox's runs in flight, for cancel()
-        from treefix.sandbox.cgroups import create
-
         self._group = (
-            create(f"{os.getpid()}-{label}", self.limits.pids, self.limits.memory_bytes)
+            cgroups.create(f"{os.getpid()}-{label}", self.limits.pids, self.limits.memory_bytes)
             if self.iso.namespaces
             else None
         )

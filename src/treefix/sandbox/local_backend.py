@@ -3,6 +3,8 @@ host offers (namespaces, cgroups, rlimits). Always available, so `auto` falls ba
 
 from __future__ import annotations
 
+from treefix.sandbox.isolation import detect
+from treefix.sandbox.local import Limits, LocalSandbox
 from treefix.sandbox.settings import KIB, MIB, limits_from
 
 
@@ -28,18 +30,12 @@ class LocalBackend:
         return None
 
     def limits(self, options):
-        from treefix.sandbox.local import Limits
-
         return limits_from(options, Limits(), self.FIELDS)
 
     def create(self, project, n: int, run_id: str, image, limits) -> list:
-        from treefix.sandbox.local import LocalSandbox
-
         return [LocalSandbox(project, label=f"{run_id}-w{i}", limits=limits) for i in range(n)]
 
     def doctor(self) -> list[tuple[str, bool, str]]:
-        from treefix.sandbox.isolation import detect
-
         iso = detect()
         return [
             ("sandbox local", True, iso.describe()),

@@ -104,12 +104,14 @@ def run_process(
         close_fds=True,
     )
     groups.add(proc.pid)
+    stdout, stderr = proc.stdout, proc.stderr
+    assert stdout is not None and stderr is not None  # both are pipes (PIPE above)
     bufs = {
-        proc.stdout.fileno(): CappedBuffer(output_limit),
-        proc.stderr.fileno(): CappedBuffer(output_limit),
+        stdout.fileno(): CappedBuffer(output_limit),
+        stderr.fileno(): CappedBuffer(output_limit),
     }
     sel = selectors.DefaultSelector()
-    for f in (proc.stdout, proc.stderr):
+    for f in (stdout, stderr):
         os.set_blocking(f.fileno(), False)
         sel.register(f, selectors.EVENT_READ)
     deadline = start + timeout
@@ -162,8 +164,8 @@ def run_process(
             proc.kill()
             proc.wait()
         sel.close()
-        proc.stdout.close()
-        proc.stderr.close()
+        stdout.close()
+        stderr.close()
     out, err = bufs[next(iter(bufs))], list(bufs.values())[1]
     return ProcessResult(
         returncode=returncode,

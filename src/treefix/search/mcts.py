@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from treefix.code.diff import diff_size
-from treefix.code.testfiles import is_test_file as python_test_file
+from treefix.code.testfiles import is_test_file
 from treefix.protocols import Discriminator, Proposer, StopSearch, ValueFunction
 from treefix.search.critique import critique
 from treefix.search.expand import MAX_ATTEMPTS, Expander
 from treefix.search.reward import Baseline, regressions_against, score
 from treefix.search.tree import Node, SelectionPolicy
-from treefix.types import ProgramState, Suspicion, TestReport
+from treefix.types import Candidate, ProgramState, Suspicion, TestReport
 
 # the evaluation stage: (states, full_suite flag per state) -> reports, in order. The pipeline's
 # runs it on an Executor; the search never sees sandboxes, threads or a cluster.
@@ -82,7 +82,7 @@ class Search:
         relocalize: Callable[[TestReport], list[Suspicion]] | None = None,
         value: ValueFunction | None = None,
         choose: Discriminator | None = None,
-        is_test_file: Callable[[str], bool] = python_test_file,
+        is_test_file: Callable[[str], bool] = is_test_file,  # default: the kernel's (Python) rule
     ):
         """`evaluate` is the evaluation stage; `is_test_file` the project language's rule (a
         candidate editing a test never runs)."""
@@ -122,9 +122,15 @@ class Search:
     def _count_proposals(self, n: int) -> None:
         self.stats.proposals += n
 
-    def _node(self, state: ProgramState, **kw) -> Node:
+    def _node(
+        self,
+        state: ProgramState,
+        parent: Node | None = None,
+        candidate: Candidate | None = None,
+        depth: int = 0,
+    ) -> Node:
         self._ids += 1
-        return Node(id=self._ids - 1, state=state, **kw)
+        return Node(id=self._ids - 1, state=state, parent=parent, candidate=candidate, depth=depth)
 
     # -- selection ---------------------------------------------------------------------------------
     def _max_prior(self, node: Node) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from treefix.types import Candidate, ProgramState, TestReport
+from treefix.types import Candidate, ProgramState, Suspicion, TestReport
 
 
 @dataclass(eq=False)
@@ -33,7 +33,7 @@ class Node:
     value: int | None = None  # the value agent's score, -100..100
     value_note: str = ""
     refills: int = 0  # times a refilling proposer was asked again for this state
-    focus: list | None = None  # the suspicions its proposals were made for
+    focus: list[Suspicion] | None = None  # the suspicions its proposals were made for
 
     @property
     def q(self) -> float:
@@ -41,7 +41,8 @@ class Node:
         return self.value_sum / n if n else 0.0
 
     def path(self) -> list[Node]:
-        out, n = [], self
+        out: list[Node] = []
+        n: Node | None = self
         while n is not None:
             out.append(n)
             n = n.parent

@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable
 
 from treefix.code.diff import diff_size, unified_diff
+from treefix.code.prompts import phrase, render
 from treefix.errors import ContextOverflow, ProviderError
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
-from treefix.propose.prompts import phrase, render
 from treefix.protocols import StopSearch
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node
@@ -148,12 +148,14 @@ class Discriminator:
             )
             return finalists[0], why
         if self.gateway is not None and self.baseline is not None:
-            picked = self._judge(finalists)
+            picked = self._judge(finalists, self.gateway, self.baseline)
             if picked is not None:
                 return picked
         return finalists[0], f"smallest of {len(finalists)} validated fixes"
 
-    def _judge(self, finalists: list[Node]) -> tuple[Node, str] | None:
+    def _judge(
+        self, finalists: list[Node], gateway: Gateway, baseline: Baseline
+    ) -> tuple[Node, str] | None:
         shown = finalists[:4]
         body = "\n".join(
             render("candidate.txt", number=i, patch=unified_diff(n.state).strip())
@@ -163,7 +165,7 @@ class Discriminator:
             system=phrase("reviewer"),
             messages=(
                 Message(
-                    "user", render("judge.txt", failing=_failing(self.baseline), finalists=body)
+                    "user", render("judge.txt", failing=_failing(baseline), finalists=body)
                 ),
             ),
             temperature=0.0,
@@ -171,7 +173,7 @@ class Discriminator:
             purpose="judge",
         )
         try:
-            reply = self.gateway.complete(request)
+            reply = gateway.complete(request)
         except (StopSearch, ProviderError) as exc:
             self.judged = f"judge unavailable: {exc}"
             return None

@@ -1,11 +1,10 @@
-"""The user's git repository: every git operation treefix performs, through GitPython.
+"""The user's git repository: every git operation treefix performs, through GitPython (the git
+processes themselves start in workspace/gitcmd.py).
 
 GitPython reads HEAD, refs, trees and blobs. Writes go through its command wrapper (`repo.git`):
 `add`/`hash-object` apply the user's filters and eol rules, `update-ref` checks the expected old
 value under git's own lock (GitPython's ref writes have no such check and a SIGKILL would leave
-their .lock behind), and the index may be in a format GitPython cannot read (v4, split). Where
-the repository is, git answers (`rev-parse`): GitPython's parent search ignores
-GIT_CEILING_DIRECTORIES and safe.directory.
+their .lock behind), and the index may be in a format GitPython cannot read (v4, split).
 
 Every git process runs with hooks and fsmonitor disabled and takes no optional locks. Nothing
 here runs stash, reset, checkout, restore or clean: the working tree is never written by git.
@@ -19,21 +18,19 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from treefix.errors import GitError, RepoBusy, UsageError
+from treefix.workspace.gitcmd import call, make_safe, one_path
 
 if TYPE_CHECKING:
     import git
 
     from treefix.workspace.snapshot import Project
 
-SAFE_CONFIG = ["core.fsmonitor=false", "core.hooksPath=/dev/null"]  # `-c` on every git process
-SAFE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-TIMEOUT = 120  # seconds per git command
 SNAPSHOT_PREFIX = "refs/treefix/snapshots/"
 KEEP_SNAPSHOTS = 50  # newest snapshot refs kept; older ones are deleted when a run starts
 ZERO = "0" * 40
@@ -85,95 +82,6 @@ class Snapshot:
         }
 
 
-# -- running git through GitPython's command wrapper --------------------------------------------
-
-
-def _wrapper(cwd: Path) -> git.Git | None:
-    """GitPython's command wrapper for cwd with the safe options; None when git is missing."""
-    if not os.access(cwd, os.X_OK):
-        return None  # GitPython would run git in the process's own folder instead
-    try:
-        import git
-    except ImportError:  # GitPython found no git executable
-        return None
-    cmd = git.Git(Path(cwd))  # a Path: GitPython would expand "$VAR" and "~" in a str
-    _make_safe(cmd)
-    return cmd
-
-
-def _make_safe(cmd: git.Git) -> None:
-    cmd.set_persistent_git_options(c=SAFE_CONFIG)
-    cmd.update_environment(**SAFE_ENV)
-
-
-def _call(
-    where: git.Git | Path,
-    args: list[str],
-    env: dict[str, str] | None = None,
-    input: bytes | None = None,
-) -> tuple[int, bytes, str]:
-    """(exit status, stdout as git wrote it, stderr) of `git <args>`; -1 when git cannot run."""
-    import git
-
-    cmd = _wrapper(where) if isinstance(where, Path) else where
-    if cmd is None:
-        return -1, b"", "no git executable found"
-    with tempfile.TemporaryFile() if input is not None else nullcontext() as stdin:
-        if stdin is not None:  # GitPython feeds stdin from a file, not from bytes
-            stdin.write(input)
-            stdin.seek(0)
-        try:
-            return getattr(cmd, args[0].replace("-", "_"))(
-                *args[1:],
-                env=env,
-                istream=stdin,
-                with_extended_output=True,
-                with_exceptions=False,
-                stdout_as_string=False,
-                strip_newline_in_stdout=False,
-                kill_after_timeout=TIMEOUT,
-            )
-        except (OSError, git.GitCommandNotFound) as exc:
-            return -1, b"", str(exc)
-
-
-def _one_path(cwd: Path, flag: str) -> str | None:
-    """One path from `git rev-parse`: asked alone and only its final newline cut, because a
-    folder name may itself hold a newline (two paths on two lines would be ambiguous)."""
-    status, out, _ = _call(cwd, ["rev-parse", flag])
-    text = out.decode("utf-8", "surrogateescape")
-    # not a repository, a bare one, or inside .git
-    return text[:-1] if status == 0 and text.endswith("\n") else None
-
-
-def has_no_work_tree(path: Path) -> bool:
-    """True for a bare repository or a path inside a .git folder."""
-    status, out, _ = _call(path, ["rev-parse", "--is-bare-repository", "--is-inside-git-dir"])
-    return status == 0 and "true" in out.decode().split()
-
-
-def ls_files(folder: Path) -> list[str] | None:
-    """Tracked plus untracked, not-ignored files under folder (sorted), or None outside git."""
-    args = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."]
-    status, out, _ = _call(folder, args)
-    if status != 0:
-        return None
-    return sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
-
-
-def merge_file(base_old: bytes, fixed: bytes, head: bytes) -> bytes | None:
-    """head + (base_old -> fixed), by git merge-file; None on conflict."""
-    with tempfile.TemporaryDirectory(prefix="treefix-merge-") as d:
-        names = []
-        for n, data in (("fixed", fixed), ("old", base_old), ("head", head)):
-            Path(d, n).write_bytes(data)
-            names.append(str(Path(d, n)))
-        status, out, err = _call(Path(d), ["merge-file", "-p", "-q", *names])
-    if status < 0:
-        raise GitError(f"git merge-file failed: {err}")
-    return out if status == 0 else None
-
-
 # -- one repository ---------------------------------------------------------------------------
 
 
@@ -187,8 +95,10 @@ class GitRepo:
     def find(cls, path: str | os.PathLike[str]) -> GitRepo | None:
         """The repository whose working tree holds path, as git itself finds it; None outside
         one, in a bare one or inside .git."""
-        toplevel = _one_path(Path(path), "--show-toplevel")
-        git_dir = _one_path(Path(path), "--absolute-git-dir") if toplevel is not None else None
+        toplevel = one_path(Path(path), "--show-toplevel")
+        if toplevel is None:
+            return None
+        git_dir = one_path(Path(path), "--absolute-git-dir")
         return None if git_dir is None else cls(Path(toplevel), Path(git_dir))
 
     @classmethod
@@ -207,7 +117,7 @@ class GitRepo:
                 self._api = git.Repo(str(self.toplevel), expand_vars=False)
             except git.exc.InvalidGitRepositoryError:  # a work tree whose git dir lies elsewhere
                 self._api = git.Repo(str(self.git_dir), expand_vars=False)
-            _make_safe(self._api.git)
+            make_safe(self._api.git)
         return self._api
 
     def close(self) -> None:
@@ -224,7 +134,7 @@ class GitRepo:
     def _run(
         self, *args: str, env: dict[str, str] | None = None, input: bytes | None = None, check=True
     ) -> tuple[int, bytes]:
-        status, out, err = _call(self.toplevel, list(args), env, input)
+        status, out, err = call(self.toplevel, list(args), env, input)
         if status < 0 or (check and status != 0):
             msg = err.strip().splitlines()
             raise GitError(f"git {args[0]} failed: {msg[-1] if msg else status}")
@@ -418,6 +328,8 @@ def record_snapshot(project: Project, run_id: str) -> Snapshot | None:
 
 def drop_snapshot(project: Project | None, snap: Snapshot | None) -> None:
     """Delete a run's snapshot ref (a run that never got to the tests leaves no trace)."""
-    repo = GitRepo.of(project) if project is not None and snap is not None else None
+    if project is None or snap is None:
+        return
+    repo = GitRepo.of(project)
     if repo is not None:
         repo.delete_ref(snap.ref)

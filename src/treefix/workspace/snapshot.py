@@ -1,7 +1,7 @@
 """A read-only snapshot of the user's project: which files exist and the bytes of its sources.
 
 The user's tree is only ever read here. Git is asked which files count (tracked plus untracked,
-not ignored) through workspace/gitrepo.py; outside git the folder is walked.
+not ignored) through workspace/gitcmd.py; outside git the folder is walked.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from treefix.errors import UsageError
-from treefix.workspace.gitrepo import GitRepo, has_no_work_tree, ls_files
+from treefix.workspace.gitcmd import has_no_work_tree, ls_files
+from treefix.workspace.gitrepo import GitRepo
 
 SKIP_DIRS = frozenset(
     {

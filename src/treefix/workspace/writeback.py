@@ -1,13 +1,5 @@
-"""Writing a validated fix back: into the working tree (--apply), onto a new branch (--branch) or
-as a commit on the current branch (--commit).
-
---apply is all-or-nothing and crash-safe. Every target is checked first (still byte-identical to
-the snapshot, a regular file inside the project, not in .git or a submodule). The new contents
-are written and fsynced to temp files under .treefix/apply/<id>/, then a journal is committed
-(written to a temp name and renamed: that rename is the commit point), then each temp file is
-renamed over its target. A crash before the commit point leaves the tree as it was and the
-leftovers are discarded; a crash after it is rolled forward by the next treefix run on the project
-(`recover_pending`), so the tree ends as the snapshot or the snapshot plus the whole fix.
+"""Writing a validated fix back: into the working tree (--apply, crash-safe: workspace/apply.py),
+onto a new branch (--branch) or as a commit on the current branch (--commit).
 
 --branch and --commit build commits in a temporary index and publish them with one `update-ref`
 carrying the expected old value, so they either happen entirely or not at all (the git side lives
@@ -16,22 +8,17 @@ in workspace/gitrepo.py).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import secrets
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
 
+from treefix import __version__
 from treefix.errors import UsageError, WriteBackRefused
 from treefix.types import ProgramState
-from treefix.workspace.gitrepo import ZERO, GitRepo, Snapshot, check_branch_name, merge_file
+from treefix.workspace.apply import apply_fix, check_paths, check_unchanged
+from treefix.workspace.gitcmd import merge_file
+from treefix.workspace.gitrepo import ZERO, GitRepo, Snapshot, check_branch_name
 from treefix.workspace.snapshot import Project
 
-APPLY_DIR = ".treefix/apply"
 MODES = ("patch", "apply", "branch", "commit")
-
 
 
 @dataclass
@@ -70,184 +57,12 @@ class WriteBackResult:
         }
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-# -- which paths a fix may touch ----------------------------------------------------------------
-
-
-def check_paths(project: Project, paths: list[str]) -> None:
-    """Reject fixes touching .git, symlinks, paths outside the project, submodules or nested repos."""
-    for path in paths:
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-            raise WriteBackRefused(f"not written: {path} lies outside the project")
-        if ".git" in pure.parts or ".treefix" in pure.parts[:1]:
-            raise WriteBackRefused(f"not written: {path} is inside .git or .treefix")
-        if path not in project.sources:
-            raise WriteBackRefused(f"not written: {path} was not part of the snapshot")
-        target = project.root / path
-        if target.is_symlink():
-            raise WriteBackRefused(f"not written: {path} is a symlink")
-        parent = project.root
-        for part in pure.parts[:-1]:
-            parent = parent / part
-            if parent.is_symlink():
-                raise WriteBackRefused(f"not written: {path} goes through a symlinked folder")
-            if (parent / ".git").exists():
-                raise WriteBackRefused(
-                    f"not written: {path} is inside a submodule or nested repository"
-                )
-        if not target.resolve().is_relative_to(project.root):
-            raise WriteBackRefused(f"not written: {path} leaves the project")
-
-
-def _check_unchanged(project: Project, paths: list[str]) -> None:
-    stale = [p for p in paths if not project.current_matches(p)]
-    if stale:
-        raise WriteBackRefused(
-            f"not applied: {', '.join(stale)} changed since treefix read it; the fix is kept in fix.patch"
-        )
-
-
-# -- --apply ------------------------------------------------------------------------------------
-
-
-def apply_fix(project: Project, state: ProgramState, *, _pause=None) -> list[str]:
-    """Write the fix into the working tree, all files or none. `_pause(step)` is a test hook."""
-    recover_pending(project.root)
-    changed = state.changed()
-    paths = sorted(changed)
-    check_paths(project, paths)
-    _check_unchanged(project, paths)
-    pause = _pause or (lambda step: None)
-    stage = project.root / APPLY_DIR / (secrets.token_hex(6))
-    stage.mkdir(parents=True)
-    entries = []
-    try:
-        for i, path in enumerate(paths):
-            target = project.root / path
-            tmp = stage / str(i)
-            if os.stat(stage).st_dev != os.stat(target.parent).st_dev:
-                tmp = target.parent / f".{target.name}.treefix-{stage.name}"
-            mode = target.stat().st_mode & 0o7777
-            with open(tmp, "xb") as fh:
-                fh.write(changed[path])
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-            entries.append(
-                {
-                    "path": path,
-                    "tmp": os.path.relpath(tmp, project.root),
-                    "old": _sha(project.sources[path]),
-                    "new": _sha(changed[path]),
-                }
-            )
-            pause("staged")
-        _check_unchanged(project, paths)  # once more, right before the commit point
-        journal = stage / "journal.json"
-        pending = stage / "journal.json.tmp"
-        with open(pending, "w") as fh:
-            json.dump({"entries": entries}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        pause("journal")
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        for e in entries:
-            Path(project.root / e["tmp"]).unlink(missing_ok=True)
-        _prune_empty(project.root)
-        raise
-    os.replace(pending, journal)  # the commit point
-    _fsync_dir(stage)
-    pause("committed")
-    _roll_forward(project.root, stage, entries, pause)
-    return paths
-
-
-def _roll_forward(root: Path, stage: Path, entries: list[dict], pause=None) -> None:
-    # The renames run back to back (microseconds for a typical fix) and the folders are synced
-    # afterwards, so a kill almost never lands between two renames; if it does, the journal is
-    # still there and the next run completes the set.
-    moved = []
-    for e in entries:
-        tmp = root / e["tmp"]
-        if tmp.exists():
-            os.replace(tmp, root / e["path"])
-            moved.append((root / e["path"]).parent)
-            if pause:  # tests only: lets a crash land between two renames
-                pause("renamed")
-    for folder in dict.fromkeys(moved):
-        _fsync_dir(folder)
-    shutil.rmtree(stage, ignore_errors=True)
-    _prune_empty(root)
-
-
-def _prune_empty(root: Path) -> None:
-    for d in (root / APPLY_DIR, root / ".treefix"):
-        try:
-            d.rmdir()  # only when empty
-        except OSError:
-            return
-
-
-def recover_pending(path: str | os.PathLike[str]) -> list[str]:
-    """Finish (or discard) an --apply that was interrupted. Returns the paths completed."""
-    root = Path(path)
-    base = root / APPLY_DIR
-    if not base.is_dir():
-        return []
-    done: list[str] = []
-    for stage in sorted(base.iterdir()):
-        journal = stage / "journal.json"
-        if not journal.exists():  # crashed before the commit point: nothing was written
-            shutil.rmtree(stage, ignore_errors=True)
-            continue
-        entries = json.loads(journal.read_text())["entries"]
-        for e in entries:
-            tmp, target = root / e["tmp"], root / e["path"]
-            if not tmp.exists():
-                continue
-            try:
-                current = _sha(target.read_bytes())
-            except OSError:
-                current = None
-            if current == e["new"]:
-                tmp.unlink()
-            elif current != e["old"]:
-                raise WriteBackRefused(
-                    f"an interrupted --apply could not be finished: {e['path']} changed meanwhile; "
-                    f"the fixed content is in {tmp} (remove {stage} when done)"
-                )
-        _roll_forward(root, stage, entries)
-        done.extend(e["path"] for e in entries)
-    _prune_empty(root)
-    return done
-
-
 # -- commits ------------------------------------------------------------------------------------
 
 
 def commit_message(
     files: list[str], descriptions: list[str], targets: list[str], run_id: str
 ) -> str:
-    from treefix import __version__
-
     subject = f"treefix: fix failing tests in {', '.join(files[:3])}" + (
         " ..." if len(files) > 3 else ""
     )
@@ -344,7 +159,7 @@ def _commit_on_current(
     changed = state.changed()
     paths = sorted(changed)
     check_paths(project, paths)
-    _check_unchanged(project, paths)
+    check_unchanged(project, paths)
     prefix = repo.prefix_of(project.root)
     repo_paths = [prefix + p for p in paths]
     dirty = repo.staged_paths(head.commit, repo_paths)
@@ -392,11 +207,11 @@ def write_back(
 ) -> WriteBackResult:
     if plan.mode == "apply":
         return WriteBackResult("apply", applied=apply_fix(project, state))
-    if plan.mode in ("branch", "commit") and snap is None:
+    if plan.mode not in ("branch", "commit"):
+        return WriteBackResult("patch")
+    if snap is None:
         _repo_for(project, f"--{plan.mode}")
         raise WriteBackRefused(f"not written: no snapshot commit was recorded for --{plan.mode}")
     if plan.mode == "branch":
         return commit_on_branch(project, snap, state, plan.branch or "", message)
-    if plan.mode == "commit":
-        return commit_on_current(project, snap, state, message)
-    return WriteBackResult("patch")
+    return commit_on_current(project, snap, state, message)

@@ -24,7 +24,7 @@ class Hints:
 
     def boost(self, family: str, stmt_type: str) -> float:
         b = self.family.get(family, 1.0)
-        heads = ("for_statement", "while_statement")
+        heads: tuple[str, ...] = ("for_statement", "while_statement")
         if self.recursion:
             heads += ("if_statement", "elif_clause", "return_statement")
         if stmt_type in heads:
@@ -34,9 +34,9 @@ class Hints:
 
 def read_feedback(feedback: Feedback | None) -> Hints:
     hints = Hints()
-    report = feedback.report if feedback is not None else None
-    if report is None:
+    if feedback is None or feedback.report is None:
         return hints
+    report = feedback.report
     names = list(feedback.targets) or report.failing()
     for nodeid in names:
         outcome = report.tests.get(nodeid)

@@ -138,10 +138,10 @@ def line_variants(
             yield fixed + trail, f"close `{opener}` after `{short(code[pos:q], 24)}`", 0.85
     for pos in s.stray:
         yield code[:pos] + code[pos + 1 :] + trail, f"remove the stray `{code[pos]}`", 0.9
-        opener = [c for p, c in s.unclosed if p < pos] if s.unclosed else []
-        if opener:
-            fixed = code[:pos] + _PAIRS[opener[-1]] + code[pos + 1 :]
-            yield fixed + trail, f"replace `{code[pos]}` with `{_PAIRS[opener[-1]]}`", 0.95
+        openers = [c for p, c in s.unclosed if p < pos] if s.unclosed else []
+        if openers:
+            fixed = code[:pos] + _PAIRS[openers[-1]] + code[pos + 1 :]
+            yield fixed + trail, f"replace `{code[pos]}` with `{_PAIRS[openers[-1]]}`", 0.95
     if word in _CONDITIONS or " if " in code:
         for m in list(_LONE_EQ.finditer(code))[:3]:
             p = m.start()
@@ -150,9 +150,9 @@ def line_variants(
         if bad in code:
             yield code.replace(bad, good, 1) + trail, f"replace `{bad}` with `{good}`", 1.0
     yield from _typos(code, trail, source)
-    m = re.match(r"(\s*)print\s+(?![(=])(.+)$", code)
-    if m:
-        yield f"{m.group(1)}print({m.group(2)})" + trail, "call `print(...)`", 0.9
+    bare_print = re.match(r"(\s*)print\s+(?![(=])(.+)$", code)
+    if bare_print:
+        yield f"{bare_print.group(1)}print({bare_print.group(2)})" + trail, "call `print(...)`", 0.9
     for m in list(_JUXTAPOSED.finditer(code))[:4]:
         left = re.search(r"\w+$", code[: m.end(1)])
         right = re.match(r"\w+", code[m.end(2) :])

@@ -1,4 +1,4 @@
-"""The machine-readable report of one run (report.json and `--json`)."""
+"""The machine-readable report of one run (report.json and `--json`), built from its record."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from treefix import __version__
 from treefix.code.diff import lines_changed, unified_diff
 from treefix.pipeline.record import RunRecord
+from treefix.search.mcts import SearchResult
 from treefix.search.tree import Node
 from treefix.types import TestReport
 
@@ -95,11 +96,30 @@ def model_section(run: RunRecord) -> dict | None:
     return out
 
 
+def search_section(res: SearchResult) -> dict:
+    stats = res.stats
+    return {
+        "evaluations": stats.evaluations,
+        "validations": stats.validations,
+        "unique_states": len(res.trajectory) + 1,
+        "duplicates_skipped": stats.duplicates_skipped,
+        "proposals": stats.proposals,
+        "evals_to_first_fix": stats.evals_to_first_fix,
+        "time_to_first_fix": round(stats.time_to_first_fix, 3)
+        if stats.time_to_first_fix is not None
+        else None,
+        "best_reward": stats.best_reward,
+        "max_depth": stats.max_depth,
+        "stop_reason": stats.stop_reason,
+        "pick_reason": stats.pick_reason,
+        "elapsed": round(stats.elapsed, 3),
+    }
+
+
 def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> dict:
     res = run.result
     fix = res.fix if res else None
     patch = unified_diff(fix.state) if fix else ""
-    stats = res.stats if res else None
     base = run.baseline_report
     median = run.median_candidate_run()
     return {
@@ -128,24 +148,7 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
             {"path": s.path, "line": s.line, "score": round(s.score, 4), "reasons": list(s.reasons)}
             for s in run.focus[:15]
         ],
-        "search": {
-            "evaluations": stats.evaluations,
-            "validations": stats.validations,
-            "unique_states": len(res.trajectory) + 1,
-            "duplicates_skipped": stats.duplicates_skipped,
-            "proposals": stats.proposals,
-            "evals_to_first_fix": stats.evals_to_first_fix,
-            "time_to_first_fix": round(stats.time_to_first_fix, 3)
-            if stats.time_to_first_fix is not None
-            else None,
-            "best_reward": stats.best_reward,
-            "max_depth": stats.max_depth,
-            "stop_reason": stats.stop_reason,
-            "pick_reason": stats.pick_reason,
-            "elapsed": round(stats.elapsed, 3),
-        }
-        if stats
-        else None,
+        "search": search_section(res) if res else None,
         "fix": {
             "patch": patch,
             "files": sorted(fix.state.changed()),
