@@ -67,8 +67,8 @@ def _signature(file: SourceFile, func: Node, cls: int) -> Signature | None:
             names.append(file.text(ident))
             required += 1
         elif t in ("default_parameter", "typed_default_parameter"):
-            ident = p.child_by_field_name("name")
-            names.append(file.text(ident) if ident is not None else "")
+            named = p.child_by_field_name("name")
+            names.append(file.text(named) if named is not None else "")
     if cls >= 0 and names and names[0] in ("self", "cls"):
         names, required = names[1:], max(0, required - 1)
     return Signature(file.text(name), tuple(names), required, star, cls, func.start_point[0])
@@ -110,6 +110,7 @@ def sibling_calls(site: Site) -> Iterator[Mutant]:
         if fn is None or call.child_by_field_name("arguments") is None:
             continue
         n = len(_positional(call))
+        node: Node | None
         if fn.type == "identifier":
             if f.text(fn) not in f.signatures:
                 continue  # a builtin or an import: min/max and the like are `attr`'s table
@@ -124,7 +125,8 @@ def sibling_calls(site: Site) -> Iterator[Mutant]:
         if node is None:
             continue
         name, row = f.text(node), call.start_point[0]
-        mine = f.text(site.func.child_by_field_name("name")) if site.func is not None else ""
+        func_name = site.func.child_by_field_name("name") if site.func is not None else None
+        mine = f.text(func_name) if func_name is not None else ""
         others = sorted(
             (abs(s.row - row), s.name)
             for sigs in f.signatures.values()
@@ -175,11 +177,8 @@ def _add(site: Site, call: Node, arglist: Node) -> Iterator[Mutant]:
     f = site.file
     items = [a for a in arglist.named_children if a.type != "comment"]
     positional = _positional(call)
-    present = {
-        f.text(k.child_by_field_name("name"))
-        for k in items
-        if k.type == "keyword_argument" and k.child_by_field_name("name") is not None
-    }
+    keywords = (k.child_by_field_name("name") for k in items if k.type == "keyword_argument")
+    present = {f.text(k) for k in keywords if k is not None}
     close = arglist.end_byte - 1  # the `)`
     sep = ", " if items else ""
     sig = _own(site, call)

@@ -89,7 +89,12 @@ def _divides(node: Node) -> bool:
     op = (
         p.child_by_field_name("operator") if p is not None and p.type == "binary_operator" else None
     )
-    return op is not None and op.type in ("/", "//", "%") and p.child_by_field_name("right") == node
+    return (
+        p is not None
+        and op is not None
+        and op.type in ("/", "//", "%")
+        and p.child_by_field_name("right") == node
+    )
 
 
 def _indices(site: Site) -> list[tuple[str, str]]:

@@ -75,10 +75,10 @@ def move(site: Site) -> Iterator[Mutant]:
         return
     what = short(site.context, 32)
     prev, nxt = sibling(stmt, -1), sibling(stmt, 1)
-    if _movable(prev) and _span(f, prev) is not None:
+    if prev is not None and _movable(prev) and _span(f, prev) is not None:
         at = f.line_start(prev.start_byte)
         yield _mutant(_relocate(f, span, at, indent), f"move `{what}` up", 1.0)
-    if _movable(nxt) and _span(f, nxt) is not None:
+    if nxt is not None and _movable(nxt) and _span(f, nxt) is not None:
         at = f.next_line_start(nxt.end_byte)
         yield _mutant(_relocate(f, span, at, indent), f"move `{what}` down", 1.0)
     yield from _into(site, span, prev, nxt, what)
@@ -100,7 +100,7 @@ def _into(
     if nxt is not None and nxt.type in _HOLDERS:
         first = _first_stmt(nxt.child_by_field_name("body") or _last_block(nxt))
         inner = f.indent_of(first) if first is not None else None
-        if inner:
+        if inner and first is not None:
             at = f.line_start(first.start_byte)
             head = short(f.text(nxt).split("\n", 1)[0], 24)
             edits = _relocate(f, span, at, inner)

@@ -75,7 +75,8 @@ def convert(site: Site) -> Iterator[Mutant]:
             continue
         fn = n.child_by_field_name("function") if n.type == "call" else None
         if fn is not None and f.text(fn) in _CONVERTERS:
-            kids = [a for a in n.child_by_field_name("arguments").named_children]
+            args = n.child_by_field_name("arguments")
+            kids = list(args.named_children) if args is not None else []
             if len(kids) == 1 and kids[0].type not in ("keyword_argument", "comment"):
                 desc = f"drop `{f.text(fn)}()` around `{short(f.text(kids[0]), 24)}`"
                 edit = ((n.start_byte, n.end_byte, f.text(kids[0])),)
@@ -105,9 +106,9 @@ def _assignment(stmt: Node | None) -> Node | None:
 def _twin(stmt: Node) -> Node | None:
     """The statement at the same place in the other branch of an if/else."""
     block = stmt.parent
-    holder = block.parent if block is not None else None
-    if holder is None or block.type != "block":
+    if block is None or block.parent is None or block.type != "block":
         return None
+    holder = block.parent
     kids = [c for c in block.named_children if c.type != "comment"]
     i = kids.index(stmt) if stmt in kids else -1
     other: Node | None = None
@@ -131,6 +132,8 @@ def swaptargets(site: Site) -> Iterator[Mutant]:
         return
     left = mine.child_by_field_name("left")
     right = mine.child_by_field_name("right")
+    if left is None or right is None:
+        return
     for other, w in ((_twin(stmt), 1.0), (sibling(stmt, -1), 0.8), (sibling(stmt, 1), 0.8)):
         theirs = _assignment(other)
         o_left = theirs.child_by_field_name("left") if theirs is not None else None

@@ -114,9 +114,9 @@ def function_scope(file: SourceFile, func: Node) -> Scope:
         t = n.type
         if t in ("function_definition", "class_definition"):
             # A nested scope: its own names are not ours, only its name is.
-            name = n.child_by_field_name("name")
-            if name is not None:
-                bind([name])
+            name_node = n.child_by_field_name("name")
+            if name_node is not None:
+                bind([name_node])
             continue
         if t == "lambda":
             continue

@@ -105,14 +105,14 @@ def _start_coverage() -> str:
         try:
             import coverage
         except ImportError:
-            coverage = None
-        if coverage is not None:
+            pass
+        else:
             _cov = coverage.Coverage(
                 data_file=None, source=[_ROOT], branch=False, config_file=False
             )
             _cov.start()
             return "coverage.py " + coverage.__version__
-    import treefix_trace
+    import treefix_trace  # type: ignore[import-not-found]  # beside this file on sys.path
 
     _tracer = treefix_trace.make_tracer(_ROOT, kind)
     return _tracer.name
@@ -253,9 +253,10 @@ def _coverage_data() -> dict:
     if _tracer is not None:
         _tracer.close()
         return _tracer.data()
+    assert _cov is not None  # one of the two recorders started
     _cov.stop()
     data = _cov.get_data()
-    per_test = {}
+    per_test: dict[str, dict[str, list[int]]] = {}
     for path in data.measured_files():
         rel = _rel(path)
         if rel is None:

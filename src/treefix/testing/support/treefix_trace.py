@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from typing import Any
 
 _PRUNE = ("site-packages", "dist-packages")
 
@@ -23,11 +24,12 @@ class LineTracer:
 
     def __init__(self, root: str):
         self.root = root
-        self._files = {}  # code filename -> project-relative path, or None: not ours
-        self._data = {}  # nodeid -> {path: set(lines)}
-        self._current = None  # {path: set(lines)} of the running test
-        self._tracers = {}  # path -> local trace function of the running test
-        self._previous = None  # a trace function someone else had set (put back at stop)
+        # code filename -> project-relative path, or None: not ours
+        self._files: dict[str, str | None] = {}
+        self._data: dict[str, dict[str, set[int]]] = {}  # nodeid -> {path: set(lines)}
+        self._current: dict[str, set[int]] | None = None  # {path: lines} of the running test
+        self._tracers: dict[str, Any] = {}  # path -> local trace function of the running test
+        self._previous: Any = None  # a trace function someone else had set (put back at stop)
 
     def relpath(self, filename: str):
         try:
@@ -44,10 +46,12 @@ class LineTracer:
         self._files[filename] = rel
         return rel
 
-    def _lines(self, rel: str):
-        lines = self._current.get(rel)
+    def _lines(self, rel: str) -> set[int]:
+        current = self._current
+        assert current is not None  # only called while a test runs
+        lines = current.get(rel)
         if lines is None:
-            lines = self._current[rel] = set()
+            lines = current[rel] = set()
         return lines
 
     # -- sys.settrace -----------------------------------------------------------------------
@@ -76,7 +80,7 @@ class LineTracer:
 
     def stop(self) -> None:
         sys.settrace(self._previous)
-        threading.settrace(self._previous)  # type: ignore[arg-type]
+        threading.settrace(self._previous)
         self._current = None
 
     def close(self) -> None:
@@ -97,10 +101,10 @@ class MonitoringTracer(LineTracer):
 
     def __init__(self, root: str, tool: int):
         super().__init__(root)
-        mon = sys.monitoring
+        mon = getattr(sys, "monitoring")  # noqa: B009 (3.12+; mypy checks as 3.11)
         self._mon = mon
         self._tool = tool
-        self._instrumented = set()
+        self._instrumented: set[Any] = set()
         mon.use_tool_id(tool, "treefix")
         mon.register_callback(tool, mon.events.PY_START, self._on_start)
         mon.register_callback(tool, mon.events.LINE, self._on_line)
