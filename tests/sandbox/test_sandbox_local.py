@@ -416,7 +416,8 @@ def test_an_interpreter_under_tmp_is_still_there_in_the_private_tmp():
         (root / "proj/tests").mkdir(parents=True)
         (root / "proj/tests/test_a.py").write_text("def test_ok():\n    assert 1\n")
         out = subprocess.run(
-            [sys.executable, "-m", "treefix", "test", str(root / "proj"), "--test-cmd", str(runner_script), "--json"],
+            [sys.executable, "-m", "treefix", "test", str(root / "proj"), "--sandbox", "local",
+             "--test-cmd", str(runner_script), "--json"],
             capture_output=True, text=True,
         )
         assert out.returncode == 0, out.stdout + out.stderr
