@@ -126,6 +126,13 @@ def repair(
             **bounded("llm_context"), help="llamacpp: context window in tokens (default 4096)."
         ),
     ] = None,
+    tool_rounds: Annotated[
+        int,
+        typer.Option(
+            **bounded("tool_rounds"),
+            help="Rounds of read/search tool calls the model may make before it answers (0: none).",
+        ),
+    ] = 6,
     max_evals: Annotated[
         int, typer.Option(**bounded("max_evals"), help="Most candidate runs.")
     ] = 500,

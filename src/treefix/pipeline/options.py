@@ -57,6 +57,7 @@ class ModelOptions:
     llm_max_tokens: int = 2048  # most tokens in one model answer (a rambling model stops there)
     model_path: str | None = None  # --provider llamacpp: the GGUF file run in-process
     llm_context: int | None = None  # llamacpp: context window in tokens (default 4096)
+    tool_rounds: int = 6  # rounds of read/search tool calls before an answer (0: no tools)
 
 
 @dataclass

@@ -10,13 +10,17 @@ if TYPE_CHECKING:
     from treefix.pipeline.options import ModelOptions
 
 
-def mutation(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
+def mutation(
+    options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None
+):
     from treefix.propose.mutation import MutationProposer
 
     return MutationProposer(seed=seed)
 
 
-def model(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
+def model(
+    options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None
+):
     from treefix.propose.llm import LLMProposer
 
     return LLMProposer(
@@ -25,4 +29,5 @@ def model(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[
         temperature=options.temperature,
         max_tokens=options.llm_max_tokens,
         on_message=on_message,
+        tool_rounds=options.tool_rounds,
     )
