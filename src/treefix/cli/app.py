@@ -176,6 +176,19 @@ def repair(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every evaluated candidate.")
     ] = False,
+    issue: Annotated[
+        str | None,
+        typer.Option(
+            "--issue",
+            metavar="FILE|-",
+            help="Issue mode: a bug report (a file, or - for stdin); the model writes a failing "
+            "reproduction test first, then the run repairs against it. Needs a model.",
+        ),
+    ] = None,
+    keep_test: Annotated[
+        bool,
+        typer.Option("--keep-test", help="Issue mode: the reproduction test joins the fix."),
+    ] = False,
 ) -> None:
     """Find failing tests, search for a patch that makes them pass, and print it."""
     from treefix.cli.output import pick_format
@@ -187,13 +200,32 @@ def repair(
     try:
         fmt = pick_format(fmt, as_json)
         plan = WriteBackPlan.from_flags(apply, branch, commit)
-        opts = resolve(path, cli_overrides(ctx)).options(path, plan=plan)
+        overrides = cli_overrides(ctx)
+        overrides.pop("issue", None), overrides.pop("keep_test", None)  # run flags, not settings
+        opts = resolve(path, overrides).options(path, plan=plan)
+        if issue is not None:
+            opts.workflow.issue = _issue_text(issue)
+            opts.workflow.keep_test = keep_test
         code = run_repair(
             opts, verbose=verbose, console=_stderr(), fmt=fmt, output=output
         ).exit_code
     except TreefixError as exc:
         fail(exc, machine)
     raise typer.Exit(code)
+
+
+def _issue_text(source: str) -> str:
+    from treefix.errors import UsageError
+
+    try:
+        from pathlib import Path
+
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--issue {source}: cannot read it ({exc})") from None
+    if not text.strip():
+        raise UsageError(f"--issue {source}: the issue text is empty")
+    return text
 
 
 @app.command()

@@ -128,6 +128,10 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     if record.model.gateway is not None:
         events.message(f"model: {record.model.gateway.label} ({record.model.mode})")
     runner = language.runner(command)
+    if opts.workflow.issue is not None:  # issue mode: a reproduction test joins the project first
+        from treefix.pipeline.issue import reproduce
+
+        record.reproduction = reproduce(record, kind, image, runner, events)
     executor, record.copy_seconds = open_executor(
         kind, image, project, record.run_id, opts.sandbox, runner, events
     )

@@ -70,6 +70,10 @@ class WorkflowOptions:
     # `treefix check` (the pre-commit hook): a passing suite leaves no trace, and a fix found
     # still fails the commit
     hook: bool = field(default=False, metadata=NOT_A_SETTING)
+    # issue mode (pipeline/issue.py): the bug report's text, and whether the reproduction test
+    # joins the fix
+    issue: str | None = field(default=None, metadata=NOT_A_SETTING)
+    keep_test: bool = field(default=False, metadata=NOT_A_SETTING)
 
 
 GROUPS = {
