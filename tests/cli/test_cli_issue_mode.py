@@ -5,6 +5,8 @@ reason it states, then the run repairs against it."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,37 @@ def test_issue_mode_without_a_model_exits_4(shop):
 def test_an_unreadable_issue_file_is_a_usage_error(shop, tmp_path):
     result = CliRunner().invoke(app, ["repair", str(shop), "--issue", str(tmp_path / "nope.md")])
     assert result.exit_code == 2 and "cannot read it" in result.output
+
+
+def test_keep_test_adds_the_reproduction_test_to_the_fix(shop, llm_server, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", llm_server.key)
+    llm_server.default = _answers(REPRO)
+    result, report = _run(
+        shop,
+        "--proposer",
+        "model",
+        "--provider",
+        "anthropic",
+        "--base-url",
+        llm_server.url,
+        "--keep-test",
+        "--apply",
+    )
+    assert result.exit_code == 0, result.output
+    fix = report["fix"]
+    assert fix["files"] == ["shop/tax.py", "tests/test_vat_issue.py"]
+    assert "--- /dev/null\n+++ b/tests/test_vat_issue.py" in fix["patch"]
+    assert (Path(report["run_dir"]) / "fix.patch").read_text() == fix["patch"]
+    repro = report["reproduction"]
+    assert repro["kept_in_fix"] and repro["written"] and repro["attempts"] == 1
+    assert repro["failure"].startswith("AssertionError")
+    # written into the tree beside the fix, and the suite now passes there
+    assert (shop / "shop/tax.py").read_text() == "# VAT\nRATE = 0.2\n"
+    assert "def test_vat_is_twenty_percent" in (shop / "tests/test_vat_issue.py").read_text()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=shop,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout

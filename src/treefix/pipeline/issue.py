@@ -12,6 +12,7 @@ search repairs against it.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -47,6 +48,13 @@ class Reproduction:
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def new_file_diff(self) -> str:
+        """The test as a patch creating it (`--keep-test`)."""
+        lines = self.source.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n\\ No newline at end of file\n"
+        return "".join(difflib.unified_diff([], lines, "/dev/null", f"b/{self.path}"))
 
 
 class Rejected(Exception):
