@@ -133,6 +133,14 @@ def repair(
             help="Rounds of read/search tool calls the model may make before it answers (0: none).",
         ),
     ] = 6,
+    locate: Annotated[
+        str,
+        typer.Option(
+            "--locate",
+            help="Model localisation, files -> functions -> lines (Agentless): auto (large "
+            "repositories, or when the failing tests cover no code) | on | off.",
+        ),
+    ] = "auto",
     max_evals: Annotated[
         int, typer.Option(**bounded("max_evals"), help="Most candidate runs.")
     ] = 500,
@@ -203,6 +211,9 @@ def repair(
         overrides = cli_overrides(ctx)
         overrides.pop("issue", None), overrides.pop("keep_test", None)  # run flags, not settings
         opts = resolve(path, overrides).options(path, plan=plan)
+        from treefix.pipeline.locate import check_mode
+
+        check_mode(opts.model.locate)  # a bad choice is a usage error before anything runs
         if issue is not None:
             opts.workflow.issue = _issue_text(issue)
             opts.workflow.keep_test = keep_test

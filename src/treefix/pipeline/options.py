@@ -58,6 +58,7 @@ class ModelOptions:
     model_path: str | None = None  # --provider llamacpp: the GGUF file run in-process
     llm_context: int | None = None  # llamacpp: context window in tokens (default 4096)
     tool_rounds: int = 6  # rounds of read/search tool calls before an answer (0: no tools)
+    locate: str = "auto"  # model localisation (files -> functions -> lines): auto | on | off
 
 
 @dataclass
