@@ -66,3 +66,22 @@ def test_search_find_definition_and_list_dir(box):
 def test_refusals_say_why(box, name, args, why):
     with pytest.raises(Refused, match=why):
         box.run(name, args)
+
+
+def test_a_symlink_leaving_the_project_is_never_readable(tmp_path):
+    from treefix.workspace.snapshot import snapshot
+
+    outside = tmp_path / "outside.py"
+    outside.write_text("SECRET = 'host file'\n")
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "mod.py").write_text("X = 1\n")
+    (root / "pkg" / "leak.py").symlink_to(outside)
+    (root / "pkg" / "up").symlink_to(tmp_path)
+    project = snapshot(root)
+    box = Toolbox.over(project.sources)
+    for path in ("pkg/leak.py", "pkg/up/outside.py"):
+        with pytest.raises(Refused, match="no file"):
+            box.run("read_file", {"path": path})
+    assert "host file" not in box.run("search", {"regex": "SECRET|host"})
+    assert box.run("list_dir", {"path": "pkg"}).split() == ["mod.py"]
