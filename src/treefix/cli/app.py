@@ -209,7 +209,8 @@ def repair(
         fmt = pick_format(fmt, as_json)
         plan = WriteBackPlan.from_flags(apply, branch, commit)
         overrides = cli_overrides(ctx)
-        overrides.pop("issue", None), overrides.pop("keep_test", None)  # run flags, not settings
+        for flag in ("issue", "keep_test"):  # flags of this run, not settings
+            overrides.pop(flag, None)
         opts = resolve(path, overrides).options(path, plan=plan)
         from treefix.pipeline.locate import check_mode
 
