@@ -8,6 +8,8 @@ TreefixError                      (exit 3 unless a subclass says otherwise)
 ├── GitError                      (exit 3) a git command failed
 ├── RepoBusy                      (exit 3) a merge, rebase, cherry-pick, revert or bisect is under way
 ├── WriteBackRefused              (exit 3) the fix was not written back; it stays in fix.patch
+├── NotReproduced                 (exit 1) issue mode: no reproduction test failed for the reason
+│                                          the issue describes
 └── ProviderError                 (exit 4) a model provider cannot be used: no model configured,
     │                                      its extra not installed (raised as such by the factories)
     ├── FatalModelError           (exit 4) refused for good: bad key (401/403), unknown model (404),
@@ -70,6 +72,12 @@ class RepoBusy(TreefixError):
 
 class WriteBackRefused(TreefixError):
     """The fix was not written back (exit 3); it stays in fix.patch."""
+
+
+class NotReproduced(TreefixError):
+    """Issue mode: the model wrote no test that fails for the reported reason (exit 1)."""
+
+    exit_code = EXIT_NO_FIX
 
 
 class ProviderError(TreefixError):

@@ -20,6 +20,7 @@ BOUNDS: dict[str, Bound] = {
     "llm_timeout": (1, None),
     "llm_max_tokens": (16, None),
     "llm_context": (256, None),
+    "tool_rounds": (0, 50),
     "sandbox_memory_mb": (64, None),
     "sandbox_pids": (16, None),
     "sandbox_file_mb": (1, None),

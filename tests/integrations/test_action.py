@@ -184,3 +184,22 @@ def test_actionlint_really_reports_problems(tmp_path):
     bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_thing }}\n")
     out = _actionlint([bad])
     assert out.returncode == 1 and "no_such_thing" in out.stdout
+
+
+def test_issue_workflow_gates_on_a_label_and_keeps_the_issue_text_out_of_scripts():
+    wf = yaml.safe_load((REPO / "examples/github/treefix-issue.yml").read_text())
+    on = wf[True] if True in wf else wf["on"]
+    assert on["issues"]["types"] == ["labeled"]
+    job = wf["jobs"]["repair"]
+    assert job["if"] == "github.event.label.name == 'treefix'"
+    # untrusted text reaches the shell through the environment only (no script injection)
+    for step in job["steps"]:
+        assert "github.event" not in step.get("run", ""), step["name"]
+    with_secrets = [s for s in job["steps"] if "secrets." in json.dumps(s)]
+    assert [s["name"] for s in with_secrets] == ["Reproduce and repair"]
+    assert "--issue" in with_secrets[0]["run"] and "--keep-test" in with_secrets[0]["run"]
+
+
+def test_actionlint_accepts_the_issue_workflow():
+    out = _actionlint([REPO / "examples/github/treefix-issue.yml"])
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -4,6 +4,10 @@ Started by tests on 127.0.0.1 in a thread; the real SDKs talk to it through thei
 Behaviour is a queue of steps (a reply text, an HTTP error with headers, a slow reply); when the
 queue is empty, `default` (a text or a callable taking the request body) answers. Every request
 is recorded, with the key header checked against `key` (a mismatch is a 401).
+
+Tool use: a step with `tools=[(name, arguments), ...]` answers with tool calls (Anthropic
+`tool_use` blocks, OpenAI `tool_calls`); the next request carries the results, which
+`tool_results(body)` reads back in either protocol. `default` may also return a Step.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class Step:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    tools: list[tuple[str, dict]] = field(default_factory=list)  # tool calls to answer with
 
 
 @dataclass
@@ -37,7 +42,7 @@ class LLMServer:
     def __init__(self, key: str = "sk-test-SECRET-0123456789"):
         self.key = key
         self.steps: list[Step] = []
-        self.default: str | Callable[[dict], str] = "no edits"
+        self.default: str | Callable[[dict], str | Step] = "no edits"
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
         server = self
@@ -99,8 +104,8 @@ class LLMServer:
             self._error(h, api, 401, "invalid x-api-key", {})
             return
         if step is None:
-            text = self.default(body) if callable(self.default) else self.default
-            step = Step(text=text)
+            answer = self.default(body) if callable(self.default) else self.default
+            step = answer if isinstance(answer, Step) else Step(text=answer)
         if step.delay:
             time.sleep(step.delay)
         seen.status = step.status
@@ -108,14 +113,18 @@ class LLMServer:
             self._error(h, api, step.status, step.text or "error", step.headers)
             return
         model = body.get("model", "")
+        n = len(self.requests)
+        calls = [(f"call_{n}_{i}", name, args) for i, (name, args) in enumerate(step.tools)]
         if api == "anthropic":
+            content = [{"type": "text", "text": step.text}] if step.text or not calls else []
+            content += [{"type": "tool_use", "id": i, "name": nm, "input": a} for i, nm, a in calls]
             payload = {
                 "id": "msg_test",
                 "type": "message",
                 "role": "assistant",
                 "model": model,
-                "content": [{"type": "text", "text": step.text}],
-                "stop_reason": "end_turn",
+                "content": content,
+                "stop_reason": "tool_use" if calls else "end_turn",
                 "stop_sequence": None,
                 "usage": {
                     "input_tokens": 1000,
@@ -133,8 +142,22 @@ class LLMServer:
                 "choices": [
                     {
                         "index": 0,
-                        "message": {"role": "assistant", "content": step.text},
-                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": step.text or None}
+                        | (
+                            {
+                                "tool_calls": [
+                                    {
+                                        "id": i,
+                                        "type": "function",
+                                        "function": {"name": nm, "arguments": json.dumps(a)},
+                                    }
+                                    for i, nm, a in calls
+                                ]
+                            }
+                            if calls
+                            else {}
+                        ),
+                        "finish_reason": "tool_calls" if calls else "stop",
                     }
                 ],
                 "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200},
@@ -164,6 +187,33 @@ class LLMServer:
             h.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
             pass
+
+
+def tool_results(body: dict) -> list[tuple[str, bool]]:
+    """Every tool result a request carries, (content, is_error), in either protocol."""
+    out = []
+    for m in body.get("messages", []):
+        if m.get("role") == "tool":  # OpenAI: errors are plain text
+            out.append((m.get("content") or "", str(m.get("content")).startswith("refused")))
+        elif isinstance(m.get("content"), list):
+            for b in m["content"]:
+                if b.get("type") == "tool_result":
+                    text = b["content"] if isinstance(b["content"], str) else str(b["content"])
+                    out.append((text, bool(b.get("is_error"))))
+    return out
+
+
+def prompt_text(body: dict) -> str:
+    """All text of a request (system, messages, tool results), for oracles that read the prompt."""
+    parts = [json.dumps(body.get("system", ""))]
+    for m in body.get("messages", []):
+        c = m.get("content")
+        if isinstance(c, str):
+            parts.append(c)
+        elif isinstance(c, list):
+            for b in c:
+                parts.append(b.get("text") or str(b.get("content") or ""))
+    return "\n".join(parts)
 
 
 def serve():

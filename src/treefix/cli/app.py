@@ -127,6 +127,21 @@ def repair(
             **bounded("llm_context"), help="llamacpp: context window in tokens (default 4096)."
         ),
     ] = None,
+    tool_rounds: Annotated[
+        int,
+        typer.Option(
+            **bounded("tool_rounds"),
+            help="Rounds of read/search tool calls the model may make before it answers (0: none).",
+        ),
+    ] = 6,
+    locate: Annotated[
+        str,
+        typer.Option(
+            "--locate",
+            help="Model localisation, files -> functions -> lines (Agentless): auto (large "
+            "repositories, or when the failing tests cover no code) | on | off.",
+        ),
+    ] = "auto",
     max_evals: Annotated[
         int, typer.Option(**bounded("max_evals"), help="Most candidate runs.")
     ] = 500,
@@ -170,6 +185,19 @@ def repair(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every evaluated candidate.")
     ] = False,
+    issue: Annotated[
+        str | None,
+        typer.Option(
+            "--issue",
+            metavar="FILE|-",
+            help="Issue mode: a bug report (a file, or - for stdin); the model writes a failing "
+            "reproduction test first, then the run repairs against it. Needs a model.",
+        ),
+    ] = None,
+    keep_test: Annotated[
+        bool,
+        typer.Option("--keep-test", help="Issue mode: the reproduction test joins the fix."),
+    ] = False,
 ) -> None:
     """Find failing tests, search for a patch that makes them pass, and print it."""
     # the command's modules load when it runs: `treefix --help` stays instant
@@ -181,13 +209,36 @@ def repair(
     try:
         fmt = pick_format(fmt, as_json)
         plan = WriteBackPlan.from_flags(apply, branch, commit)
-        opts = resolve(path, cli_overrides(ctx)).options(path, plan=plan)
+        overrides = cli_overrides(ctx)
+        for flag in ("issue", "keep_test"):  # flags of this run, not settings
+            overrides.pop(flag, None)
+        opts = resolve(path, overrides).options(path, plan=plan)
+        from treefix.pipeline.locate import check_mode
+
+        check_mode(opts.model.locate)  # a bad choice is a usage error before anything runs
+        if issue is not None:
+            opts.workflow.issue = _issue_text(issue)
+            opts.workflow.keep_test = keep_test
         code = run_repair(
             opts, verbose=verbose, console=_stderr(), fmt=fmt, output=output
         ).exit_code
     except TreefixError as exc:
         fail(exc, machine)
     raise typer.Exit(code)
+
+
+def _issue_text(source: str) -> str:
+    from treefix.errors import UsageError
+
+    try:
+        from pathlib import Path
+
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--issue {source}: cannot read it ({exc})") from None
+    if not text.strip():
+        raise UsageError(f"--issue {source}: the issue text is empty")
+    return text
 
 
 @app.command()

@@ -56,3 +56,23 @@ def scrub(text: str, extra: tuple[str, ...] = ()) -> str:
             text = text.replace(value, "***")
     text = _KEY_SHAPES.sub("***", text)
     return _BEARER.sub(lambda m: m.group(1) + "***", text)
+
+
+# files a model's read tools never open, whatever the project says (matched per path component)
+_SECRET_FILE = re.compile(
+    r"^(\.env(\..*)?|.*\.(pem|key|p12|pfx|keystore|jks)|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?"
+    r"|\.netrc|\.pypirc|\.npmrc|\.git-credentials|credentials(\.json)?|\.htpasswd)$",
+    re.I,
+)
+
+
+def is_secret_path(path: str) -> bool:
+    """A project file that may hold a credential: `.env`, keys, `.netrc`, `.git/`, or anything
+    under a folder from SECRET_NAMES (`.ssh/`, `.aws/`...)."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p]
+    if any(p == ".git" or _SECRET_FILE.match(p) for p in parts):
+        return True
+    joined = "/".join(parts)
+    return any(
+        joined == n or joined.startswith(n + "/") or f"/{n}/" in f"/{joined}/" for n in SECRET_NAMES
+    )

@@ -18,10 +18,43 @@ from treefix.errors import ContextOverflow
 
 
 @dataclass(frozen=True)
+class Tool:
+    """A function the model may call (Anthropic tool use, OpenAI function calling)."""
+
+    name: str
+    description: str
+    parameters: dict  # JSON schema of the arguments (an object)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    call_id: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
 class Message:
     role: str  # "user" | "assistant"
     content: str
     cache: bool = False  # stable prefix: ask the provider to cache it (Anthropic cache_control)
+    tool_calls: tuple[ToolCall, ...] = ()  # an assistant turn that called tools
+    tool_results: tuple[ToolResult, ...] = ()  # a user turn answering them
+
+    def as_dict(self) -> dict:
+        d = {"role": self.role, "content": self.content, "cache": self.cache}
+        if self.tool_calls:  # only when present: plain prompts keep their old cache keys
+            d["tool_calls"] = [asdict(c) for c in self.tool_calls]
+        if self.tool_results:
+            d["tool_results"] = [asdict(r) for r in self.tool_results]
+        return d
 
 
 @dataclass(frozen=True)
@@ -32,18 +65,21 @@ class Request:
     max_tokens: int = 2048
     sample: int = 0  # which of several samples at this temperature (part of the cache key)
     purpose: str = "propose"  # propose | value | judge (for the trajectory)
+    tools: tuple[Tool, ...] = ()  # offered to a model that supports them (`supports_tools`)
 
     def digest(self, provider: str, model: str) -> str:
         """Hash of the full request: the response cache key and the trajectory's prompt id."""
-        body = {
+        body: dict = {
             "provider": provider,
             "model": model,
             "system": self.system,
-            "messages": [asdict(m) for m in self.messages],
+            "messages": [m.as_dict() for m in self.messages],
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "sample": self.sample,
         }
+        if self.tools:
+            body["tools"] = [asdict(t) for t in self.tools]
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -81,12 +117,11 @@ class Reply:
     digest: str = ""
     finish_reason: str = ""  # "stop", "length" (cut at max_tokens)... as the provider said
     latency: float = 0.0  # seconds of the answered request (set by the gateway)
+    tool_calls: tuple[ToolCall, ...] = ()  # the model asks for these before it answers
 
     @property
     def truncated(self) -> bool:
         return self.finish_reason in ("length", "max_tokens", "timeout")
-
-
 
 
 _WINDOW = re.compile(

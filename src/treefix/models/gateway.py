@@ -21,7 +21,7 @@ from pathlib import Path
 
 from treefix.code.secrets import scrub
 from treefix.errors import ContextOverflow, FatalModelError, ProviderError, TransientModelError
-from treefix.models.base import Reply, Request, Usage
+from treefix.models.base import Reply, Request, ToolCall, Usage
 from treefix.models.pricing import Price, load_prices, price_for
 from treefix.protocols import Model, StopSearch
 
@@ -64,6 +64,8 @@ class ModelStats:
     truncated: int = 0  # answers cut at the output token limit
     overflows: int = 0  # requests refused because the prompt exceeded the context window
     latencies: list[float] = field(default_factory=list)  # per answered call, seconds
+    tool_calls: int = 0  # retrieval tools run for the model (propose/tools)
+    tool_refused: int = 0  # of which refused: outside the project, a secret file, bad arguments
 
     def as_dict(self) -> dict:
         return {
@@ -88,6 +90,8 @@ class ModelStats:
             "call_latencies_s": [round(x, 3) for x in self.latencies],
             "truncated": self.truncated,
             "context_overflows": self.overflows,
+            "tool_calls": self.tool_calls,
+            "tool_calls_refused": self.tool_refused,
         }
 
 
@@ -190,6 +194,7 @@ class Gateway:
                     cached=True,
                     attempts=0,
                     digest=digest,
+                    tool_calls=tuple(ToolCall(**c) for c in hit.get("tool_calls", ())),
                 )
                 with self._lock:
                     self.stats.cached += 1
@@ -228,6 +233,10 @@ class Gateway:
                 {
                     "text": reply.text,
                     "model": reply.model,
+                    "tool_calls": [
+                        {"id": c.id, "name": c.name, "arguments": c.arguments}
+                        for c in reply.tool_calls
+                    ],
                     "usage": {
                         "input_tokens": reply.usage.input_tokens,
                         "output_tokens": reply.usage.output_tokens,
@@ -308,7 +317,28 @@ class Gateway:
                     "finish_reason": reply.finish_reason,
                 }
             )
+            if reply.tool_calls:
+                rec["tool_calls"] = [
+                    {"name": c.name, "arguments": c.arguments} for c in reply.tool_calls
+                ]
         if error is not None:
             rec["error"] = error
         with self._lock:
+            self.records.append(rec)
+
+    def record_tool(self, call: ToolCall, result: str, refused: str | None) -> None:
+        """One tool run for the model: counted and kept in trajectory.jsonl (the call itself
+        costs nothing; the model call that reads its result is counted as any other)."""
+        rec: dict = {
+            "type": "tool_call",
+            "tool": call.name,
+            "arguments": call.arguments,
+            "result": _clip(scrub(result)),
+            "result_chars": len(result),
+        }
+        if refused is not None:
+            rec["refused"] = refused
+        with self._lock:
+            self.stats.tool_calls += 1
+            self.stats.tool_refused += refused is not None
             self.records.append(rec)

@@ -5,13 +5,22 @@ retries are the ones that happen and get counted."""
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import time
 
 from treefix.code.secrets import scrub
 from treefix.errors import FatalModelError, TransientModelError
 from treefix.extras import MissingExtra, require, status
-from treefix.models.base import Reply, Request, Usage, context_overflow, merged_turns
+from treefix.models.base import (
+    Message,
+    Reply,
+    Request,
+    ToolCall,
+    Usage,
+    context_overflow,
+    merged_turns,
+)
 from treefix.models.registry import PROVIDERS
 
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5-5"
@@ -98,8 +107,66 @@ def _key_env(provider: str) -> str:
     return "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
 
 
+def _anthropic_blocks(b: Message) -> list[dict]:
+    content: list[dict] = []
+    for r in b.tool_results:
+        content.append(
+            {"type": "tool_result", "tool_use_id": r.call_id, "content": r.content}
+            | ({"is_error": True} if r.is_error else {})
+        )
+    if b.content or not (b.tool_results or b.tool_calls):
+        block: dict = {"type": "text", "text": b.content}
+        if b.cache:
+            block["cache_control"] = {"type": "ephemeral"}
+        content.append(block)
+    for c in b.tool_calls:
+        content.append({"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments})
+    return content
+
+
+def _openai_messages(role: str, blocks: list[Message]) -> list[dict]:
+    """One turn: tool results become `tool` messages (before any text of the same turn)."""
+    out: list[dict] = []
+    for b in blocks:
+        for r in b.tool_results:
+            out.append({"role": "tool", "tool_call_id": r.call_id, "content": r.content})
+    text = "\n\n".join(b.content for b in blocks if b.content)
+    calls = [c for b in blocks for c in b.tool_calls]
+    if calls:
+        out.append(
+            {
+                "role": role,
+                "content": text or None,
+                "tool_calls": [
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+                    }
+                    for c in calls
+                ],
+            }
+        )
+    elif text or not out:
+        out.append({"role": role, "content": text})
+    return out
+
+
+def _arguments(raw) -> dict:
+    """A function call's arguments: JSON text from OpenAI; bad JSON is an empty call the tool
+    then refuses, never a crash."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {"_invalid": str(raw)[:200]}
+    return value if isinstance(value, dict) else {"_invalid": str(raw)[:200]}
+
+
 class AnthropicModel:
     provider = "anthropic"
+    supports_tools = True
 
     def __init__(
         self, name: str | None = None, base_url: str | None = None, api_key: str | None = None
@@ -123,17 +190,18 @@ class AnthropicModel:
         system = [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]
         messages = []
         for role, blocks in merged_turns(request.messages):
-            content = []
-            for b in blocks:
-                block: dict = {"type": "text", "text": b.content}
-                if b.cache:
-                    block["cache_control"] = {"type": "ephemeral"}
-                content.append(block)
-            messages.append({"role": role, "content": content})
+            messages.append(
+                {"role": role, "content": [x for b in blocks for x in _anthropic_blocks(b)]}
+            )
         sdk = self._sdk()
-        extra = {}
+        extra: dict = {}
         if _accepts(sdk.messages.create, "temperature"):  # newer SDKs dropped sampling knobs
             extra["temperature"] = request.temperature
+        if request.tools:
+            extra["tools"] = [
+                {"name": t.name, "description": t.description, "input_schema": t.parameters}
+                for t in request.tools
+            ]
         try:
             resp = sdk.messages.create(
                 model=self.name,
@@ -145,7 +213,13 @@ class AnthropicModel:
             )
         except Exception as exc:
             raise _translate(exc, self.provider, self.name, self._key) from None
-        text = "".join(getattr(b, "text", "") or "" for b in resp.content or [])
+        answer = resp.content or []
+        text = "".join(getattr(b, "text", "") or "" for b in answer if b.type == "text")
+        calls = tuple(
+            ToolCall(b.id, b.name, _arguments(getattr(b, "input", None)))
+            for b in answer
+            if b.type == "tool_use"
+        )
         u = resp.usage
         usage = Usage(
             input_tokens=getattr(u, "input_tokens", 0) or 0,
@@ -158,6 +232,7 @@ class AnthropicModel:
             usage=usage,
             model=getattr(resp, "model", "") or self.name,
             finish_reason=getattr(resp, "stop_reason", "") or "",
+            tool_calls=calls,
         )
 
 
@@ -165,6 +240,7 @@ class OpenAIModel:
     """Any server speaking the Chat Completions API: OpenAI, Ollama, vLLM, llama.cpp, LM Studio."""
 
     provider = "openai"
+    supports_tools = True
 
     def __init__(
         self, name: str | None = None, base_url: str | None = None, api_key: str | None = None
@@ -189,7 +265,20 @@ class OpenAIModel:
     def complete(self, request: Request, timeout: float) -> Reply:
         messages = [{"role": "system", "content": request.system}]
         for role, blocks in merged_turns(request.messages):
-            messages.append({"role": role, "content": "\n\n".join(b.content for b in blocks)})
+            messages.extend(_openai_messages(role, blocks))
+        extra: dict = {}
+        if request.tools:
+            extra["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": t.parameters,
+                    },
+                }
+                for t in request.tools
+            ]
         try:
             resp = self._sdk().chat.completions.create(
                 model=self.name,
@@ -197,6 +286,7 @@ class OpenAIModel:
                 max_tokens=request.max_tokens,
                 temperature=request.temperature,
                 timeout=timeout,
+                **extra,
             )
         except Exception as exc:
             raise _translate(exc, self.provider, self.name, self._key) from None
@@ -204,6 +294,11 @@ class OpenAIModel:
         if not choices:  # a server glitch, not an answer: worth another attempt
             raise TransientModelError(f"{self.provider}: the server returned no choices")
         text = choices[0].message.content or ""
+        calls = tuple(
+            ToolCall(c.id, c.function.name, _arguments(c.function.arguments))
+            for c in (getattr(choices[0].message, "tool_calls", None) or [])
+            if getattr(c, "function", None) is not None
+        )
         finish = getattr(choices[0], "finish_reason", "") or ""
         u = resp.usage
         cached = 0
@@ -220,6 +315,7 @@ class OpenAIModel:
             usage=usage,
             model=getattr(resp, "model", "") or self.name,
             finish_reason=finish,
+            tool_calls=calls,
         )
 
 

@@ -19,6 +19,7 @@ from treefix.pipeline.cancel import Interrupt
 from treefix.pipeline.evaluate import CandidateRuns, candidate_timeouts, relocalizer
 from treefix.pipeline.events import Events
 from treefix.pipeline.exits import process_exit_code, run_exit_code
+from treefix.pipeline.locate import model_locate
 from treefix.pipeline.options import RunOptions
 from treefix.pipeline.record import RunRecord
 from treefix.pipeline.report import resume_hint, write_run_folder
@@ -128,6 +129,10 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     if record.model.gateway is not None:
         events.message(f"model: {record.model.gateway.label} ({record.model.mode})")
     runner = language.runner(command)
+    if opts.workflow.issue is not None:  # issue mode: a reproduction test joins the project first
+        from treefix.pipeline.issue import reproduce
+
+        record.reproduction = reproduce(record, kind, image, runner, events)
     executor, record.copy_seconds = open_executor(
         kind, image, project, record.run_id, opts.sandbox, runner, events
     )
@@ -178,6 +183,7 @@ def _stages(
     targets = [t for t in targets if t not in flaky]
     state = ProgramState(project.sources)
     record.focus, record.baseline = stages.localise(language, state, base, targets, flaky, command)
+    record.focus = model_locate(record, state, base, targets, events)  # large repos, uncovered code
     events.baseline(base, record.baseline)
     if not targets:
         record.status = "nothing_to_repair"

@@ -57,6 +57,8 @@ class ModelOptions:
     llm_max_tokens: int = 2048  # most tokens in one model answer (a rambling model stops there)
     model_path: str | None = None  # --provider llamacpp: the GGUF file run in-process
     llm_context: int | None = None  # llamacpp: context window in tokens (default 4096)
+    tool_rounds: int = 6  # rounds of read/search tool calls before an answer (0: no tools)
+    locate: str = "auto"  # model localisation (files -> functions -> lines): auto | on | off
 
 
 @dataclass
@@ -69,6 +71,10 @@ class WorkflowOptions:
     # `treefix check` (the pre-commit hook): a passing suite leaves no trace, and a fix found
     # still fails the commit
     hook: bool = field(default=False, metadata=NOT_A_SETTING)
+    # issue mode (pipeline/issue.py): the bug report's text, and whether the reproduction test
+    # joins the fix
+    issue: str | None = field(default=None, metadata=NOT_A_SETTING)
+    keep_test: bool = field(default=False, metadata=NOT_A_SETTING)
 
 
 GROUPS = {

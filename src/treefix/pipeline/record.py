@@ -18,6 +18,7 @@ from treefix.workspace.snapshot import Project
 from treefix.workspace.writeback import WriteBackResult
 
 if TYPE_CHECKING:  # the model's modules load only when a run builds its proposers
+    from treefix.pipeline.issue import Reproduction
     from treefix.propose.factory import ModelSetup
 
 RunStatus = Literal[
@@ -47,6 +48,7 @@ class RunRecord:
     model: ModelSetup | None = None  # the proposers, and the model when one takes part
     git_snapshot: Snapshot | None = None  # refs/treefix/snapshots/<run_id>
     write_back: WriteBackResult | None = None
+    reproduction: Reproduction | None = None  # issue mode: the test the run repairs against
 
     def bare_focus_argv(self) -> list[str] | None:
         """The focused test command as a user would type it, for the overhead benchmark."""

@@ -20,12 +20,30 @@ def write_run_folder(record: RunRecord, exit_code: int) -> dict:
         for call in gateway.records if gateway is not None else ():
             folder.trajectory(call)  # prompt hash, response, usage, cost of every model call
         report = build_report(record, folder.id, str(folder.path), exit_code)
+        _reproduction(record, report)
         if report.get("fix"):
             folder.write("fix.patch", report["fix"]["patch"])
         folder.write("report.json", json.dumps(report, indent=2) + "\n")
     finally:
         folder.close()
     return report
+
+
+def _reproduction(record: RunRecord, report: dict) -> None:
+    """Issue mode: the reproduction test in the report, and with --keep-test in the fix."""
+    repro = record.reproduction
+    if repro is None:
+        return
+    keep = record.options.workflow.keep_test
+    report["reproduction"] = {
+        **repro.as_dict(),
+        "kept_in_fix": bool(keep and report.get("fix")),
+        "written": repro.path in record.applied,  # --apply only: --branch/--commit carry the code
+    }
+    if keep and report.get("fix"):
+        fix = report["fix"]
+        fix["patch"] += repro.new_file_diff()
+        fix["files"] = sorted({*fix["files"], repro.path})
 
 
 def resume_hint(record: RunRecord, report: dict) -> str:

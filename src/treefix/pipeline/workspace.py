@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from treefix.errors import TreefixError
+from treefix.errors import TreefixError, WriteBackRefused
 from treefix.markup import escape
 from treefix.pipeline.events import Events
 from treefix.pipeline.record import RunRecord
@@ -74,4 +74,23 @@ def write_fix(record: RunRecord) -> TreefixError | None:
         return exc
     record.write_back = result
     record.applied = result.applied
+    return _write_test(record)
+
+
+def _write_test(record: RunRecord) -> TreefixError | None:
+    """--keep-test with --apply: the reproduction test is created beside the fix (never over an
+    existing file). --branch/--commit carry the code fix only; the test stays in fix.patch."""
+    repro, project = record.reproduction, record.project
+    if repro is None or not record.options.workflow.keep_test or project is None:
+        return None
+    if record.options.workflow.plan.mode != "apply":
+        return None
+    target = project.root / repro.path
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8") as fh:
+            fh.write(repro.source)
+    except OSError as exc:
+        return WriteBackRefused(f"the reproduction test was not written: {exc}")
+    record.applied.append(repro.path)
     return None

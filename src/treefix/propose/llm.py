@@ -30,6 +30,8 @@ from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
 from treefix.propose.blocks import OPEN, Rejected, blocks_to_edits, parse_response
 from treefix.propose.code_context import MAX_CONTEXT_LINES, code_context
+from treefix.propose.tools import Toolbox, ToolLoop
+from treefix.propose.tools.loop import MAX_ROUNDS
 from treefix.protocols import Feedback
 from treefix.types import Candidate, ProgramState, Suspicion
 
@@ -106,6 +108,7 @@ class LLMProposer:
         temperature: float = 0.7,
         max_tokens: int = 2048,
         on_message: Callable[[str], None] | None = None,
+        tool_rounds: int = MAX_ROUNDS,
     ):
         self.gateway = gateway
         self.samples = max(1, samples)
@@ -117,6 +120,7 @@ class LLMProposer:
         self._told_level = 0  # the deepest trimming already announced
         self._rejections: list[str] = []  # quoted in the next prompt, then cleared
         self.root_messages: dict[str, str] = {}  # baseline failure messages per target
+        self.tools = ToolLoop(gateway, tool_rounds)  # retrieval before the answer (see _complete)
 
     def build_request(
         self,
@@ -218,7 +222,7 @@ class LLMProposer:
                 )
                 return None
             try:
-                reply = self.gateway.complete(request)  # BudgetExhausted / ProviderError
+                reply = self._complete(request, state)  # BudgetExhausted / ProviderError
             except ContextOverflow as exc:
                 tokens = self._tokens(request)
                 learned = exc.window or int(tokens * 0.75)
@@ -232,6 +236,10 @@ class LLMProposer:
                 continue
             self._announce(level)
             return reply
+
+    # -- retrieval tools (propose/tools): the model may read the project before it answers ----
+    def _complete(self, request: Request, state: ProgramState):
+        return self.tools.complete(request, Toolbox(state.paths(), state.read))
 
     def propose(
         self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback

@@ -13,15 +13,20 @@ if TYPE_CHECKING:
     from treefix.pipeline.options import ModelOptions
 
 
-def mutation(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
+def mutation(
+    options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None
+):
     return MutationProposer(seed=seed)
 
 
-def model(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
+def model(
+    options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None
+):
     return LLMProposer(
         gateway,
         samples=options.samples,
         temperature=options.temperature,
         max_tokens=options.llm_max_tokens,
         on_message=on_message,
+        tool_rounds=options.tool_rounds,
     )
