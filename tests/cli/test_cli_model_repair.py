@@ -116,6 +116,61 @@ def test_the_served_model_fixes_what_mutation_cannot(provider, greet, llm_server
     assert calls[0]["response"] == FIX and calls[0]["usage"]["output_tokens"] == 200
 
 
+def _texts(body: dict) -> list[tuple[str, bool]]:
+    """(text, cached) of every block the SDK sent, system first, in order."""
+    out = []
+    system = body.get("system")
+    if isinstance(system, list):
+        out += [(b["text"], "cache_control" in b) for b in system]
+    for m in body["messages"]:
+        content = m["content"]
+        if isinstance(content, str):
+            out.append((content, False))
+        else:
+            out += [(b["text"], "cache_control" in b) for b in content]
+    return out
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_the_first_prompt_carries_the_failure_the_test_source_and_the_diff(
+    provider, greet, llm_server, monkeypatch
+):
+    """The root's prompt, as the SDK puts it on the wire: the baseline's failure message (not
+    bare test ids), pytest's assertion diff, the project frames, the failing test's source, and
+    the stable prefix (map + tests) before the volatile parts, marked for Anthropic's cache."""
+    key_var = "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
+    monkeypatch.setenv(key_var, llm_server.key)
+    llm_server.push(FIX)
+    base = llm_server.url + ("/v1" if provider == "openai" else "")
+    result, report = _run(greet, "--proposer", "model", "--provider", provider, "--base-url", base)
+    assert result.exit_code == 0, result.output
+    blocks = _texts(llm_server.requests[0].body)
+    text = "\n".join(t for t, _ in blocks)
+    # the failure message of each failing test, from the baseline run
+    failing = text.split("## Failing tests")[1]
+    assert (
+        "tests/test_greet.py::test_greeting: AssertionError: assert 'Helo, Ada!' == 'Hello, Ada!'"
+        in failing
+    )
+    assert report["targets"] == ["tests/test_greet.py::test_greeting"]
+    # pytest's assertion diff and the traceback frames inside the project
+    assert "- Hello, Ada!" in text and "+ Helo, Ada!" in text
+    assert 'tests/test_greet.py:8  assert greeting("Ada") == "Hello, Ada!"' in text
+    # the failing tests' source, and the repository map with greeting's signature
+    assert "6 | def test_greeting():\n7 |     print(sorted(os.environ.items()))" in text
+    assert "greet/core.py:" in text and "1: def greeting(name)" in text
+    # stable prefix first: the map and the tests come before the suspicious code
+    assert (
+        text.index("Repository map")
+        < text.index("Source of the failing tests")
+        < text.index("Suspicious code")
+    )
+    if provider == "anthropic":
+        cached = [t for t, c in blocks if c]
+        assert any("Repository map" in t and "def test_greeting" in t for t in cached)
+        assert not any("Suspicious code" in t for t in cached)
+
+
 def test_mutation_alone_cannot_fix_it(greet):
     result, report = _run(greet, "--proposer", "mutation", "--max-evals", "40")
     assert result.exit_code == 1 and report["status"] == "no_fix"
