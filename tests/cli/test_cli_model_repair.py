@@ -287,3 +287,51 @@ def test_scripted_provider_and_the_cache_replay_offline(greet, tmp_path, llm_ser
     second, r2 = _run(greet, *args)
     assert second.exit_code == 0, second.output
     assert r2["model"]["calls"] == 0 and r2["model"]["cached"] == 1
+
+
+TWO_BUGS = {
+    "greet/__init__.py": "",
+    "greet/core.py": (
+        'def greeting(name):\n    return "Helo, " + name + "!"\n\n\n'
+        'def farewell(name):\n    return "Bye, " + name + "?"\n'
+    ),
+    "tests/test_greet.py": (
+        "from greet.core import farewell, greeting\n\n\n"
+        'def test_greeting():\n    assert greeting("Ada") == "Hello, Ada!"\n\n\n'
+        'def test_farewell():\n    assert farewell("Ada") == "Bye, Ada!"\n'
+    ),
+}
+
+
+def _half_fixer(body: dict) -> str:
+    """Scores states when asked as the reviewer; otherwise fixes only the greeting (a partly
+    fixed state: the value agent's ground)."""
+    if "careful reviewer" in json.dumps(body):
+        return "SCORE: 40\nEXPLANATION: one of two tests fixed"
+    return FIX
+
+
+@pytest.mark.parametrize("mode", ["off", "on"])
+def test_value_mode_decides_whether_the_value_agent_is_asked(
+    mode, tmp_path, llm_server, monkeypatch
+):
+    proj = write_tree(tmp_path / "two", TWO_BUGS)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", llm_server.key)
+    llm_server.default = _half_fixer
+    args = ["--proposer", "model", "--base-url", llm_server.url, "--max-llm-calls", "4"]
+    result, report = _run(proj, *args, "--value", mode)
+    assert result.exit_code == 1, result.output  # the farewell is never fixed
+    asked = [r for r in llm_server.requests if "careful reviewer" in json.dumps(r.body)]
+    m = report["model"]
+    assert m["value"] == mode and m["value_calls"] == len(asked)
+    if mode == "off":
+        assert not asked and m["value_cost_usd"] == 0
+    else:
+        assert asked and m["value_cost_usd"] > 0
+        assert m["value_call_share"] == round(len(asked) / m["calls"], 3)
+
+
+def test_a_bad_value_mode_is_a_usage_error(greet):
+    result, _ = _run(greet, "--value", "sometimes")
+    assert result.exit_code == 2
+    assert "value must be one of auto, on, off" in result.output
