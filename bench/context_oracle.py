@@ -118,25 +118,33 @@ def prompt_text(body: dict) -> str:
     return "\n".join(parts)
 
 
-def baseline_failure(case: Path, timeout: float = 60) -> tuple[str, list[str]]:
-    """The first assertion/exception message and the failing test ids of a plain pytest run."""
+def baseline_failure(case: Path, timeout: float = 20) -> tuple[str | None, list[str]]:
+    """The first assertion or exception line and the failing test ids of a plain pytest run
+    (None for the message when the run hangs: plain pytest has no message for a hang)."""
     try:
         out = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", "--tb=short"],
+            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "--tb=short"],
             cwd=case,
             capture_output=True,
             text=True,
             timeout=timeout,
         ).stdout
     except subprocess.TimeoutExpired:
-        return "", []
-    messages = [ln[1:].strip() for ln in out.splitlines() if ln.startswith("E ")]
-    failing = re.findall(r"(?m)^FAILED (\S+)", out)
+        return None, []
+    lines = [ln[1:].strip() for ln in out.splitlines() if ln.startswith("E ")]
+    # "assert ..." or "SomeError: ..." (a SyntaxError's first E lines quote the file path)
+    messages = [ln for ln in lines if ln.startswith("assert ") or _EXC.match(ln)] or lines
+    failing = re.findall(r"(?m)^(?:FAILED|ERROR) (\S+)", out)
     return (messages[0] if messages else ""), failing
 
 
+_EXC = re.compile(r"^[\w.]+(Error|Exception|Exit)\b")
+
+
 class Oracle:
-    def __init__(self, hunks: list[Hunk], message: str):
+    """`message` None: a hang, where only the changed lines are asked for."""
+
+    def __init__(self, hunks: list[Hunk], message: str | None):
         self.hunks, self.message = hunks, message
         self.changed = changed_lines(hunks)
 
@@ -144,7 +152,8 @@ class Oracle:
         lines = {ln.strip() for ln in re.split(r"\n", text)}
         # numbered code ("  12 | code") counts: the line text after the bar
         lines |= {ln.split("| ", 1)[1].strip() for ln in text.splitlines() if "| " in ln}
-        return all(c in lines for c in self.changed), bool(self.message) and self.message in text
+        message = self.message is None or (bool(self.message) and self.message in text)
+        return all(c in lines for c in self.changed), message
 
     def __call__(self, body: dict) -> str:
         code, message = self.holds(prompt_text(body))
@@ -164,6 +173,22 @@ class CaseResult:
     model_calls: int = 0
     status: str = ""
     seconds: float = 0.0
+    hang: bool = False  # plain pytest hangs: no assertion message to look for
+
+
+def _has_tests(text: str, failing: list[str], proj: Path) -> bool:
+    """Every failing test's def line is in the prompt; for a module that failed to collect, its
+    test functions are (a hang's ids come from treefix's report, read from the prompt)."""
+    if not failing:  # a hang: the ids treefix listed
+        failing = re.findall(r"(?m)^- (\S+::\S+?)(?::| |$)", text)
+    names = []
+    for f in failing[:10]:
+        if "::" in f:
+            names.append(f.split("::")[-1].split("[")[0])
+        else:
+            src = (proj / f).read_text() if (proj / f).is_file() else ""
+            names += re.findall(r"(?m)^def (test_\w+)\(", src)[:3]
+    return bool(names) and all(f"def {n}(" in text for n in names)
 
 
 def run_case(case_id: str, tmp: Path, server: LLMServer) -> CaseResult:
@@ -205,8 +230,8 @@ def run_case(case_id: str, tmp: Path, server: LLMServer) -> CaseResult:
     if proposals:
         text = prompt_text(proposals[0].body)
         res.changed_lines, res.assertion_message = oracle.holds(text)
-        names = [f.split("::")[-1].split("[")[0] for f in failing]
-        res.test_source = bool(names) and all(f"def {n}(" in text for n in names[:10])
+        res.hang = message is None
+        res.test_source = _has_tests(text, failing, proj)
         res.first_prompt_chars = len(text)
     return res
 
@@ -217,6 +242,8 @@ def _pct(xs: list[bool]) -> str:
 
 def summary(results: list[CaseResult]) -> str:
     asked = [r for r in results if r.first_prompt_chars]
+    msg = [r for r in asked if not r.hang]
+    hangs = [r for r in asked if r.hang]
     chars = sorted(r.first_prompt_chars for r in asked) or [0]
     med, p95 = statistics.median(chars), chars[max(0, -(-95 * len(chars) // 100) - 1)]
     tok = lambda c: f"{c / 4:.0f}"  # noqa: E731
@@ -228,7 +255,7 @@ def summary(results: list[CaseResult]) -> str:
         "| measure | result | target |",
         "|---|---|---|",
         f"| first prompt holds the lines the fix changes | {_pct([r.changed_lines for r in asked])} | - |",
-        f"| first prompt holds the failing assertion message | {_pct([r.assertion_message for r in asked])} | 100% {mark(all(r.assertion_message for r in asked))} |",
+        f"| first prompt holds the failing assertion message (cases that hang left out: {len(hangs)}) | {_pct([r.assertion_message for r in msg])} | 100% {mark(all(r.assertion_message for r in msg))} |",
         f"| first prompt holds the failing tests' source | {_pct([r.test_source for r in asked])} | 100% {mark(all(r.test_source for r in asked))} |",
         f"| fixed with the oracle | {_pct([r.fixed for r in results])} | - |",
         f"| first prompt input tokens (chars/4; chars/3 in brackets) | median {tok(med)} ({med / 3:.0f}), p95 {tok(p95)} ({p95 / 3:.0f}) | median <= 8k {mark(med / 4 <= 8000)} |",

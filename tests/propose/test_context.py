@@ -105,3 +105,8 @@ def test_a_small_window_trims_map_and_tests_first_prompt_still_has_the_message()
     p = build_first_prompt(ProgramState(SRC), FOCUS, _report(), [TARGET], level=4)
     assert "shop/unrelated.py" not in p.stable
     assert "AssertionError: assert 2 == 3" in p.failing
+
+
+def test_a_module_that_failed_to_collect_is_shown_whole():
+    (mod,) = TestSource(ProgramState(SRC)).for_targets(["tests/test_cart.py"])
+    assert mod.kind == "module" and "def test_count(n, cart):" in mod.text

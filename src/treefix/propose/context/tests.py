@@ -107,8 +107,12 @@ class TestSource:
 
     def test(self, nodeid: str) -> Snippet | None:
         path, _, rest = nodeid.partition("::")
-        if not rest:
-            return None
+        if not rest:  # a module that failed to collect: its source is what the tests are
+            try:
+                text = self.state.read(path).decode("utf-8", "replace")
+            except KeyError:
+                return None
+            return Snippet(path, 1, text.rstrip("\n"), "module", path)
         parts = tuple(p.split("[", 1)[0] for p in rest.split("::") if p)
         node = self._index(path).get(parts)
         return _snippet(path, node, "test", "::".join(parts)) if node is not None else None
@@ -139,7 +143,7 @@ class TestSource:
             if test is None or not add(test):
                 continue
             node = self._index(test.path).get(tuple(test.name.split("::")))
-            wanted = [(p, 1) for p in _params(node)]
+            wanted = [(p, 1) for p in _params(node)] if node is not None else []
             while wanted:
                 name, depth = wanted.pop(0)
                 if name in _BUILTIN_FIXTURES:
