@@ -12,6 +12,10 @@
     measured is treefix's own; target < 50 ms per call.
 
 Prints a Markdown section; with --append, also appends it to the given file.
+
+The context a model gets (first-prompt recall of the changed lines, the assertion message, the
+test source; fixes with a context oracle; prompt tokens) is measured over the whole corpus by
+`bench/context_oracle.py`.
 """
 
 from __future__ import annotations

@@ -76,6 +76,7 @@ class TestOutcome:
     frames: list[tuple[str, int]] = field(
         default_factory=list
     )  # (relative path, line), outermost first
+    detail: str = ""  # pytest's "E" lines: the assertion diff / exception text, capped
 
     @property
     def exc_type(self) -> str:

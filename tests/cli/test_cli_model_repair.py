@@ -116,6 +116,61 @@ def test_the_served_model_fixes_what_mutation_cannot(provider, greet, llm_server
     assert calls[0]["response"] == FIX and calls[0]["usage"]["output_tokens"] == 200
 
 
+def _texts(body: dict) -> list[tuple[str, bool]]:
+    """(text, cached) of every block the SDK sent, system first, in order."""
+    out = []
+    system = body.get("system")
+    if isinstance(system, list):
+        out += [(b["text"], "cache_control" in b) for b in system]
+    for m in body["messages"]:
+        content = m["content"]
+        if isinstance(content, str):
+            out.append((content, False))
+        else:
+            out += [(b["text"], "cache_control" in b) for b in content]
+    return out
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_the_first_prompt_carries_the_failure_the_test_source_and_the_diff(
+    provider, greet, llm_server, monkeypatch
+):
+    """The root's prompt, as the SDK puts it on the wire: the baseline's failure message (not
+    bare test ids), pytest's assertion diff, the project frames, the failing test's source, and
+    the stable prefix (map + tests) before the volatile parts, marked for Anthropic's cache."""
+    key_var = "ANTHROPIC_API_KEY" if provider == "anthropic" else "OPENAI_API_KEY"
+    monkeypatch.setenv(key_var, llm_server.key)
+    llm_server.push(FIX)
+    base = llm_server.url + ("/v1" if provider == "openai" else "")
+    result, report = _run(greet, "--proposer", "model", "--provider", provider, "--base-url", base)
+    assert result.exit_code == 0, result.output
+    blocks = _texts(llm_server.requests[0].body)
+    text = "\n".join(t for t, _ in blocks)
+    # the failure message of each failing test, from the baseline run
+    failing = text.split("## Failing tests")[1]
+    assert (
+        "tests/test_greet.py::test_greeting: AssertionError: assert 'Helo, Ada!' == 'Hello, Ada!'"
+        in failing
+    )
+    assert report["targets"] == ["tests/test_greet.py::test_greeting"]
+    # pytest's assertion diff and the traceback frames inside the project
+    assert "- Hello, Ada!" in text and "+ Helo, Ada!" in text
+    assert 'tests/test_greet.py:8  assert greeting("Ada") == "Hello, Ada!"' in text
+    # the failing tests' source, and the repository map with greeting's signature
+    assert "6 | def test_greeting():\n7 |     print(sorted(os.environ.items()))" in text
+    assert "greet/core.py:" in text and "1: def greeting(name)" in text
+    # stable prefix first: the map and the tests come before the suspicious code
+    assert (
+        text.index("Repository map")
+        < text.index("Source of the failing tests")
+        < text.index("Suspicious code")
+    )
+    if provider == "anthropic":
+        cached = [t for t, c in blocks if c]
+        assert any("Repository map" in t and "def test_greeting" in t for t in cached)
+        assert not any("Suspicious code" in t for t in cached)
+
+
 def test_mutation_alone_cannot_fix_it(greet):
     result, report = _run(greet, "--proposer", "mutation", "--max-evals", "40")
     assert result.exit_code == 1 and report["status"] == "no_fix"
@@ -232,3 +287,51 @@ def test_scripted_provider_and_the_cache_replay_offline(greet, tmp_path, llm_ser
     second, r2 = _run(greet, *args)
     assert second.exit_code == 0, second.output
     assert r2["model"]["calls"] == 0 and r2["model"]["cached"] == 1
+
+
+TWO_BUGS = {
+    "greet/__init__.py": "",
+    "greet/core.py": (
+        'def greeting(name):\n    return "Helo, " + name + "!"\n\n\n'
+        'def farewell(name):\n    return "Bye, " + name + "?"\n'
+    ),
+    "tests/test_greet.py": (
+        "from greet.core import farewell, greeting\n\n\n"
+        'def test_greeting():\n    assert greeting("Ada") == "Hello, Ada!"\n\n\n'
+        'def test_farewell():\n    assert farewell("Ada") == "Bye, Ada!"\n'
+    ),
+}
+
+
+def _half_fixer(body: dict) -> str:
+    """Scores states when asked as the reviewer; otherwise fixes only the greeting (a partly
+    fixed state: the value agent's ground)."""
+    if "careful reviewer" in json.dumps(body):
+        return "SCORE: 40\nEXPLANATION: one of two tests fixed"
+    return FIX
+
+
+@pytest.mark.parametrize("mode", ["off", "on"])
+def test_value_mode_decides_whether_the_value_agent_is_asked(
+    mode, tmp_path, llm_server, monkeypatch
+):
+    proj = write_tree(tmp_path / "two", TWO_BUGS)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", llm_server.key)
+    llm_server.default = _half_fixer
+    args = ["--proposer", "model", "--base-url", llm_server.url, "--max-llm-calls", "4"]
+    result, report = _run(proj, *args, "--value", mode)
+    assert result.exit_code == 1, result.output  # the farewell is never fixed
+    asked = [r for r in llm_server.requests if "careful reviewer" in json.dumps(r.body)]
+    m = report["model"]
+    assert m["value"] == mode and m["value_calls"] == len(asked)
+    if mode == "off":
+        assert not asked and m["value_cost_usd"] == 0
+    else:
+        assert asked and m["value_cost_usd"] > 0
+        assert m["value_call_share"] == round(len(asked) / m["calls"], 3)
+
+
+def test_a_bad_value_mode_is_a_usage_error(greet):
+    result, _ = _run(greet, "--value", "sometimes")
+    assert result.exit_code == 2
+    assert "value must be one of auto, on, off" in result.output

@@ -66,3 +66,32 @@ def test_discriminator_majority_vote_then_judge():
     regressed.regressions = ["t::b"]
     pick, _ = Discriminator()([regressed, a], {regressed.state.key(): 9})
     assert pick is a  # fewest regressions first
+
+
+def _scored_child(root, i, reward):
+    n = _node(i, f"x = {i}\n".encode(), root)
+    n.report = TestReport(Status.FAILED, 1, 0.1)
+    n.test_reward = n.reward = reward
+    root.children[i] = n
+    return n
+
+
+def test_auto_asks_only_where_a_score_can_reorder_siblings():
+    model = ScriptedModel(["SCORE: 50\nEXPLANATION: close"] * 3)
+    agent = ValueAgent(Gateway(model), _baseline(), mode="auto")
+    root = Node(0, ProgramState(SRC))
+    lone = _scored_child(root, 1, 0.5)
+    assert agent(lone, 0.5) == 0.5 and not model.requests  # no sibling: nothing to reorder
+    far = _scored_child(root, 2, 0.9)
+    assert agent(far, 0.9) == 0.9 and not model.requests  # 0.4 apart: ±0.15 cannot swap them
+    near = _scored_child(root, 3, 0.4)
+    assert agent(near, 0.4) == blend(0.4, 50) and len(model.requests) == 1  # 0.1 from `lone`
+    assert agent.skipped == 2
+
+
+def test_off_never_calls_the_model():
+    model = ScriptedModel(["SCORE: 50"])
+    agent = ValueAgent(Gateway(model), _baseline(), mode="off")
+    root = Node(0, ProgramState(SRC))
+    _scored_child(root, 1, 0.5)
+    assert agent(_scored_child(root, 2, 0.5), 0.5) == 0.5 and not model.requests

@@ -108,6 +108,13 @@ def repair(
     samples: Annotated[
         int, typer.Option(**bounded("samples"), help="Model samples per expansion.")
     ] = 2,
+    value: Annotated[
+        str,
+        typer.Option(
+            "--value",
+            help="Value agent: auto (only where its score can reorder sibling states) | on | off.",
+        ),
+    ] = "auto",
     temperature: Annotated[
         float, typer.Option(**bounded("temperature"), help="Sampling temperature.")
     ] = 0.7,

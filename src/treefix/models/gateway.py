@@ -59,6 +59,7 @@ class ModelStats:
     cost: float = 0.0
     cost_known: bool = True
     by_purpose: dict[str, int] = field(default_factory=dict)
+    cost_by_purpose: dict[str, float] = field(default_factory=dict)  # USD per purpose
     overhead: float = 0.0  # seconds in treefix's own model-path code (prompts, parsing)
     seconds: float = 0.0  # wall time of the answered requests (the provider's latency)
     truncated: int = 0  # answers cut at the output token limit
@@ -227,6 +228,9 @@ class Gateway:
             self.stats.truncated += reply.truncated
             if reply.cost is not None:
                 self.stats.cost += reply.cost
+                self.stats.cost_by_purpose[request.purpose] = (
+                    self.stats.cost_by_purpose.get(request.purpose, 0.0) + reply.cost
+                )
         if self.cache is not None:
             self.cache.put(
                 digest,

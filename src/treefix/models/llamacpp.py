@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from treefix.errors import FatalModelError
 from treefix.models.base import Reply, Request, Usage, context_overflow, merged_turns
@@ -95,7 +96,8 @@ class LlamaCppModel:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def complete(self, request: Request, timeout: float) -> Reply:
-        messages = [{"role": "system", "content": request.system}]
+        # llama-cpp-python's TypedDicts per role; plain dicts are what it accepts at run time
+        messages: list[Any] = [{"role": "system", "content": request.system}]
         for role, blocks in merged_turns(request.messages):
             messages.append({"role": role, "content": "\n\n".join(b.content for b in blocks)})
         with self._lock:
@@ -116,7 +118,8 @@ class LlamaCppModel:
             import llama_cpp
 
             try:
-                resp = self._llm.create_chat_completion(
+                # not streamed: one response dict (the stub's union also covers stream=True)
+                resp: Any = self._llm.create_chat_completion(
                     messages=messages,
                     max_tokens=request.max_tokens,
                     temperature=request.temperature,

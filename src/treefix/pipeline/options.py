@@ -51,6 +51,7 @@ class ModelOptions:
     max_llm_calls: int | None = 60
     cache: str | None = None  # folder of the on-disk response cache
     judge: bool = False  # the model picks among several validated fixes
+    value: str = "auto"  # value agent: auto (only where it can reorder siblings) | on | off
     samples: int = 2  # model samples per expansion
     temperature: float = 0.7
     llm_timeout: float = 60.0  # seconds for one model request

@@ -20,6 +20,7 @@ from treefix.workspace.writeback import WriteBackResult
 if TYPE_CHECKING:  # the model's modules load only when a run builds its proposers
     from treefix.pipeline.issue import Reproduction
     from treefix.propose.factory import ModelSetup
+    from treefix.search.value import ValueAgent
 
 RunStatus = Literal[
     "fixed", "nothing_to_repair", "no_fix", "interrupted", "provider_error", "error"
@@ -46,6 +47,7 @@ class RunRecord:
     copy_seconds: float | None = None  # creating the sandboxes (scratch copies / containers)
     applied: list[str] = field(default_factory=list)
     model: ModelSetup | None = None  # the proposers, and the model when one takes part
+    value_agent: ValueAgent | None = None  # with a model and --value auto|on
     git_snapshot: Snapshot | None = None  # refs/treefix/snapshots/<run_id>
     write_back: WriteBackResult | None = None
     reproduction: Reproduction | None = None  # issue mode: the test the run repairs against

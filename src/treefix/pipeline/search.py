@@ -21,10 +21,12 @@ def model_hooks(record: RunRecord, events: Events) -> dict:
         return {"choose": Discriminator()}
     gateway.on_call = lambda stats: events.model(stats.as_dict())
     judge = gateway if record.options.model.judge else None
-    return {
-        "value": ValueAgent(gateway, record.baseline, on_disabled=events.message),
-        "choose": Discriminator(judge, record.baseline),
-    }
+    mode = record.options.model.value
+    value = None
+    if mode != "off":  # off: no value calls at all; tests alone order the states
+        value = ValueAgent(gateway, record.baseline, on_disabled=events.message, mode=mode)
+    record.value_agent = value
+    return {"value": value, "choose": Discriminator(judge, record.baseline)}
 
 
 def search(

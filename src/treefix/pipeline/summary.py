@@ -66,6 +66,20 @@ def node_record(node: Node) -> dict:
     }
 
 
+def value_section(run: RunRecord, stats) -> dict:
+    """The value agent's share of the model: its mode, calls, cost, states left unscored."""
+    calls = stats.by_purpose.get("value", 0)
+    cost = stats.cost_by_purpose.get("value", 0.0)
+    agent = run.value_agent
+    return {
+        "value": run.options.model.value,
+        "value_calls": calls,
+        "value_cost_usd": round(cost, 6) if stats.cost_known else None,
+        "value_call_share": round(calls / stats.calls, 3) if stats.calls else 0.0,
+        "value_skipped": agent.skipped if agent is not None else 0,
+    }
+
+
 def model_section(run: RunRecord) -> dict | None:
     """Provider, usage, cost and budgets of the model, when one took part (never a key)."""
     setup = run.model
@@ -84,6 +98,7 @@ def model_section(run: RunRecord) -> dict | None:
         "temperature": o.temperature,
         "cache": o.cache,
         "judge": o.judge,
+        **value_section(run, gateway.stats),
     }
     llm = setup.llm
     if llm is not None:

@@ -30,6 +30,7 @@ from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
 from treefix.propose.blocks import OPEN, Rejected, blocks_to_edits, parse_response
 from treefix.propose.code_context import MAX_CONTEXT_LINES, code_context
+from treefix.propose.context.first import RunContext, failing_section
 from treefix.propose.tools import Toolbox, ToolLoop
 from treefix.propose.tools.loop import MAX_ROUNDS
 from treefix.protocols import Feedback
@@ -59,14 +60,6 @@ class ProposerStats:
     reasons: list[str] = field(default_factory=list)
     trimmed: int = 0  # prompts trimmed to fit the model's context window
     window: int | None = None  # the model's context window in tokens, when known
-
-
-def _failing(feedback: Feedback, root_messages: dict[str, str]) -> str:
-    out = []
-    for t in list(feedback.targets)[:10]:
-        msg = root_messages.get(t, "")
-        out.append(f"- {t}" + (f": {msg[:300]}" if msg else ""))
-    return "\n".join(out) or phrase("no_failing")
 
 
 def _cut(text: str, limit: int | None) -> str:
@@ -121,6 +114,20 @@ class LLMProposer:
         self._rejections: list[str] = []  # quoted in the next prompt, then cleared
         self.root_messages: dict[str, str] = {}  # baseline failure messages per target
         self.tools = ToolLoop(gateway, tool_rounds)  # retrieval before the answer (see _complete)
+        self.context: RunContext | None = None  # the stable prefix, built from the root
+
+    def _learn_root(self, state: ProgramState, focus, feedback: Feedback) -> None:
+        """The first call is the root's: its report is the baseline run. Its failure messages
+        and the stable prefix (repository map, test source) are kept for the whole run."""
+        if self.context is not None:
+            return
+        report = feedback.report
+        if report is not None and not feedback.patch:
+            for t in feedback.targets:
+                out = report.tests.get(t)
+                if out is not None and out.message and t not in self.root_messages:
+                    self.root_messages[t] = out.message
+        self.context = RunContext(state, focus, report, feedback.targets)
 
     def build_request(
         self,
@@ -132,6 +139,9 @@ class LLMProposer:
     ) -> Request:
         lines, top, keep_tried, critique_chars = TRIM_LEVELS[level]
         system = load("system.txt")
+        self._learn_root(state, focus, feedback)
+        assert self.context is not None
+        stable = self.context.stable(level)
         context = render("context.txt", code=code_context(state, focus, lines, top))
         current = ""
         if feedback.patch:
@@ -142,9 +152,12 @@ class LLMProposer:
             rejected = render("rejected.txt", reasons=reasons)
         variant = render("variant.txt", number=sample + 1) if sample > 0 else ""
         critique = _cut(feedback.critique.strip() or phrase("no_critique"), critique_chars)
+        failing = failing_section(
+            feedback.report, list(feedback.targets)[:10], state, level, self.root_messages
+        )
         task = render(
             "propose.txt",
-            failing=_failing(feedback, self.root_messages),
+            failing=failing,
             critique=critique,
             current_patch=current,
             tried=_tried(feedback, keep_tried),
@@ -153,7 +166,8 @@ class LLMProposer:
         )
         return Request(
             system=system,
-            messages=(Message("user", context, cache=True), Message("user", task)),
+            # stable prefix first (cached), then this state's code and how it fails
+            messages=(Message("user", stable, cache=True), Message("user", context + "\n" + task)),
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             sample=sample,

@@ -26,6 +26,7 @@ from treefix.search.reward import Baseline
 from treefix.search.tree import Node
 
 WEIGHT = 0.15
+MODES = ("auto", "on", "off")
 CAP = 0.9
 _SCORE = re.compile(r"SCORE:\s*([+-]?\d+)")
 _PICK = re.compile(r"PICK:\s*#?(\d+)")
@@ -34,6 +35,21 @@ _EXPL = re.compile(r"EXPLANATION:\s*(.+)", re.S)
 
 def blend(reward: float, score: int) -> float:
     return round(min(CAP, max(0.0, reward + WEIGHT * max(-100, min(100, score)) / 100)), 6)
+
+
+def can_reorder(node: Node, reward: float) -> bool:
+    """Whether a score could change which sibling the search picks next: a blended reward moves
+    by at most WEIGHT, so only a run sibling whose test reward is that close can swap places."""
+    parent = node.parent
+    if parent is None:
+        return False
+    for sib in parent.children.values():
+        if sib is node or sib.report is None:
+            continue
+        other = sib.test_reward if sib.test_reward is not None else sib.reward
+        if other is not None and abs(other - reward) <= WEIGHT:
+            return True
+    return False
 
 
 def _failing(baseline: Baseline) -> str:
@@ -57,20 +73,29 @@ class ValueAgent:
         gateway: Gateway,
         baseline: Baseline,
         on_disabled: Callable[[str], None] | None = None,
+        mode: str = "on",
     ):
         self.gateway = gateway
         self.baseline = baseline
+        self.mode = mode
+        self.skipped = 0  # auto: states left unscored because no score could reorder them
         self.on_disabled = on_disabled or (lambda msg: None)
         self.enabled = True
         self.scored = 0
         self.unparsed = 0
 
     def wants(self, node: Node, reward: float) -> bool:
-        return (
+        if not (
             self.enabled
+            and self.mode != "off"
             and node.parent is not None
             and (0.0 < reward < 1.0 or bool(node.regressions))
-        )
+        ):
+            return False
+        if self.mode == "auto" and not can_reorder(node, reward):
+            self.skipped += 1
+            return False
+        return True
 
     def __call__(self, node: Node, reward: float) -> float:
         if not self.wants(node, reward):

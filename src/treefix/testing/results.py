@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from treefix.types import TestOutcome
 
 KILLED_WHILE_RUNNING = "Timeout: killed while running"
+MAX_DETAIL = 4000  # characters of pytest's "E" lines kept per test
 _RANK = {"passed": 0, "skipped": 0, "failed": 1, "error": 2}
 
 
@@ -113,6 +114,7 @@ def parse_plugin(text: str) -> tuple[dict[str, TestOutcome], set[str], dict[str,
                 str(rec.get("message", "")),
                 float(rec.get("duration", 0.0)),
                 frames,
+                str(rec.get("detail", ""))[:MAX_DETAIL],
             )
             prev = outcomes.get(nodeid)
             if prev is None or _RANK[new.outcome] > _RANK[prev.outcome]:
@@ -141,6 +143,6 @@ def merge(junit: dict[str, TestOutcome], plugin: dict[str, TestOutcome]) -> dict
             merged[nodeid] = j
         elif p.outcome != j.outcome and _RANK[j.outcome] > _RANK[p.outcome]:
             merged[nodeid] = TestOutcome(
-                nodeid, j.outcome, j.message or p.message, j.duration, p.frames
+                nodeid, j.outcome, j.message or p.message, j.duration, p.frames, p.detail
             )
     return merged

@@ -77,6 +77,14 @@ def _message(excinfo) -> str:
     return f"{name}: {first}"[:500] if first else name
 
 
+def _detail(report) -> str:
+    """pytest's "E" lines of the failure: the assertion message with its diff (what a model
+    needs beyond the first line)."""
+    text = getattr(report, "longreprtext", "") or ""
+    lines = [ln for ln in text.splitlines() if ln.startswith("E ")]
+    return "\n".join(lines[:60])[:4000]
+
+
 def _fail(where: str, exc: BaseException) -> None:
     """treefix's own bug or an API this pytest lacks: never break the project's run over it."""
     global _broken
@@ -217,6 +225,7 @@ def _record(item, call, report) -> None:
                 "duration": _duration(call),
                 "message": _message(excinfo) if report.failed else "",
                 "frames": _frames(excinfo) if report.failed else [],
+                "detail": _detail(report) if report.failed else "",
                 "timeout": bool(excinfo is not None and excinfo.errisinstance(TreefixTestTimeout)),
             }
         )
