@@ -98,6 +98,8 @@ class Evaluation:
     timeout: float
     per_test_timeout: float
     coverage: bool = False
+    stop_on_hang: bool = False  # end the run at the first test that hits the per-test limit
+    list_tests: bool = False  # report the collected node ids (the baseline, to continue a cut run)
 
 
 class Executor(Protocol):

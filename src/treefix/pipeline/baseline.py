@@ -5,23 +5,64 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from treefix.errors import EnvironmentProblem, UsageError
 from treefix.pipeline.options import SearchOptions
+from treefix.pipeline.shards import cut_by_limit, merge_reports
 from treefix.protocols import Evaluation, Executor, Language
 from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.testing.command import TestCommand
 from treefix.testing.harness import Harness, broken_harness
+from treefix.testing.results import KILLED_WHILE_RUNNING
 from treefix.types import ProgramState, Status, Suspicion, TestReport
 from treefix.workspace.snapshot import Project
 
 MAX_GUARDS = 25
 
 
-def run_baseline(executor: Executor, options: SearchOptions) -> TestReport:
-    """The whole suite once, with coverage (the spectrum for localisation)."""
-    full = Evaluation({}, None, options.test_timeout, options.per_test_timeout, coverage=True)
-    return executor.run([full])[0]
+@dataclass
+class BaselineRun:
+    report: TestReport
+    runs: int = 1  # >1: cut by --test-timeout and continued with the tests it had not reached
+    cut: str = ""  # why some collected tests never ran ("": all ran)
+
+
+def run_baseline(executor: Executor, options: SearchOptions, deadline: float) -> BaselineRun:
+    """The whole suite with coverage (the spectrum for localisation). A suite longer than one
+    run's limit is not cut silently: the run is continued with the tests it did not reach, until
+    all ran or the time limit is near; what stays unrun is said."""
+    limit, per_test = options.test_timeout, options.per_test_timeout
+    full = Evaluation({}, None, limit, per_test, coverage=True, list_tests=True)
+    parts = [executor.run([full])[0]]
+    collected = parts[0].collected
+    while cut_by_limit(parts[-1]) and collected:
+        done = {n for p in parts for n, t in p.tests.items() if t.message != KILLED_WHILE_RUNNING}
+        rest = [n for n in collected if n not in done]
+        if not rest or time.monotonic() + limit > deadline:
+            break
+        if len(parts) > 1 and not set(parts[-1].tests) - set(parts[-2].tests):
+            break  # the last run finished nothing new: more runs would not either
+        parts.append(executor.run([Evaluation({}, rest, limit, per_test, coverage=True)])[0])
+    report = merge_reports(parts, continued=True)
+    cut = ""
+    if cut_by_limit(parts[-1]) and collected:
+        unrun = [
+            n
+            for n in collected
+            if n not in report.tests or report.tests[n].message == KILLED_WHILE_RUNNING
+        ]
+        cut = (
+            f"the baseline stopped at --test-timeout {limit:g}s per run after {len(parts)} run(s): "
+            f"{len(unrun)} of {len(collected)} tests never ran and are not checked (raise "
+            "--test-timeout or --time-limit to include them)"
+        )
+    elif len(parts) > 1 and report.status in (Status.PASSED, Status.FAILED):
+        # all ran: the verdict is over every part's tests, not the last part's alone
+        report.status = Status.FAILED if report.failing() else Status.PASSED
+        report.exit_code = 1 if report.failing() else 0
+        report.detail = f"the suite ran in {len(parts)} runs of at most {limit:g}s"
+    return BaselineRun(report, len(parts), cut)
 
 
 def _project_modules(project: Project) -> set[str]:

@@ -144,3 +144,28 @@ def merge(junit: dict[str, TestOutcome], plugin: dict[str, TestOutcome]) -> dict
                 nodeid, j.outcome, j.message or p.message, j.duration, p.frames
             )
     return merged
+
+
+def stopped_at_budget(text: str) -> bool:
+    """The plugin ended the session because the run's time budget was spent."""
+    return '"event": "budget"' in text
+
+
+def parse_collected(text: str) -> tuple[float | None, list[str] | None]:
+    """When pytest finished collecting (wall-clock seconds since the epoch) and, when the run
+    asked for them, the collected node ids."""
+    for line in text.splitlines():
+        if '"collected"' not in line:
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and rec.get("event") == "collected":
+            ids = rec.get("ids")
+            when = rec.get("time")
+            return (
+                float(when) if isinstance(when, (int, float)) else None,
+                [str(i) for i in ids] if isinstance(ids, list) else None,
+            )
+    return None, None

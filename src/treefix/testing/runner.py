@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import signal as _signal
+import time
 from collections.abc import Mapping
 
 from treefix.protocols import ExecRequest, Sandbox
@@ -13,13 +14,16 @@ from treefix.testing.harness import Harness, PluginLines, load_failure, read_plu
 from treefix.testing.results import (
     KILLED_WHILE_RUNNING,
     merge,
+    parse_collected,
     parse_junit,
     parse_plugin,
     read_marker,
+    stopped_at_budget,
     strip_marker,
 )
 from treefix.types import Status, TestOutcome, TestReport
 
+WALL_CLOCK = "run exceeded its wall-clock limit"
 _PYTEST_STATUS = {
     0: Status.PASSED,
     1: Status.FAILED,
@@ -53,7 +57,7 @@ def classify(
             "; run killed at its wall-clock limit" if timed_out else ""
         )
     if timed_out:
-        return Status.TIMEOUT, "run exceeded its wall-clock limit; process tree killed"
+        return Status.TIMEOUT, f"{WALL_CLOCK}; process tree killed"
     if exit_code is None:
         if signal:
             return Status.CRASHED, f"killed by {_signal.Signals(signal).name}"
@@ -85,6 +89,13 @@ def classify(
         if exit_code == 0
         else (Status.FAILED, f"exit code {exit_code}")
     )
+
+
+def run_budget(timeout: float, per_test_timeout: float) -> float:
+    """When a self-stopping run starts no further test: one more may take the per-test limit,
+    and coverage must still be written before the kill."""
+    budget = timeout - per_test_timeout - 2.0
+    return round(budget if budget > timeout / 2 else timeout * 0.6, 2)
 
 
 class TestRunner:
@@ -125,6 +136,8 @@ class TestRunner:
         timeout: float,
         per_test_timeout: float = 0.0,
         coverage: bool = False,
+        stop_on_hang: bool = False,
+        list_tests: bool = False,
     ) -> TestReport:
         def once() -> tuple[TestReport, PluginLines]:
             return self._run(
@@ -134,6 +147,8 @@ class TestRunner:
                 timeout=timeout,
                 per_test_timeout=per_test_timeout,
                 coverage=coverage,
+                stop_on_hang=stop_on_hang,
+                list_tests=list_tests,
             )
 
         report, lines = once()
@@ -178,6 +193,8 @@ class TestRunner:
         timeout: float,
         per_test_timeout: float,
         coverage: bool,
+        stop_on_hang: bool = False,
+        list_tests: bool = False,
     ) -> tuple[TestReport, PluginLines]:
         marker = f"__TREEFIX_EXIT_{secrets.token_hex(8)}"
         env = {}
@@ -189,12 +206,19 @@ class TestRunner:
             }
             if coverage:
                 env["TREEFIX_COVERAGE"] = "1"
+            if stop_on_hang:
+                env["TREEFIX_STOP_ON_HANG"] = "1"
+            if list_tests:  # the baseline: it may be continued, so it stops itself in time
+                env["TREEFIX_LIST_TESTS"] = "1"
+                env["TREEFIX_RUN_BUDGET"] = f"{run_budget(timeout, per_test_timeout):g}"
+        started = time.time()  # wall clock: the plugin's timestamps are too (same kernel clock)
         res = sandbox.execute(
             changed, ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout)
         )
         exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
         jsonl = res.artifacts.get("results.jsonl", "")
         plugin, timeouts, _ = parse_plugin(jsonl)
+        collected_at, collected = parse_collected(jsonl)
         tests_out = merge(parse_junit(res.artifacts.get("junit.xml", "")), plugin)
         if exit_code is not None and exit_code < 128 and not (res.oom or res.pids_limited):
             # the run ended by itself (pytest's internal error, os._exit in a test): the test it
@@ -217,6 +241,8 @@ class TestRunner:
             reported="junit.xml" in res.artifacts,
             pids_limited=res.pids_limited,
         )
+        if stopped_at_budget(jsonl) and status in (Status.ERROR, Status.FAILED, Status.PASSED):
+            status, detail = Status.TIMEOUT, f"{WALL_CLOCK} (stopped in time: results kept)"
         if status in (Status.OOM, Status.CRASHED, Status.RESOURCE_LIMIT):
             # the test that was running when the run died: say what killed it, not "timeout"
             for t in tests_out.values():
@@ -243,5 +269,7 @@ class TestRunner:
             tests=tests_out,
             coverage=cov,
             detail=detail,
+            startup=round(max(0.0, collected_at - started), 3) if collected_at else None,
+            collected=collected,
         )
         return report, read_plugin_lines(jsonl) if self.command.is_pytest else PluginLines()
