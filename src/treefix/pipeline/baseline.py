@@ -89,7 +89,8 @@ def environment_problem(report: TestReport, command: TestCommand, project: Proje
 
 
 def targets_of(report: TestReport, command: TestCommand) -> list[str]:
-    if not command.is_pytest:
+    if not command.selects or (not command.is_pytest and not report.tests):
+        # exit code only (or no per-test verdict came back): the command itself is the target
         return [WHOLE_COMMAND]
     return sorted(report.failing())
 
@@ -141,7 +142,7 @@ def flaky_targets(
     """Targets that pass when simply run again: not bugs to repair."""
     # a hang is not re-checked: re-running it would cost the whole per-test limit again
     rerun = [t for t in targets if not base.tests.get(t) or "Timeout" not in base.tests[t].message]
-    if not command.is_pytest or not rerun or time.monotonic() >= deadline:
+    if not command.selects or not rerun or time.monotonic() >= deadline:
         return []
     again = executor.run([Evaluation({}, rerun, options.test_timeout, options.per_test_timeout)])[0]
     return [t for t in targets if t in again.tests and again.tests[t].outcome == "passed"]

@@ -48,7 +48,8 @@ class Limits:
         base = f" (baseline in {self.baseline_runs} runs)" if self.baseline_runs > 1 else ""
         return (
             f"limits: start-up {self.startup:.2f}s measured, per test {self.per_test:g}s, "
-            f"candidate run {self.candidate:g}s (stops at the first hang), validation "
+            f"candidate run {self.candidate:g}s"
+            f"{' (stops at the first hang)' if self.stop_on_hang else ''}, validation "
             f"{self.validation:g}s{shards}{base}"
         )
 

@@ -139,6 +139,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
             {
                 "project": str(project.root),
                 "command": command.display,
+                "focus": command.focus_note(),
                 "sandbox": kind,
                 "isolation": record.isolation,
                 "workers": executor.workers,
@@ -194,8 +195,9 @@ def _stages(
     if not record.focus:  # nothing to edit: say why rather than "search space exhausted"
         view = HarnessView(command.is_pytest, harness.plugin, harness.problem)
         raise EnvironmentProblem(explain_empty(base, targets, view))
-    focus_tests = record.baseline.focus() if command.is_pytest else None
+    focus_tests = record.baseline.focus() if command.selects else None
     limits = record.limits = derive(base, targets, focus_tests, opts, first.runs, first.cut)
+    limits.stop_on_hang = command.is_pytest  # the plugin stops the run; other runners can't
     events.message(escape(limits.line()))
     evaluate = CandidateRuns(executor, focus_tests, limits, opts, record.candidate_durations)
     relocalize = relocalizer(language, state, base, targets)

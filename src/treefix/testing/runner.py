@@ -17,6 +17,7 @@ from treefix.testing.results import (
     parse_collected,
     parse_junit,
     parse_plugin,
+    parse_unittest,
     read_marker,
     stopped_at_budget,
     strip_marker,
@@ -111,21 +112,17 @@ class TestRunner:
         self._probed = not command.is_pytest
 
     def argv(self, sandbox: Sandbox, tests: list[str] | None) -> list[str]:
-        argv = self.command.focused(tests)
+        junit = [f"--junitxml={sandbox.results_dir}/junit.xml", "-o", "junit_family=xunit1"]
         if self.command.is_pytest:
             plugin = ["-p", "treefix_pytest"] if self.harness.plugin else []
-            argv[3:3] = [
-                *plugin,
-                "-p",
-                "no:cacheprovider",
-                f"--junitxml={sandbox.results_dir}/junit.xml",
-                "-o",
-                "junit_family=xunit1",
-                "--color=no",
-                "-q",
-                "--tb=short",
-            ]
-        return argv
+            extra = [*plugin, "-p", "no:cacheprovider", *junit, "--color=no", "-q", "--tb=short"]
+        elif self.command.inner == "pytest":  # inside tox/nox: JUnit through posargs
+            extra = [*junit, "-p", "no:cacheprovider", "-rfE"]
+        elif self.command.inner == "unittest":
+            extra = ["-v"]  # per-test verdicts on stderr
+        else:
+            extra = []
+        return self.command.focused(tests, extra)
 
     def run(
         self,
@@ -220,6 +217,8 @@ class TestRunner:
         plugin, timeouts, _ = parse_plugin(jsonl)
         collected_at, collected = parse_collected(jsonl)
         tests_out = merge(parse_junit(res.artifacts.get("junit.xml", "")), plugin)
+        if self.command.inner == "unittest":
+            tests_out = parse_unittest(res.stdout + "\n" + res.stderr, sandbox.workdir)
         if exit_code is not None and exit_code < 128 and not (res.oom or res.pids_limited):
             # the run ended by itself (pytest's internal error, os._exit in a test): the test it
             # was running did not hang, and must not turn the run into a timeout
