@@ -9,6 +9,7 @@ the copy land in a size-capped tmpfs overlay, and every capability is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -121,9 +122,45 @@ class LocalSandbox:
         return out
 
     def _ensure_clean(self) -> None:
-        """A run may have deleted, changed or added files (or planted symlinks): rebuild if so."""
-        if self._scan() != self._stats:
+        """A run may have deleted, changed or added files (or planted symlinks): put back only
+        what differs; anything unexpected on the way rebuilds the whole copy."""
+        now = self._scan()
+        if now == self._stats:
+            return
+        try:
+            self._resync(now)
+        except (OSError, SandboxError):
             self._populate()
+
+    def _resync(self, now: dict[str, tuple[int, ...]]) -> None:
+        added = sorted(now.keys() - self._stats.keys(), key=len)
+        for name in added:  # what the run wrote (files, links to folders): remove, never follow
+            path = self._work / name
+            if path.is_symlink() or not path.is_dir():
+                path.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(path)
+        keep = {str(Path(n).parent) for n in self._stats}
+        for name in added:  # folders the run made, now empty: gone too
+            parent = Path(name).parent
+            while str(parent) not in keep and parent != Path("."):
+                with contextlib.suppress(OSError):
+                    (self._work / parent).rmdir()
+                parent = parent.parent
+        changed = [n for n, key in self._stats.items() if now.get(n) != key]
+        for name in changed:  # deleted or modified: the original again
+            dest = self._checked(name)  # no parent swapped for a link
+            dest.unlink(missing_ok=True)
+            if name in self.project.sources:
+                dest.write_bytes(self.project.sources[name])
+            else:
+                dest.write_bytes(self.project.read_original(name))
+            os.chmod(dest, self.project.files[name].mode | 0o600)
+        after = self._scan()
+        same = all(after.get(n) == k for n, k in self._stats.items() if n not in changed)
+        if after.keys() != self._stats.keys() or not same:
+            raise SandboxError("the scratch copy did not come back clean")
+        self._stats = after
 
     def _checked(self, name: str) -> Path:
         dest = self._work / name
