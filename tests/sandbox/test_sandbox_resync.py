@@ -4,10 +4,12 @@ the tree keeps its files (same inode), and the copy equals a fresh one."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from tests.conftest import write_tree
 from treefix.protocols import ExecRequest
+from treefix.sandbox.isolation import detect
 from treefix.sandbox.local import LocalSandbox
 from treefix.workspace.snapshot import snapshot
 
@@ -20,7 +22,8 @@ def test_a_run_that_writes_files_costs_a_resync_of_those_files_only(tmp_path):
     files = {f"pkg/m{i}.py": f"X = {i}\n" for i in range(200)}
     files["data/config.json"] = '{"a": 1}\n'
     project = snapshot(write_tree(tmp_path / "proj", files))
-    sb = LocalSandbox(project)
+    # without the filesystem lockdown (no user namespaces) a run writes into the copy itself
+    sb = LocalSandbox(project, isolation=replace(detect(), filesystem=False))
     try:
         work = Path(sb.workdir)
         before = _inodes(work)
