@@ -89,6 +89,9 @@ class SandboxPool(Protocol):
     def close(self) -> None: ...
 
 
+COVERAGE_LIMIT = 256 << 20  # coverage.json, read back from a sandbox (other results: 8 MiB)
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """One run of the tests against a state: its changed files and which tests, how long."""

@@ -101,6 +101,7 @@ class TestReport:
     # from the plugin's timestamp; None when the plugin did not say
     startup: float | None = None
     collected: list[str] | None = None  # node ids pytest collected, when the run listed them
+    coverage_note: str = ""  # what was lost when per-test coverage could not be read whole
 
     def failing(self) -> list[str]:
         return [n for n, t in self.tests.items() if t.outcome in ("failed", "error")]

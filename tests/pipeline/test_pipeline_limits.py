@@ -114,9 +114,10 @@ def test_a_loop_reached_by_eight_tests_costs_one_hang_per_candidate(tmp_path: Pa
     assert limits["stop_on_first_hang"] and 2.0 <= limits["per_test"] <= 2.3  # 3 x 0.5 + 0.5
     assert f"per test {limits['per_test']:g}s" in result.stderr
     timings = report["timings"]
-    # without the stop: 2 s for the first hang + 7 x 1 s (a quarter after it) = 9 s a candidate
-    assert timings["candidate_run_median"] <= 2 * limits["per_test"], timings
-    assert timings["candidate_run_max"] <= 2 * limits["per_test"] + limits["startup"], timings
+    # without the stop: 2 s for the first hang + 7 x 1 s (a quarter after it) = 9 s a candidate,
+    # on top of the start-up (several seconds on a loaded machine: measured, not counted)
+    spent = timings["candidate_run_median"] - limits["startup"]
+    assert spent <= 2 * limits["per_test"], timings
 
 
 @pytest.mark.slow

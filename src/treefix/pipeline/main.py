@@ -170,8 +170,9 @@ def _stages(
     assert project is not None and command is not None
     first = stages.run_baseline(executor, opts, deadline)
     base = record.baseline_report = first.report
-    if first.cut:
-        events.message(f"[yellow]{escape(first.cut)}[/]")
+    for note in (first.cut, base.coverage_note):  # what the baseline could not see: said
+        if note:
+            events.message(f"[yellow]{escape(note)}[/]")
     for note in harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load here
         events.message(escape(note))
     if base.status == Status.PASSED:

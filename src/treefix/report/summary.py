@@ -31,6 +31,7 @@ def test_report_dict(report: TestReport, limit: int = 200) -> dict:
             for n in failing[:limit]
         ],
         "truncated_output": report.truncated,
+        "coverage_note": report.coverage_note or None,
     }
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treefix.errors import SandboxError
-from treefix.protocols import ExecRequest, ExecResult
+from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
 from treefix.sandbox.process import ProcessGroups, run_process
@@ -279,7 +279,8 @@ class LocalSandbox:
             if f.is_symlink() or not f.is_file():
                 continue
             with open(f, "rb") as fh:
-                out[f.name] = fh.read(ARTIFACT_LIMIT).decode("utf-8", "replace")
+                limit = COVERAGE_LIMIT if f.name == "coverage.json" else ARTIFACT_LIMIT
+                out[f.name] = fh.read(limit).decode("utf-8", "replace")
         # the results folder is the one place on the host disk a run can fill (each file capped
         # by the file-size limit): empty it now, so the space is back as soon as the run ends
         # (not when a run swapped it for a link: the next run replaces the link, never its target)

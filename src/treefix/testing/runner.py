@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import signal as _signal
 import time
 from collections.abc import Mapping
 
-from treefix.protocols import ExecRequest, Sandbox
+from treefix.protocols import COVERAGE_LIMIT, ExecRequest, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
 from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
     KILLED_WHILE_RUNNING,
     merge,
     parse_collected,
+    parse_coverage,
     parse_junit,
     parse_plugin,
     parse_unittest,
@@ -250,12 +250,9 @@ class TestRunner:
                         Status.OOM: "OutOfMemory: killed by the memory limit",
                         Status.RESOURCE_LIMIT: f"ResourceLimit: {detail}",
                     }.get(status, f"Crashed: {detail}")
-        cov = None
+        cov, coverage_note = None, ""
         if coverage and "coverage.json" in res.artifacts:
-            try:
-                cov = json.loads(res.artifacts["coverage.json"])
-            except ValueError:
-                cov = None
+            cov, coverage_note = parse_coverage(res.artifacts["coverage.json"], COVERAGE_LIMIT)
         output = strip_marker(res.stdout, marker)
         if res.stderr.strip():
             output += "\n" + res.stderr
@@ -270,5 +267,6 @@ class TestRunner:
             detail=detail,
             startup=round(max(0.0, collected_at - started), 3) if collected_at else None,
             collected=collected,
+            coverage_note=coverage_note,
         )
         return report, read_plugin_lines(jsonl) if self.command.is_pytest else PluginLines()

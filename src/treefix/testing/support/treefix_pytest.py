@@ -273,10 +273,35 @@ def pytest_sessionfinish(session, exitstatus):
     try:
         per_test = _coverage_data()
         with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
-            json.dump(per_test, fh)
+            json.dump(_compact(per_test), fh, separators=(",", ":"))
     except Exception as exc:
         _fail("sessionfinish", exc)
     sys.stdout.flush()
+
+
+def _ranges(lines) -> list:
+    """[1, 2, 3, 7] -> [[1, 3], [7, 7]]: a test runs whole blocks, so a few ranges per file."""
+    out = []
+    for n in sorted(set(lines)):
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return out
+
+
+def _compact(per_test: dict) -> dict:
+    """Each path once (tests refer to it by index), lines as ranges: thousands of tests stay a
+    few MiB where {test: {path: [lines]}} grew past any cap."""
+    files = {}
+    tests = {}
+    for nodeid, by_path in per_test.items():
+        entry = {}
+        for path, lines in by_path.items():
+            index = files.setdefault(path, len(files))
+            entry[str(index)] = _ranges(lines)
+        tests[nodeid] = entry
+    return {"format": "treefix-coverage-2", "files": sorted(files, key=files.get), "tests": tests}
 
 
 def _coverage_data() -> dict:
