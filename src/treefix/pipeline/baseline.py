@@ -43,7 +43,9 @@ def run_baseline(executor: Executor, options: SearchOptions, deadline: float) ->
             break
         if len(parts) > 1 and not set(parts[-1].tests) - set(parts[-2].tests):
             break  # the last run finished nothing new: more runs would not either
-        parts.append(executor.run([Evaluation({}, rest, limit, per_test, coverage=True)])[0])
+        # listing again: the continuation stops itself in time too, keeping its coverage
+        more = Evaluation({}, rest, limit, per_test, coverage=True, list_tests=True)
+        parts.append(executor.run([more])[0])
     report = merge_reports(parts, continued=True)
     cut = ""
     if cut_by_limit(parts[-1]) and collected:
