@@ -89,6 +89,9 @@ class SandboxPool(Protocol):
     def close(self) -> None: ...
 
 
+COVERAGE_LIMIT = 256 << 20  # coverage.json, read back from a sandbox (other results: 8 MiB)
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """One run of the tests against a state: its changed files and which tests, how long."""
@@ -98,6 +101,8 @@ class Evaluation:
     timeout: float
     per_test_timeout: float
     coverage: bool = False
+    stop_on_hang: bool = False  # end the run at the first test that hits the per-test limit
+    list_tests: bool = False  # report the collected node ids (the baseline, to continue a cut run)
 
 
 class Executor(Protocol):

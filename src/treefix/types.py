@@ -98,6 +98,11 @@ class TestReport:
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     coverage: dict[str, dict[str, list[int]]] | None = None  # nodeid -> path -> lines
     detail: str = ""  # one line: why this status (signal, limit, missing marker...)
+    # seconds from the start of the run to the end of pytest's collection (import + collection),
+    # from the plugin's timestamp; None when the plugin did not say
+    startup: float | None = None
+    collected: list[str] | None = None  # node ids pytest collected, when the run listed them
+    coverage_note: str = ""  # what was lost when per-test coverage could not be read whole
 
     def failing(self) -> list[str]:
         return [n for n, t in self.tests.items() if t.outcome in ("failed", "error")]

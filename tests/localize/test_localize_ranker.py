@@ -467,3 +467,29 @@ def test_frames_through_test_helpers_skip_to_project_code():
     result = localize(state, baseline, [target])
     assert result[0] == Suspicion("loader.py", 2, 1.0, ("traceback",))
     assert_no_test_files(result)
+
+
+def test_relocalising_a_big_project_never_parses_an_unchanged_file_again(monkeypatch):
+    """The search re-localises after every evaluation: with thousands of files, a cache that
+    forgets (the old 512-entry one) re-parsed the whole project each time."""
+    import treefix.localize.ranker as ranker_mod
+
+    sources = {f"pkg/m{i}.py": f"def f{i}(x):\n    return x + {i}\n".encode() for i in range(3000)}
+    sources["pkg/broken.py"] = b"def g(:\n    return 1\n"
+    state = ProgramState(sources)
+    compiled = []
+    real = ranker_mod.has_syntax_error
+    monkeypatch.setattr(ranker_mod, "has_syntax_error", lambda src: compiled.append(1) or real(src))
+    import treefix.localize.statements as statements_mod
+
+    parsed = []
+    real_parse = statements_mod.parse
+    monkeypatch.setattr(statements_mod, "parse", lambda src: parsed.append(1) or real_parse(src))
+    base = Report(Status.FAILED, 1, 0.1, tests={})
+    first = localize(state, base, [])
+    assert any(s.path == "pkg/broken.py" for s in first)
+    compiled.clear()
+    parsed.clear()
+    again = localize(ProgramState(sources, {"pkg/m7.py": b"def f7(x):\n    return x\n"}), base, [])
+    assert len(compiled) == 1 and parsed == []  # the one changed file, compiled, not parsed
+    assert [s.path for s in again] == [s.path for s in first]

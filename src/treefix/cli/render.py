@@ -33,6 +33,7 @@ class RichEvents(Events):
             f"[bold]treefix[/] repairing [cyan]{escape(str(info['project']))}[/]\n"
             f"  tests: [green]{escape(str(info['command']))}[/]   sandbox: {info['sandbox']} x{info['workers']}\n"
             f"  isolation: {escape(str(info['isolation']))}"
+            + (f"\n  focus: {escape(str(info['focus']))}" if info.get("focus") else "")
         )
         self._status = self.console.status("running the baseline...")
         self._status.start()

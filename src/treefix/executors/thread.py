@@ -57,6 +57,8 @@ class ThreadExecutor:
                 timeout=ev.timeout,
                 per_test_timeout=ev.per_test_timeout,
                 coverage=ev.coverage,
+                stop_on_hang=ev.stop_on_hang,
+                list_tests=ev.list_tests,
             )
 
         return self.map(one, batch)

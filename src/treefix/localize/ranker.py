@@ -23,11 +23,12 @@ those fewer passing tests ran come first. Ordering is (-score, path, line), capp
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from treefix.code.syntax import enclosing_function
+from treefix.code.syntax import enclosing_function, has_syntax_error
 from treefix.code.testfiles import is_test_file
 from treefix.localize.files import PathResolver
 from treefix.localize.frames import (
@@ -63,6 +64,9 @@ FLOOR = 0.1
 _REASONS = ("syntax", "traceback", "loop", "ochiai", "enclosing")
 
 Key = tuple[str, int]
+# content hash -> syntax-error lines ({} for the files that compile: almost all of them)
+_SYNTAX_BY_HASH: dict[bytes, dict[int, float]] = {}
+_SYNTAX_CACHE_SIZE = 200_000
 
 
 @dataclass
@@ -95,6 +99,23 @@ class _Ranking:
                 self._indexes[path] = None
         return self._indexes[path]
 
+    def _syntax_of(self, path: str) -> dict[int, float]:
+        """Syntax-error lines of a file, cached by content hash across calls: an unchanged file
+        is never compiled or parsed again (a search re-localises many times over one repo)."""
+        try:
+            source = bytes(self.state.read(path))
+        except Exception:
+            return {}
+        key = hashlib.blake2b(source, digest_size=16).digest()
+        found = _SYNTAX_BY_HASH.get(key)
+        if found is None:
+            index = None if not has_syntax_error(source) else self.index(path)
+            found = syntax_lines(index) if index is not None else {}
+            if len(_SYNTAX_BY_HASH) >= _SYNTAX_CACHE_SIZE:
+                _SYNTAX_BY_HASH.clear()  # rare: a bound on memory, not a policy
+            _SYNTAX_BY_HASH[key] = found
+        return found
+
     def project_path(self, raw: str) -> str | None:
         path = self.resolver.resolve(raw)
         return None if path is None or is_test_file(path) else path
@@ -114,10 +135,7 @@ class _Ranking:
         for path in self.paths:
             if is_test_file(path):
                 continue
-            index = self.index(path)
-            if index is None:
-                continue
-            for line, score in syntax_lines(index).items():
+            for line, score in self._syntax_of(path).items():
                 sig = self.at(path, line)
                 sig.syntax = max(sig.syntax, score)
                 sig.reasons.add("syntax")

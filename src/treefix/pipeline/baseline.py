@@ -5,23 +5,66 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from treefix.errors import EnvironmentProblem, UsageError
 from treefix.pipeline.options import SearchOptions
+from treefix.pipeline.shards import cut_by_limit, merge_reports
 from treefix.protocols import Evaluation, Executor, Language
 from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.testing.command import TestCommand
 from treefix.testing.harness import Harness, broken_harness
+from treefix.testing.results import KILLED_WHILE_RUNNING
 from treefix.types import ProgramState, Status, Suspicion, TestReport
 from treefix.workspace.snapshot import Project
 
 MAX_GUARDS = 25
 
 
-def run_baseline(executor: Executor, options: SearchOptions) -> TestReport:
-    """The whole suite once, with coverage (the spectrum for localisation)."""
-    full = Evaluation({}, None, options.test_timeout, options.per_test_timeout, coverage=True)
-    return executor.run([full])[0]
+@dataclass
+class BaselineRun:
+    report: TestReport
+    runs: int = 1  # >1: cut by --test-timeout and continued with the tests it had not reached
+    cut: str = ""  # why some collected tests never ran ("": all ran)
+
+
+def run_baseline(executor: Executor, options: SearchOptions, deadline: float) -> BaselineRun:
+    """The whole suite with coverage (the spectrum for localisation). A suite longer than one
+    run's limit is not cut silently: the run is continued with the tests it did not reach, until
+    all ran or the time limit is near; what stays unrun is said."""
+    limit, per_test = options.test_timeout, options.per_test_timeout
+    full = Evaluation({}, None, limit, per_test, coverage=True, list_tests=True)
+    parts = [executor.run([full])[0]]
+    collected = parts[0].collected
+    while cut_by_limit(parts[-1]) and collected:
+        done = {n for p in parts for n, t in p.tests.items() if t.message != KILLED_WHILE_RUNNING}
+        rest = [n for n in collected if n not in done]
+        if not rest or time.monotonic() + limit > deadline:
+            break
+        if len(parts) > 1 and not set(parts[-1].tests) - set(parts[-2].tests):
+            break  # the last run finished nothing new: more runs would not either
+        # listing again: the continuation stops itself in time too, keeping its coverage
+        more = Evaluation({}, rest, limit, per_test, coverage=True, list_tests=True)
+        parts.append(executor.run([more])[0])
+    report = merge_reports(parts, continued=True)
+    cut = ""
+    if cut_by_limit(parts[-1]) and collected:
+        unrun = [
+            n
+            for n in collected
+            if n not in report.tests or report.tests[n].message == KILLED_WHILE_RUNNING
+        ]
+        cut = (
+            f"the baseline stopped at --test-timeout {limit:g}s per run after {len(parts)} run(s): "
+            f"{len(unrun)} of {len(collected)} tests never ran and are not checked (raise "
+            "--test-timeout or --time-limit to include them)"
+        )
+    elif len(parts) > 1 and report.status in (Status.PASSED, Status.FAILED):
+        # all ran: the verdict is over every part's tests, not the last part's alone
+        report.status = Status.FAILED if report.failing() else Status.PASSED
+        report.exit_code = 1 if report.failing() else 0
+        report.detail = f"the suite ran in {len(parts)} runs of at most {limit:g}s"
+    return BaselineRun(report, len(parts), cut)
 
 
 def _project_modules(project: Project) -> set[str]:
@@ -48,7 +91,8 @@ def environment_problem(report: TestReport, command: TestCommand, project: Proje
 
 
 def targets_of(report: TestReport, command: TestCommand) -> list[str]:
-    if not command.is_pytest:
+    if not command.selects or (not command.is_pytest and not report.tests):
+        # exit code only (or no per-test verdict came back): the command itself is the target
         return [WHOLE_COMMAND]
     return sorted(report.failing())
 
@@ -100,7 +144,7 @@ def flaky_targets(
     """Targets that pass when simply run again: not bugs to repair."""
     # a hang is not re-checked: re-running it would cost the whole per-test limit again
     rerun = [t for t in targets if not base.tests.get(t) or "Timeout" not in base.tests[t].message]
-    if not command.is_pytest or not rerun or time.monotonic() >= deadline:
+    if not command.selects or not rerun or time.monotonic() >= deadline:
         return []
     again = executor.run([Evaluation({}, rerun, options.test_timeout, options.per_test_timeout)])[0]
     return [t for t in targets if t in again.tests and again.tests[t].outcome == "passed"]

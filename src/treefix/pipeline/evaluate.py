@@ -1,56 +1,57 @@
 """The search's evaluation stage: states -> test reports, run as one batch on the Executor.
-Candidates run the focused tests (targets + guards) under a timeout sized from the baseline;
-plausible ones are validated on the whole suite."""
+Candidates run the focused tests (targets + guards) under limits derived from the baseline
+(pipeline/limits.py); plausible ones are validated on the whole suite, in shards when it is long."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from treefix.pipeline.limits import Limits
 from treefix.pipeline.options import SearchOptions
+from treefix.pipeline.shards import merge_reports
 from treefix.protocols import Evaluation, Executor, Language
 from treefix.types import ProgramState, Suspicion, TestOutcome, TestReport
-
-CANDIDATE_MIN_TIMEOUT = 5.0
-
-
-def candidate_timeouts(
-    base: TestReport, targets: list[str], options: SearchOptions
-) -> tuple[float, float]:
-    """(per-test, whole run) limits for a focused candidate run: a few times the slowest test
-    that passed, never above the user's limits."""
-    slowest = max(
-        (
-            t.duration
-            for t in base.tests.values()
-            if t.nodeid not in targets or t.outcome == "passed"
-        ),
-        default=0.0,
-    )
-    per_test = min(options.per_test_timeout, max(1.0, 3 * slowest + 0.5))
-    whole = min(options.test_timeout, max(CANDIDATE_MIN_TIMEOUT, per_test * (len(targets) + 1) + 5))
-    return per_test, whole
 
 
 @dataclass
 class CandidateRuns:
     executor: Executor
     focus_tests: list[str] | None  # None: the test command has no per-test selection
-    per_test: float
-    timeout: float
+    limits: Limits
     options: SearchOptions  # the full-suite validations run under the user's limits
     durations: list[float] = field(default_factory=list)  # focused runs, for the report
 
+    def _batch(self, state: ProgramState, whole: bool) -> list[Evaluation]:
+        lim, changed = self.limits, state.changed()
+        if not whole:
+            return [
+                Evaluation(
+                    changed,
+                    self.focus_tests,
+                    lim.candidate,
+                    lim.per_test,
+                    stop_on_hang=lim.stop_on_hang,
+                )
+            ]
+        if lim.plan:  # a suite longer than one run: the focus, then the rest in shards
+            return [
+                Evaluation(changed, s, lim.validation, self.options.per_test_timeout)
+                for s in lim.plan
+            ]
+        return [Evaluation(changed, None, self.options.test_timeout, self.options.per_test_timeout)]
+
     def __call__(self, states: list[ProgramState], full: list[bool]) -> list[TestReport]:
-        batch = [
-            Evaluation(st.changed(), None, self.options.test_timeout, self.options.per_test_timeout)
-            if whole
-            else Evaluation(st.changed(), self.focus_tests, self.timeout, self.per_test)
-            for st, whole in zip(states, full, strict=True)
-        ]
-        reports = self.executor.run(batch)
-        self.durations += [r.duration for r, whole in zip(reports, full, strict=True) if not whole]
-        return reports
+        batch: list[Evaluation] = []
+        spans: list[tuple[int, int]] = []
+        for st, whole in zip(states, full, strict=True):
+            evs = self._batch(st, whole)
+            spans.append((len(batch), len(evs)))
+            batch += evs
+        reports = self.executor.run(batch)  # shards of one validation run side by side
+        merged = [merge_reports(reports[i : i + n]) for i, n in spans]
+        self.durations += [r.duration for r, whole in zip(merged, full, strict=True) if not whole]
+        return merged
 
 
 def relocalizer(

@@ -16,9 +16,10 @@ from treefix.localize.diagnose import HarnessView, explain_empty
 from treefix.markup import escape
 from treefix.pipeline import baseline as stages
 from treefix.pipeline.cancel import Interrupt
-from treefix.pipeline.evaluate import CandidateRuns, candidate_timeouts, relocalizer
+from treefix.pipeline.evaluate import CandidateRuns, relocalizer
 from treefix.pipeline.events import Events
 from treefix.pipeline.exits import process_exit_code, run_exit_code
+from treefix.pipeline.limits import derive
 from treefix.pipeline.locate import model_locate
 from treefix.pipeline.options import RunOptions
 from treefix.pipeline.record import RunRecord
@@ -143,6 +144,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
             {
                 "project": str(project.root),
                 "command": command.display,
+                "focus": command.focus_note(),
                 "sandbox": kind,
                 "isolation": record.isolation,
                 "workers": executor.workers,
@@ -171,7 +173,11 @@ def _stages(
 ) -> None:
     opts, project, command = record.options.search, record.project, record.command
     assert project is not None and command is not None
-    base = record.baseline_report = stages.run_baseline(executor, opts)
+    first = stages.run_baseline(executor, opts, deadline)
+    base = record.baseline_report = first.report
+    for note in (first.cut, base.coverage_note):  # what the baseline could not see: said
+        if note:
+            events.message(f"[yellow]{escape(note)}[/]")
     for note in harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load here
         events.message(escape(note))
     if base.status == Status.PASSED:
@@ -196,14 +202,10 @@ def _stages(
     if not record.focus:  # nothing to edit: say why rather than "search space exhausted"
         view = HarnessView(command.is_pytest, harness.plugin, harness.problem)
         raise EnvironmentProblem(explain_empty(base, targets, view))
-    per_test, timeout = candidate_timeouts(base, targets, opts)
-    evaluate = CandidateRuns(
-        executor,
-        record.baseline.focus() if command.is_pytest else None,
-        per_test,
-        timeout,
-        opts,
-        record.candidate_durations,
-    )
+    focus_tests = record.baseline.focus() if command.selects else None
+    limits = record.limits = derive(base, targets, focus_tests, opts, first.runs, first.cut)
+    limits.stop_on_hang = command.is_pytest  # the plugin stops the run; other runners can't
+    events.message(escape(limits.line()))
+    evaluate = CandidateRuns(executor, focus_tests, limits, opts, record.candidate_durations)
     relocalize = relocalizer(language, state, base, targets)
     search(record, state, evaluate, executor.workers, language, relocalize, events, deadline)

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from treefix.pipeline.limits import Limits
 from treefix.pipeline.options import RunOptions
 from treefix.report.folder import new_run_id
 from treefix.search.mcts import SearchResult
@@ -51,6 +52,7 @@ class RunRecord:
     git_snapshot: Snapshot | None = None  # refs/treefix/snapshots/<run_id>
     write_back: WriteBackResult | None = None
     reproduction: Reproduction | None = None  # issue mode: the test the run repairs against
+    limits: Limits | None = None  # the time limits the run derived from its baseline
 
     def bare_focus_argv(self) -> list[str] | None:
         """The focused test command as a user would type it, for the overhead benchmark."""

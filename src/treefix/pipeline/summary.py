@@ -32,6 +32,7 @@ def test_report_dict(report: TestReport, limit: int = 200) -> dict:
             for n in failing[:limit]
         ],
         "truncated_output": report.truncated,
+        "coverage_note": report.coverage_note or None,
     }
 
 
@@ -184,9 +185,13 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
         "timings": {
             "baseline_duration": round(base.duration, 3) if base else None,
             "candidate_run_median": round(median, 4) if median else None,
+            "candidate_run_max": round(max(run.candidate_durations), 4)
+            if run.candidate_durations
+            else None,
             "bare_argv": run.bare_focus_argv(),
             "sandbox_setup": round(run.copy_seconds, 3) if run.copy_seconds is not None else None,
         },
+        "limits": run.limits.as_dict() if run.limits else None,
         "snapshot": run.git_snapshot.as_dict() if run.git_snapshot else None,
         "write_back": run.write_back.as_dict() if run.write_back else {"mode": "patch"},
         "peak_rss_mb": peak_rss_mb(),

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from treefix.errors import SandboxError, SandboxUnavailable
-from treefix.protocols import ExecRequest, ExecResult
+from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult
 from treefix.sandbox.capture import CappedBuffer
 from treefix.sandbox.docker_engine import LABEL
 from treefix.sandbox.env import sandbox_env
@@ -124,7 +124,9 @@ def _read_tar_text(stream, limit: int) -> dict[str, str]:
                     continue
                 fh = tar.extractfile(member)
                 if fh is not None:
-                    out[member.name.rsplit("/", 1)[-1]] = fh.read(limit).decode("utf-8", "replace")
+                    name = member.name.rsplit("/", 1)[-1]
+                    most = COVERAGE_LIMIT if name == "coverage.json" else limit
+                    out[name] = fh.read(most).decode("utf-8", "replace")
     except tarfile.TarError:
         pass
     return out

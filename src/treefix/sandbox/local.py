@@ -9,6 +9,7 @@ the copy land in a size-capped tmpfs overlay, and every capability is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from treefix.errors import SandboxError
-from treefix.protocols import ExecRequest, ExecResult
+from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult
 from treefix.sandbox import cgroups
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
@@ -120,9 +121,45 @@ class LocalSandbox:
         return out
 
     def _ensure_clean(self) -> None:
-        """A run may have deleted, changed or added files (or planted symlinks): rebuild if so."""
-        if self._scan() != self._stats:
+        """A run may have deleted, changed or added files (or planted symlinks): put back only
+        what differs; anything unexpected on the way rebuilds the whole copy."""
+        now = self._scan()
+        if now == self._stats:
+            return
+        try:
+            self._resync(now)
+        except (OSError, SandboxError):
             self._populate()
+
+    def _resync(self, now: dict[str, tuple[int, ...]]) -> None:
+        added = sorted(now.keys() - self._stats.keys(), key=len)
+        for name in added:  # what the run wrote (files, links to folders): remove, never follow
+            path = self._work / name
+            if path.is_symlink() or not path.is_dir():
+                path.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(path)
+        keep = {str(Path(n).parent) for n in self._stats}
+        for name in added:  # folders the run made, now empty: gone too
+            parent = Path(name).parent
+            while str(parent) not in keep and parent != Path("."):
+                with contextlib.suppress(OSError):
+                    (self._work / parent).rmdir()
+                parent = parent.parent
+        changed = [n for n, key in self._stats.items() if now.get(n) != key]
+        for name in changed:  # deleted or modified: the original again
+            dest = self._checked(name)  # no parent swapped for a link
+            dest.unlink(missing_ok=True)
+            if name in self.project.sources:
+                dest.write_bytes(self.project.sources[name])
+            else:
+                dest.write_bytes(self.project.read_original(name))
+            os.chmod(dest, self.project.files[name].mode | 0o600)
+        after = self._scan()
+        same = all(after.get(n) == k for n, k in self._stats.items() if n not in changed)
+        if after.keys() != self._stats.keys() or not same:
+            raise SandboxError("the scratch copy did not come back clean")
+        self._stats = after
 
     def _checked(self, name: str) -> Path:
         dest = self._work / name
@@ -211,7 +248,10 @@ class LocalSandbox:
         finally:
             try:
                 self._restore(changed)
-                self._ensure_clean()
+                if not self.iso.filesystem:
+                    # with the lockdown the run wrote into an overlay that is gone now: only our
+                    # own writes touched the copy, and _restore undid them (no walk of the repo)
+                    self._ensure_clean()
             except (OSError, SandboxError):
                 self._populate()
         artifacts = self._read_artifacts()
@@ -238,7 +278,8 @@ class LocalSandbox:
             if f.is_symlink() or not f.is_file():
                 continue
             with open(f, "rb") as fh:
-                out[f.name] = fh.read(ARTIFACT_LIMIT).decode("utf-8", "replace")
+                limit = COVERAGE_LIMIT if f.name == "coverage.json" else ARTIFACT_LIMIT
+                out[f.name] = fh.read(limit).decode("utf-8", "replace")
         # the results folder is the one place on the host disk a run can fill (each file capped
         # by the file-size limit): empty it now, so the space is back as soon as the run ends
         # (not when a run swapped it for a link: the next run replaces the link, never its target)

@@ -11,6 +11,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from treefix.errors import UsageError
+from treefix.testing.focus import focus_argv, wrapped_runner
 
 _NOT_TESTS = frozenset({".venv", "venv", "node_modules", ".git", ".treefix", "__pycache__"})
 PYTEST_CONFIGS = ("pytest.ini", "conftest.py", "tox.ini", "setup.cfg", "pyproject.toml")
@@ -18,17 +19,42 @@ PYTEST_CONFIGS = ("pytest.ini", "conftest.py", "tox.ini", "setup.cfg", "pyprojec
 
 @dataclass(frozen=True)
 class TestCommand:
+    """`runner`: what runs the tests, which decides how a run is focused and read:
+    pytest (node ids, treefix's plugin), unittest (test ids, its verbose output), tox/nox wrapping
+    one of them (`tox:pytest`, `nox:unittest`: ids through posargs), or "" (exit code only)."""
+
     __test__ = False
     argv: tuple[str, ...]
     is_pytest: bool
     display: str
     python: str = ""  # interpreter used for pytest runs
+    runner: str = "pytest"
 
-    def focused(self, tests: list[str] | None) -> list[str]:
-        """argv restricted to some tests (pytest only; other commands always run whole)."""
-        if not self.is_pytest or not tests:
-            return list(self.argv)
-        return [*self.argv, *tests]
+    @property
+    def selects(self) -> bool:
+        """Can a run be focused on some tests, with a result per test?"""
+        return bool(self.runner)
+
+    @property
+    def inner(self) -> str:
+        """The test runner itself: pytest, unittest or "" (tox/nox stripped)."""
+        return self.runner.rpartition(":")[2]
+
+    def focus_note(self) -> str:
+        """For the header: how candidates are focused and graded."""
+        return {
+            "pytest": "focused by node id, per-test results from treefix's plugin",
+            "unittest": "focused by test id, per-test results from unittest's verbose output",
+            "tox:pytest": "focused through tox posargs, per-test results from JUnit",
+            "nox:pytest": "focused through nox posargs, per-test results from JUnit",
+            "tox:unittest": "focused through tox posargs, per-test results from unittest -v",
+            "nox:unittest": "focused through nox posargs, per-test results from unittest -v",
+        }.get(self.runner, "exit code only: this command cannot be focused or read per test")
+
+    def focused(self, tests: list[str] | None, extra: list[str] | None = None) -> list[str]:
+        """argv restricted to some tests; `extra`: arguments for the inner pytest (junit path,
+        plugin) or unittest (-v)."""
+        return focus_argv(self, tests, list(extra or []))
 
 
 def project_python(root: Path) -> str:
@@ -67,7 +93,10 @@ def detect_test_command(root: Path, test_cmd: str | None, python: str | None = N
             # on the host, resolve the interpreter now; inside a container, its PATH decides
             exe = words[0] if inside else (shutil.which(words[0]) or words[0])
             return TestCommand(tuple([exe, *words[1:]]), True, test_cmd, python=exe)
-        return TestCommand(("sh", "-c", test_cmd), False, test_cmd)
+        runner = wrapped_runner(root, words)
+        if runner:
+            return TestCommand(tuple(words), False, test_cmd, runner=runner)
+        return TestCommand(("sh", "-c", test_cmd), False, test_cmd, runner="")
     if not _has_python_tests(root):
         raise UsageError(
             f"no tests found under {root} (no test_*.py files); pass --test-cmd to say how to run them"

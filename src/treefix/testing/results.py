@@ -146,3 +146,116 @@ def merge(junit: dict[str, TestOutcome], plugin: dict[str, TestOutcome]) -> dict
                 nodeid, j.outcome, j.message or p.message, j.duration, p.frames, p.detail
             )
     return merged
+
+
+def stopped_at_budget(text: str) -> bool:
+    """The plugin ended the session because the run's time budget was spent."""
+    return '"event": "budget"' in text
+
+
+def parse_collected(text: str) -> tuple[float | None, list[str] | None]:
+    """When pytest finished collecting (wall-clock seconds since the epoch) and, when the run
+    asked for them, the collected node ids."""
+    for line in text.splitlines():
+        if '"collected"' not in line:
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and rec.get("event") == "collected":
+            ids = rec.get("ids")
+            when = rec.get("time")
+            return (
+                float(when) if isinstance(when, (int, float)) else None,
+                [str(i) for i in ids] if isinstance(ids, list) else None,
+            )
+    return None, None
+
+
+# `test_y (pkg.tests.test_a.TestX.test_y) ... ok` (3.11+ adds the method to the id), with an
+# optional docstring line before the verdict
+_UNITTEST_LINE = re.compile(
+    r"(?m)^(\w+) \(([\w.]+)\)(?:\n[^\n]*?)? \.\.\. "
+    r"(ok|FAIL|ERROR|skipped\b.*|expected failure|unexpected success)$"
+)
+_UNITTEST_BLOCK = re.compile(r"(?m)^(FAIL|ERROR): (\w+) \(([\w.]+)\)")
+_UNITTEST_OUTCOME = {"ok": "passed", "FAIL": "failed", "ERROR": "error"}
+
+
+def _unittest_id(name: str, where: str) -> str:
+    return where if where.endswith("." + name) else f"{where}.{name}"
+
+
+_FILE_LINE = re.compile(r'^\s*File "([^"]+)", line (\d+)')
+
+
+def _block_frames(body: str, root: str) -> list[tuple[str, int]]:
+    """The traceback's frames inside the project, as project paths (outermost first)."""
+    frames = []
+    prefix = root.rstrip("/") + "/"
+    for line in body.splitlines():
+        m = _FILE_LINE.match(line)
+        if not m:
+            continue
+        path = m.group(1)
+        if path.startswith(prefix):
+            frames.append((path[len(prefix) :], int(m.group(2))))
+        elif not path.startswith(("/", "<")):
+            frames.append((path, int(m.group(2))))
+    return frames
+
+
+def parse_unittest(text: str, root: str = "") -> dict[str, TestOutcome]:
+    """Per-test outcomes from `python -m unittest -v` (ids as unittest takes them back), the
+    message and project frames from each failure's traceback block (`root`: the project's
+    folder as the run saw it)."""
+    out: dict[str, TestOutcome] = {}
+    for m in _UNITTEST_LINE.finditer(text):
+        verdict = m.group(3)
+        outcome = _UNITTEST_OUTCOME.get(verdict)
+        if outcome is None:
+            outcome = "failed" if verdict == "unexpected success" else "skipped"
+        nodeid = _unittest_id(m.group(1), m.group(2))
+        out[nodeid] = TestOutcome(nodeid, outcome, "")
+    blocks = list(_UNITTEST_BLOCK.finditer(text))
+    for i, m in enumerate(blocks):
+        end = blocks[i + 1].start() if i + 1 < len(blocks) else len(text)
+        body = text[m.end() : end].split(
+            "\n----------------------------------------------------------------------\nRan "
+        )[0]
+        lines = [ln for ln in body.splitlines() if ln.strip() and not set(ln) <= set("-=")]
+        nodeid = _unittest_id(m.group(2), m.group(3))
+        outcome = _UNITTEST_OUTCOME[m.group(1)]
+        prev = out.get(nodeid)
+        if prev is None or prev.outcome in ("passed", outcome):
+            message = lines[-1].strip()[:500] if lines else ""
+            out[nodeid] = TestOutcome(nodeid, outcome, message, 0.0, _block_frames(body, root))
+    return out
+
+
+def parse_coverage(text: str, limit: int) -> tuple[dict | None, str]:
+    """{test: {path: [lines]}} from the plugin's coverage.json (its compact form or the plain
+    one), and what was lost when it could not be read whole ("" when nothing was)."""
+    fallback = "localisation falls back to traceback frames, guard tests are chosen by name"
+    if len(text) >= limit:
+        return None, f"per-test coverage was cut at {limit >> 20} MiB: {fallback}"
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return (
+            None,
+            f"per-test coverage could not be read (a run killed while writing it): {fallback}",
+        )
+    if not isinstance(data, dict):
+        return None, f"per-test coverage was not in a known form: {fallback}"
+    if data.get("format") != "treefix-coverage-2":
+        return data, ""
+    files = data.get("files") or []
+    out: dict = {}
+    for nodeid, entry in (data.get("tests") or {}).items():
+        out[nodeid] = {
+            files[int(i)]: [n for lo, hi in spans for n in range(lo, hi + 1)]
+            for i, spans in entry.items()
+        }
+    return out, ""

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import signal as _signal
+import time
 from collections.abc import Mapping
 
-from treefix.protocols import ExecRequest, Sandbox
+from treefix.protocols import COVERAGE_LIMIT, ExecRequest, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
 from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
     KILLED_WHILE_RUNNING,
     merge,
+    parse_collected,
+    parse_coverage,
     parse_junit,
     parse_plugin,
+    parse_unittest,
     read_marker,
+    stopped_at_budget,
     strip_marker,
 )
 from treefix.types import Status, TestOutcome, TestReport
 
+WALL_CLOCK = "run exceeded its wall-clock limit"
 _PYTEST_STATUS = {
     0: Status.PASSED,
     1: Status.FAILED,
@@ -53,7 +58,7 @@ def classify(
             "; run killed at its wall-clock limit" if timed_out else ""
         )
     if timed_out:
-        return Status.TIMEOUT, "run exceeded its wall-clock limit; process tree killed"
+        return Status.TIMEOUT, f"{WALL_CLOCK}; process tree killed"
     if exit_code is None:
         if signal:
             return Status.CRASHED, f"killed by {_signal.Signals(signal).name}"
@@ -87,6 +92,13 @@ def classify(
     )
 
 
+def run_budget(timeout: float, per_test_timeout: float) -> float:
+    """When a self-stopping run starts no further test: one more may take the per-test limit,
+    and coverage must still be written before the kill."""
+    budget = timeout - per_test_timeout - 2.0
+    return round(budget if budget > timeout / 2 else timeout * 0.6, 2)
+
+
 class TestRunner:
     """Runs the test command; `harness` says what treefix's plugin could do in the project's
     interpreter, decided on the first run (the baseline) and kept for the rest of the repair so
@@ -100,21 +112,17 @@ class TestRunner:
         self._probed = not command.is_pytest
 
     def argv(self, sandbox: Sandbox, tests: list[str] | None) -> list[str]:
-        argv = self.command.focused(tests)
+        junit = [f"--junitxml={sandbox.results_dir}/junit.xml", "-o", "junit_family=xunit1"]
         if self.command.is_pytest:
             plugin = ["-p", "treefix_pytest"] if self.harness.plugin else []
-            argv[3:3] = [
-                *plugin,
-                "-p",
-                "no:cacheprovider",
-                f"--junitxml={sandbox.results_dir}/junit.xml",
-                "-o",
-                "junit_family=xunit1",
-                "--color=no",
-                "-q",
-                "--tb=short",
-            ]
-        return argv
+            extra = [*plugin, "-p", "no:cacheprovider", *junit, "--color=no", "-q", "--tb=short"]
+        elif self.command.inner == "pytest":  # inside tox/nox: JUnit through posargs
+            extra = [*junit, "-p", "no:cacheprovider", "-rfE"]
+        elif self.command.inner == "unittest":
+            extra = ["-v"]  # per-test verdicts on stderr
+        else:
+            extra = []
+        return self.command.focused(tests, extra)
 
     def run(
         self,
@@ -125,6 +133,8 @@ class TestRunner:
         timeout: float,
         per_test_timeout: float = 0.0,
         coverage: bool = False,
+        stop_on_hang: bool = False,
+        list_tests: bool = False,
     ) -> TestReport:
         def once() -> tuple[TestReport, PluginLines]:
             return self._run(
@@ -134,6 +144,8 @@ class TestRunner:
                 timeout=timeout,
                 per_test_timeout=per_test_timeout,
                 coverage=coverage,
+                stop_on_hang=stop_on_hang,
+                list_tests=list_tests,
             )
 
         report, lines = once()
@@ -178,6 +190,8 @@ class TestRunner:
         timeout: float,
         per_test_timeout: float,
         coverage: bool,
+        stop_on_hang: bool = False,
+        list_tests: bool = False,
     ) -> tuple[TestReport, PluginLines]:
         marker = f"__TREEFIX_EXIT_{secrets.token_hex(8)}"
         env = {}
@@ -189,13 +203,22 @@ class TestRunner:
             }
             if coverage:
                 env["TREEFIX_COVERAGE"] = "1"
+            if stop_on_hang:
+                env["TREEFIX_STOP_ON_HANG"] = "1"
+            if list_tests:  # the baseline: it may be continued, so it stops itself in time
+                env["TREEFIX_LIST_TESTS"] = "1"
+                env["TREEFIX_RUN_BUDGET"] = f"{run_budget(timeout, per_test_timeout):g}"
+        started = time.time()  # wall clock: the plugin's timestamps are too (same kernel clock)
         res = sandbox.execute(
             changed, ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout)
         )
         exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
         jsonl = res.artifacts.get("results.jsonl", "")
         plugin, timeouts, _ = parse_plugin(jsonl)
+        collected_at, collected = parse_collected(jsonl)
         tests_out = merge(parse_junit(res.artifacts.get("junit.xml", "")), plugin)
+        if self.command.inner == "unittest":
+            tests_out = parse_unittest(res.stdout + "\n" + res.stderr, sandbox.workdir)
         if exit_code is not None and exit_code < 128 and not (res.oom or res.pids_limited):
             # the run ended by itself (pytest's internal error, os._exit in a test): the test it
             # was running did not hang, and must not turn the run into a timeout
@@ -217,6 +240,8 @@ class TestRunner:
             reported="junit.xml" in res.artifacts,
             pids_limited=res.pids_limited,
         )
+        if stopped_at_budget(jsonl) and status in (Status.ERROR, Status.FAILED, Status.PASSED):
+            status, detail = Status.TIMEOUT, f"{WALL_CLOCK} (stopped in time: results kept)"
         if status in (Status.OOM, Status.CRASHED, Status.RESOURCE_LIMIT):
             # the test that was running when the run died: say what killed it, not "timeout"
             for t in tests_out.values():
@@ -225,12 +250,9 @@ class TestRunner:
                         Status.OOM: "OutOfMemory: killed by the memory limit",
                         Status.RESOURCE_LIMIT: f"ResourceLimit: {detail}",
                     }.get(status, f"Crashed: {detail}")
-        cov = None
+        cov, coverage_note = None, ""
         if coverage and "coverage.json" in res.artifacts:
-            try:
-                cov = json.loads(res.artifacts["coverage.json"])
-            except ValueError:
-                cov = None
+            cov, coverage_note = parse_coverage(res.artifacts["coverage.json"], COVERAGE_LIMIT)
         output = strip_marker(res.stdout, marker)
         if res.stderr.strip():
             output += "\n" + res.stderr
@@ -243,5 +265,8 @@ class TestRunner:
             tests=tests_out,
             coverage=cov,
             detail=detail,
+            startup=round(max(0.0, collected_at - started), 3) if collected_at else None,
+            collected=collected,
+            coverage_note=coverage_note,
         )
         return report, read_plugin_lines(jsonl) if self.command.is_pytest else PluginLines()

@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 import pytest
 
@@ -25,6 +26,17 @@ _TIMEOUT = float(os.environ.get("TREEFIX_TEST_TIMEOUT", "0") or 0)
 # After one test hangs, the rest get a quarter of the limit: a bug that loops usually hangs
 # several tests, and waiting the full limit for each would eat the whole repair budget.
 _limit = _TIMEOUT
+# A focused candidate run stops at its first hang: every test it runs must pass, so one hang
+# already sinks the candidate and the rest would only cost more limits (like -x, for timeouts).
+_STOP_ON_HANG = os.environ.get("TREEFIX_STOP_ON_HANG") == "1"
+# The baseline lists the collected ids, so a run cut by its wall-clock limit can be continued
+# with the tests it did not reach.
+_LIST_TESTS = os.environ.get("TREEFIX_LIST_TESTS") == "1"
+# The baseline ends its session itself once this many seconds went by (between two tests), before
+# the sandbox's kill: the coverage and JUnit of the tests that ran are written, and the caller
+# continues with the rest.
+_BUDGET = float(os.environ.get("TREEFIX_RUN_BUDGET", "0") or 0)
+_T0 = time.time()
 _ROOT = os.getcwd()
 _out = None
 _cov = None  # coverage.Coverage, when the project's interpreter has coverage.py
@@ -152,6 +164,19 @@ def pytest_configure(config):
         _fail("configure", exc)
 
 
+def pytest_collection_finish(session):
+    """When collection ended (wall clock): start-up = import + collection, measured by the caller."""
+    if _broken:
+        return
+    try:
+        record = {"event": "collected", "time": time.time(), "count": len(session.items)}
+        if _LIST_TESTS:
+            record["ids"] = [item.nodeid for item in session.items]
+        _write(record)
+    except Exception as exc:
+        _fail("collection_finish", exc)
+
+
 def _on_alarm(signum, frame):
     global _limit
     spent = _limit
@@ -171,6 +196,9 @@ def pytest_runtest_protocol(item, nextitem):
     if not _broken:
         try:
             _switch(None)
+            if _BUDGET and time.time() - _T0 > _BUDGET and not item.session.shouldstop:
+                item.session.shouldstop = "treefix: the run's time budget is spent"
+                _write({"event": "budget", "after": item.nodeid})
         except Exception as exc:
             _fail("runtest_protocol", exc)
 
@@ -212,6 +240,9 @@ def _record(item, call, report) -> None:
     # it is recorded then, or it would look like a test killed while running
     if call.when == "call" or report.failed or (call.when == "setup" and report.skipped):
         excinfo = call.excinfo
+        hung = bool(excinfo is not None and excinfo.errisinstance(TreefixTestTimeout))
+        if hung and _STOP_ON_HANG:
+            item.session.shouldstop = "treefix: stopped at the first test that hung"
         _write(
             {
                 "event": "result",
@@ -226,7 +257,7 @@ def _record(item, call, report) -> None:
                 "message": _message(excinfo) if report.failed else "",
                 "frames": _frames(excinfo) if report.failed else [],
                 "detail": _detail(report) if report.failed else "",
-                "timeout": bool(excinfo is not None and excinfo.errisinstance(TreefixTestTimeout)),
+                "timeout": hung,
             }
         )
 
@@ -251,10 +282,35 @@ def pytest_sessionfinish(session, exitstatus):
     try:
         per_test = _coverage_data()
         with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
-            json.dump(per_test, fh)
+            json.dump(_compact(per_test), fh, separators=(",", ":"))
     except Exception as exc:
         _fail("sessionfinish", exc)
     sys.stdout.flush()
+
+
+def _ranges(lines) -> list:
+    """[1, 2, 3, 7] -> [[1, 3], [7, 7]]: a test runs whole blocks, so a few ranges per file."""
+    out: list[list[int]] = []
+    for n in sorted(set(lines)):
+        if out and n == out[-1][1] + 1:
+            out[-1][1] = n
+        else:
+            out.append([n, n])
+    return out
+
+
+def _compact(per_test: dict) -> dict:
+    """Each path once (tests refer to it by index), lines as ranges: thousands of tests stay a
+    few MiB where {test: {path: [lines]}} grew past any cap."""
+    files: dict[str, int] = {}
+    tests: dict[str, dict[str, list[list[int]]]] = {}
+    for nodeid, by_path in per_test.items():
+        entry: dict[str, list[list[int]]] = {}
+        for path, lines in by_path.items():
+            index = files.setdefault(path, len(files))
+            entry[str(index)] = _ranges(lines)
+        tests[nodeid] = entry
+    return {"format": "treefix-coverage-2", "files": sorted(files, key=files.__getitem__), "tests": tests}
 
 
 def _coverage_data() -> dict:

@@ -1,0 +1,145 @@
+"""Limits from the project: derived from the baseline's measurements, a candidate stops at its
+first hang, and a suite longer than one run's limit is continued and validated in shards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import write_tree
+from treefix.cli.app import app
+from treefix.pipeline.limits import derive
+from treefix.pipeline.options import SearchOptions
+from treefix.pipeline.shards import merge_reports
+from treefix.types import Status, TestOutcome, TestReport
+
+
+def _report(durations: dict[str, float], failing=(), startup=0.5, **kw) -> TestReport:
+    tests = {
+        n: TestOutcome(n, "failed" if n in failing else "passed", "", d)
+        for n, d in durations.items()
+    }
+    return TestReport(
+        Status.FAILED, 1, sum(durations.values()) + startup, tests=tests, startup=startup, **kw
+    )
+
+
+def test_a_slow_start_widens_the_candidate_limit_not_the_per_test_one():
+    quick = derive(
+        _report({"t.py::a": 0.1, "t.py::b": 0.1}, startup=0.3),
+        ["t.py::a"],
+        ["t.py::a"],
+        SearchOptions(),
+    )
+    slow = derive(
+        _report({"t.py::a": 0.1, "t.py::b": 0.1}, startup=20.0),
+        ["t.py::a"],
+        ["t.py::a"],
+        SearchOptions(),
+    )
+    assert quick.per_test == slow.per_test == 1.0  # floor: 3 x 0.1 + 0.5 is below it
+    assert quick.candidate == 7.0  # 2 x 0.3 start-up + 0.4 + one hang (1.0) + 5 s margin
+    assert slow.candidate >= 2 * 20.0  # a project that takes 20 s to start is not cut at start-up
+    assert quick.shards == slow.shards == 1 and quick.plan == []
+
+
+def test_a_hanging_target_does_not_set_the_per_test_limit():
+    base = _report({"t.py::hangs": 10.0, "t.py::ok": 0.5}, failing={"t.py::hangs"})
+    limits = derive(base, ["t.py::hangs"], ["t.py::hangs"], SearchOptions(per_test_timeout=10))
+    assert limits.per_test == 2.0  # from the passing test: 3 x 0.5 + 0.5
+
+
+def test_a_suite_longer_than_one_run_is_validated_in_shards_that_each_fit():
+    durations = {f"tests/test_{i}.py::t{j}": 1.0 for i in range(15) for j in range(10)}  # 150 s
+    durations["tests/test_0.py::target"] = 0.1
+    base = _report(durations, failing={"tests/test_0.py::target"}, startup=1.0)
+    limits = derive(base, ["tests/test_0.py::target"], ["tests/test_0.py::target"], SearchOptions())
+    assert limits.plan[0] == ["tests/test_0.py::target"]  # the focus first
+    rest = [n for shard in limits.plan[1:] for n in shard]
+    assert sorted(rest) == sorted(n for n in durations if not n.endswith("::target"))
+    assert limits.shards == len(limits.plan) >= 2
+    for shard in limits.plan:
+        assert 2 * 1.0 + sum(1.2 * durations[n] for n in shard) <= limits.validation <= 120
+    assert limits.as_dict()["validation_shards"] == limits.shards
+
+
+def test_shard_reports_merge_into_one_verdict():
+    ok = _report({"a.py::x": 0.1})
+    ok.status, ok.exit_code = Status.PASSED, 0
+    bad = _report({"b.py::y": 0.1}, failing={"b.py::y"})
+    merged = merge_reports([ok, bad])
+    assert merged.status == Status.FAILED and set(merged.tests) == {"a.py::x", "b.py::y"}
+    hung = TestReport(Status.TIMEOUT, None, 3.0, detail="run exceeded its wall-clock limit")
+    assert merge_reports([ok, hung, bad]).status == Status.TIMEOUT
+
+
+ARGS = ["--json", "--sandbox", "local", "--proposer", "mutation", "--workers", "2", "--seed", "0"]
+
+LOOP = (
+    "def total_to(n):\n"
+    "    total = 0\n"
+    "    i = 0\n"
+    "    while i != n:\n"
+    "        total += i\n"
+    "        i += 2\n"
+    "    return total\n"
+)
+
+
+@pytest.mark.slow
+def test_a_loop_reached_by_eight_tests_costs_one_hang_per_candidate(tmp_path: Path) -> None:
+    checks = "".join(
+        f"def test_odd_{n}():\n    assert total_to({n}) == {sum(range(n))}\n\n"
+        for n in range(1, 17, 2)
+    )
+    proj = write_tree(
+        tmp_path / "proj",
+        {
+            "conftest.py": "",
+            "pkg/__init__.py": "",
+            "pkg/mod.py": LOOP,
+            "pkg/other.py": "def wait():\n    import time\n    time.sleep(0.5)\n    return 1\n",
+            "tests/test_mod.py": "from pkg.mod import total_to\n\n" + checks,
+            "tests/test_other.py": "from pkg.other import wait\n\ndef test_wait():\n    assert wait() == 1\n",
+        },
+    )
+    args = ["--max-evals", "8", "--time-limit", "120", "--per-test-timeout", "3"]
+    result = CliRunner().invoke(app, ["repair", str(proj), *ARGS, *args])
+    report = json.loads(result.stdout)
+    assert len(report["targets"]) == 8, report["baseline"]
+    limits = report["limits"]
+    assert limits["stop_on_first_hang"] and 2.0 <= limits["per_test"] <= 2.3  # 3 x 0.5 + 0.5
+    assert f"per test {limits['per_test']:g}s" in result.stderr
+    timings = report["timings"]
+    # without the stop: 2 s for the first hang + 7 x 1 s (a quarter after it) = 9 s a candidate,
+    # on top of the start-up (several seconds on a loaded machine: measured, not counted)
+    spent = timings["candidate_run_median"] - limits["startup"]
+    assert spent <= 2 * limits["per_test"], timings
+
+
+@pytest.mark.slow
+def test_a_suite_longer_than_the_run_limit_is_repaired_without_raising_it(tmp_path: Path) -> None:
+    files = {
+        "conftest.py": "",
+        "pkg/__init__.py": "",
+        "pkg/calc.py": "def add(a, b):\n    return a - b\n",
+        "tests/test_calc.py": "from pkg.calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+    }
+    slow = "import time\n\n" + "".join(
+        f"def test_{j}():\n    time.sleep(1.2)\n\n" for j in range(3)
+    )
+    # 14.4 s: above the 12 s limit (which leaves room for a slow start on a loaded machine)
+    files.update({f"tests/test_slow_{i}.py": slow for i in range(4)})
+    proj = write_tree(tmp_path / "proj", files)
+    args = ["--max-evals", "30", "--time-limit", "240", "--test-timeout", "12"]
+    result = CliRunner().invoke(app, ["repair", str(proj), *ARGS, *args])
+    report = json.loads(result.stdout)
+    assert report.get("status") == "fixed", (report, result.stderr)
+    assert report["baseline"]["tests"] == 13 and report["baseline"]["passed"] == 12
+    limits = report["limits"]
+    assert limits["baseline_runs"] >= 2 and limits["baseline_cut"] is None
+    assert limits["validation_shards"] >= 2 and limits["validation"] <= 12
+    assert "baseline in" in result.stderr
