@@ -12,6 +12,8 @@ BOUNDS: dict[str, Bound] = {
     "per_test_timeout": (0.5, None),
     "workers": (0, None),
     "max_depth": (1, 6),
+    "widen_k": (0, None),
+    "widen_alpha": (0.1, 1),
     "seed": (0, None),
     "max_cost_usd": (0, None),
     "max_llm_calls": (0, None),

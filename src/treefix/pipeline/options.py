@@ -23,6 +23,10 @@ class SearchOptions:
     per_test_timeout: float = 10.0  # one test inside a pytest run, seconds
     seed: int = 0
     max_depth: int = 3
+    # progressive widening: a node visited n times considers ceil(k * n**alpha) proposals
+    # (search/tree.py says why 2 and 0.7); widen_k 0 opens every proposal at once
+    widen_k: float = 2.0
+    widen_alpha: float = 0.7
 
 
 @dataclass

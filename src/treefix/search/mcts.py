@@ -130,22 +130,34 @@ class Search:
     def _max_prior(self, node: Node) -> float:
         return max((c.prior for c in node.candidates or ()), default=1.0) or 1.0
 
+    def _best_child(self, node: Node, cands: list, width: int | None) -> int | None:
+        """The index of the open proposal (expanded or not) with the best UCT score; with a
+        width, only the first `width` proposals not skipped as duplicates are open."""
+        top = self._max_prior(node)
+        best, best_score = None, float("-inf")
+        opened = 0
+        for i, cand in enumerate(cands):
+            if i in node.skipped:
+                continue
+            if width is not None and opened >= width:
+                break
+            opened += 1
+            child = node.children.get(i)
+            if child is not None and child.exhausted:
+                continue
+            s = self.policy.child_score(node, cand.prior / top, child)
+            if s > best_score:
+                best, best_score = i, s
+        return best
+
     def _select(self) -> Node | None:
         node = self.root
         while True:
             can_expand = node.depth < self.budget.max_depth
             cands = self.expander.candidates(node) if can_expand else []
-            top = self._max_prior(node)
-            best, best_score = None, float("-inf")
-            for i, cand in enumerate(cands):
-                if i in node.skipped:
-                    continue
-                child = node.children.get(i)
-                if child is not None and child.exhausted:
-                    continue
-                s = self.policy.child_score(node, cand.prior / top, child)
-                if s > best_score:
-                    best, best_score = i, s
+            best = self._best_child(node, cands, self.policy.width(node))
+            if best is None and self.policy.width(node) is not None:
+                best = self._best_child(node, cands, None)  # all open ones are used up: widen
             if best is None:
                 if self.expander.refill(node, self.budget.max_depth):
                     continue
