@@ -14,6 +14,8 @@ BOUNDS: dict[str, Bound] = {
     "max_depth": (1, 6),
     "widen_k": (0, None),
     "widen_alpha": (0.1, 1),
+    "fixes": (1, 20),
+    "extra_evals": (0, None),
     "seed": (0, None),
     "max_cost_usd": (0, None),
     "max_llm_calls": (0, None),
