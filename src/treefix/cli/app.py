@@ -147,12 +147,11 @@ def repair(
         int, typer.Option(**bounded("max_depth"), help="Most edits in one fix.")
     ] = 3,
     fixes: Annotated[
-        int | None,
+        int,
         typer.Option(
-            **bounded("fixes"),
-            help="Validated fixes to find, then rank and pick (default 1 offline, 3 with a model).",
+            **bounded("fixes"), help="Validated fixes to find, then rank and pick among them."
         ),
-    ] = None,
+    ] = 1,
     extra_evals: Annotated[
         int,
         typer.Option(

@@ -27,9 +27,9 @@ class SearchOptions:
     # (search/tree.py says why 2 and 0.7); widen_k 0 opens every proposal at once
     widen_k: float = 2.0
     widen_alpha: float = 0.7
-    # validated fixes to find before stopping (None: 1 offline, 3 with a model, for the
-    # discriminator to choose among), and the most evaluations spent after the first one
-    fixes: int | None = None
+    # validated fixes to find before stopping (the discriminator chooses among them), and the
+    # most evaluations spent after the first one
+    fixes: int = 1
     extra_evals: int = 60
 
 

@@ -28,15 +28,6 @@ def model_hooks(record: RunRecord, events: Events) -> dict:
     }
 
 
-def wanted_fixes(record: RunRecord) -> int:
-    """--fixes, or by default one offline and three with a model (the discriminator then has
-    a choice to make)."""
-    assert record.model is not None
-    if record.options.search.fixes is not None:
-        return record.options.search.fixes
-    return 3 if record.model.gateway is not None else 1
-
-
 def search(
     record: RunRecord,
     state: ProgramState,
@@ -62,7 +53,7 @@ def search(
         workers=workers,
         seed=opts.seed,
         policy=SelectionPolicy(widen_k=opts.widen_k, widen_alpha=opts.widen_alpha),
-        fixes=wanted_fixes(record),
+        fixes=opts.fixes,
         extra_evals=opts.extra_evals,
         on_node=lambda node, stats: events.node(node, stats, budget),
         relocalize=relocalize,
