@@ -87,3 +87,10 @@ def test_the_panel_lists_the_alternatives_with_their_rank_reasons():
     assert "other validated fixes (1), ranked:" in text
     assert "#2 deletes 1 check(s); 9 changed characters" in text
     assert "-if x is None:" in text and "+x = 1" in text
+
+
+@pytest.mark.parametrize("flag", [["--fixes", "0"], ["--extra-evals", "-1"]])
+def test_out_of_range_search_settings_are_usage_errors(tmp_path: Path, flag: list[str]):
+    result = CliRunner().invoke(app, ["repair", str(tmp_path), *flag])
+    assert result.exit_code == 2
+    assert flag[0] in result.output
