@@ -74,18 +74,18 @@ def test_the_panel_lists_the_alternatives_with_their_rank_reasons():
         "fix": {
             "patch": patch,
             "edits": [{"path": "m.py", "line": 1, "operator": "binop", "description": "< to >"}],
-            "rank_reasons": ["1 changed characters", "1 edit", "deletes no check"],
+            "rank_reasons": ["2 changed lines", "1 edit", "deletes no check"],
         },
         "alternatives": [
-            {"rank": 2, "patch": alt, "reasons": ["deletes 1 check(s)", "9 changed characters"]}
+            {"rank": 2, "patch": alt, "reasons": ["deletes 1 check(s)", "3 changed lines"]}
         ],
     }
     console = Console(record=True, width=120)
     console.print(final_panel(report))
     text = console.export_text()
-    assert "ranked: 1 changed characters, 1 edit, deletes no check" in text
+    assert "ranked: 2 changed lines, 1 edit, deletes no check" in text
     assert "other validated fixes (1), ranked:" in text
-    assert "#2 deletes 1 check(s); 9 changed characters" in text
+    assert "#2 deletes 1 check(s); 3 changed lines" in text
     assert "-if x is None:" in text and "+x = 1" in text
 
 

@@ -100,3 +100,26 @@ def test_a_fix_that_deletes_a_check_ranks_below_a_bigger_one_that_keeps_it():
     assert ranked[0].node is b
     assert "deletes no check" in ranked[0].reasons()
     assert any("deletes 2 check" in r for r in ranked[1].reasons())
+
+
+def test_one_edit_outranks_two_smaller_ones_that_overfit():
+    # free_shipping in bench/: dropping `and is_member` (the developer's fix) against negating
+    # the condition and flipping its comparison (as many lines, two edits, wrong in general)
+    from treefix.search.tree import Node
+    from treefix.types import Candidate, Edit
+
+    src = b"def f(a, m):\n    if a >= 50 and m:\n        return 0\n    return 5\n"
+    base = ProgramState({"m.py": src})
+    at = src.index(b" and m")
+    drop = Candidate((Edit("m.py", at, at + 6, ""),), "dropcond", "drop `m`", 0.5)
+    cond = src.index(b"a >= 50 and m")
+    neg = Candidate((Edit("m.py", cond, cond, "not "),), "negate", "negate", 0.5)
+    root = Node(0, base)
+    one = Node(1, base.derive(drop.edits), parent=root, candidate=drop, depth=1)
+    n1 = Node(2, base.derive(neg.edits), parent=root, candidate=neg, depth=1)
+    ge = n1.state.read("m.py").index(b">=")
+    flip = Candidate((Edit("m.py", ge, ge + 2, "<"),), "binop", ">= to <", 0.5)
+    two = Node(3, n1.state.derive(flip.edits), parent=n1, candidate=flip, depth=2)
+    ranked = rank([two, one])
+    assert ranked[0].node is one and ranked[1].size == ranked[0].size
+    assert "1 edit" in ranked[0].reasons() and "2 edits" in ranked[1].reasons()

@@ -1,5 +1,7 @@
 """Ranking validated fixes against overfitting: of several patches that all make the tests pass,
-prefer the one that removes no check, changes least, needs fewest edits and was likeliest a priori.
+prefer the one that removes no check, needs fewest edits, changes least and was likeliest a priori.
+Fewer edits before fewer changed lines: a two-edit patch that negates a condition and flips a
+comparison back changes as many lines as dropping a clause, and overfits.
 
 The prior of a fix is the product of its edits' priors, which already weigh the fix pattern's
 frequency in real bug fixes, the ingredient's distance (same function > class > module) and the
@@ -40,7 +42,7 @@ def joint_prior(node: Node) -> float:
 class Ranked:
     node: Node
     patch: str
-    size: int  # changed characters
+    size: int  # changed lines (removed + added)
     edits: int
     deleted_checks: int
     prior: float
@@ -49,15 +51,15 @@ class Ranked:
         return (
             len(self.node.regressions),
             self.deleted_checks,
-            self.size,
             self.edits,
+            self.size,
             -self.prior,
             self.node.id,
         )
 
     def reasons(self) -> list[str]:
         out = [
-            f"{self.size} changed characters",
+            f"{self.size} changed lines",
             f"{self.edits} edit{'s' if self.edits != 1 else ''}",
             "deletes no check"
             if not self.deleted_checks

@@ -135,7 +135,7 @@ class Discriminator:
             return votes.get(key, 1) + len(tally[key]) - 1
 
         top = max(count(k) for k in tally)
-        # ties go to the best ranked (search/rank.py): keeps checks, smallest, fewest edits,
+        # ties go to the best ranked (search/rank.py): keeps checks, fewest edits, smallest,
         # likeliest a priori
         order = {id(r.node): i for i, r in enumerate(rank(pool))}
         finalists = sorted(
@@ -152,7 +152,7 @@ class Discriminator:
             if picked is not None:
                 return picked
         return finalists[0], (
-            f"best ranked of {len(finalists)} validated fixes (keeps checks, smallest, fewest edits)"
+            f"best ranked of {len(finalists)} validated fixes (keeps checks, fewest edits, smallest)"
         )
 
     def _judge(self, finalists: list[Node]) -> tuple[Node, str] | None:
