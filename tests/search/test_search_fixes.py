@@ -123,3 +123,32 @@ def test_one_edit_outranks_two_smaller_ones_that_overfit():
     ranked = rank([two, one])
     assert ranked[0].node is one and ranked[1].size == ranked[0].size
     assert "1 edit" in ranked[0].reasons() and "2 edits" in ranked[1].reasons()
+
+
+def test_mutation_transpositions_are_no_majority_vote():
+    """Lines 0 and 1 together fix it too, reached in two orders; line 7 alone fixes it. The
+    two-edit state must not win a "vote" of its two orders over the one-edit fix."""
+
+    def ok(state: ProgramState) -> bool:
+        src = state.read("m.py")
+        on = {i for i in range(12) if src[i * 6 + 4 : i * 6 + 5] == b"1"}
+        return 7 in on or {0, 1} <= on
+
+    base = _report(False)
+    search = Search(
+        root_state=ProgramState({"m.py": Slots.line * 120}),
+        root_report=base,
+        baseline=Baseline(base, ["t"]),
+        focus=[Suspicion("m.py", 1, 1.0)],
+        proposer=Slots(),
+        evaluate=lambda states, full: [_report(ok(s)) for s in states],
+        budget=Budget(max_evals=300),
+        fixes=2,
+        extra_evals=100,
+        choose=Discriminator(),
+    )
+    res = search.run()
+    assert res.stats.fixes >= 2
+    assert res.fix is not None and res.fix.depth == 1
+    assert "majority" not in res.stats.pick_reason
+    assert search.votes == {}

@@ -181,7 +181,11 @@ class Search:
                 state = node.state.derive(cands[best].edits)
                 key = state.key()
                 if key in self.seen:
-                    self.votes[key] = self.votes.get(key, 1) + 1
+                    # a vote is a model sample agreeing with another (Agentless); mutations that
+                    # reach one state in another order are transpositions, not agreement, and
+                    # would favour fixes of more edits (more orders)
+                    if cands[best].operator == "model":
+                        self.votes[key] = self.votes.get(key, 1) + 1
                     node.skipped.add(best)
                     self.stats.duplicates_skipped += 1
                     continue
