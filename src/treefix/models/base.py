@@ -87,6 +87,8 @@ class Reply:
         return self.finish_reason in ("length", "max_tokens", "timeout")
 
 
+
+
 _WINDOW = re.compile(
     r"(?:maximum context length is|context window of|context length of|n_ctx[ =:]*)\s*(\d+)", re.I
 )

@@ -117,7 +117,9 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     deadline = time.monotonic() + opts.search.time_limit
     project = record.project = snapshot(opts.workflow.path)
     take_snapshot(record, project)
-    kind, image = choose_sandbox(opts.sandbox.sandbox, project, opts.sandbox.image, events.message)
+    kind, image = choose_sandbox(
+        opts.sandbox.sandbox, project, opts.sandbox.image, events.message
+    )
     record.sandbox_kind = kind
     python = backend(kind).python
     command = language.test_command(project.root, opts.workflow.test_cmd, python)

@@ -10,17 +10,13 @@ if TYPE_CHECKING:
     from treefix.pipeline.options import ModelOptions
 
 
-def mutation(
-    options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None
-):
+def mutation(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
     from treefix.propose.mutation import MutationProposer
 
     return MutationProposer(seed=seed)
 
 
-def model(
-    options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None
-):
+def model(options: ModelOptions, seed: int, gateway=None, on_message: Callable[[str], None] | None = None):
     from treefix.propose.llm import LLMProposer
 
     return LLMProposer(

@@ -33,6 +33,7 @@ APPLY_DIR = ".treefix/apply"
 MODES = ("patch", "apply", "branch", "commit")
 
 
+
 @dataclass
 class WriteBackPlan:
     mode: str = "patch"  # patch | apply | branch | commit
