@@ -5,6 +5,7 @@ from __future__ import annotations
 from treefix.protocols import Feedback, Proposer
 from treefix.search.mcts import Budget, Search
 from treefix.search.reward import Baseline
+from treefix.search.tree import SelectionPolicy
 from treefix.types import Candidate, Edit, ProgramState, Status, Suspicion, TestOutcome, TestReport
 
 SRC = b"def f(a, b):\n    x = a - b\n    y = x * 3\n    return y\n"
@@ -129,3 +130,63 @@ def test_parallel_batches_do_not_pick_the_same_leaf():
     res = _search(TABLE, workers=3)
     keys = [n.state.key() for n in res.trajectory]
     assert len(keys) == len(set(keys))
+
+
+class Slots(Proposer):
+    """A state of 120 lines `v = 0`; proposal i sets line i to `v = 1`, best prior first."""
+
+    name = "slots"
+    line = b"v = 0\n"
+
+    def propose(self, state: ProgramState, focus, feedback: Feedback) -> list[Candidate]:
+        src = state.read("m.py")
+        out = []
+        for i in range(120):
+            at = i * len(self.line) + 4
+            if src[at : at + 1] == b"0":
+                edit = Edit("m.py", at, at + 1, "1")
+                out.append(Candidate((edit,), "slot", f"slot {i}", 1.0 / (1 + 0.02 * i)))
+        return out
+
+
+def _non_separable(policy: SelectionPolicy, max_evals: int):
+    """Lines 2 and 5 must both change; either alone changes no test outcome (reward 0)."""
+    root = ProgramState({"m.py": Slots.line * 120})
+
+    def fixed(state: ProgramState) -> bool:
+        src = state.read("m.py")
+        return all(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in (2, 5))
+
+    def report(ok: bool) -> TestReport:
+        t = TestOutcome("t", "passed" if ok else "failed", "" if ok else "AssertionError: no")
+        return TestReport(Status.PASSED if ok else Status.FAILED, int(not ok), 0.0, tests={"t": t})
+
+    base = report(False)
+    return Search(
+        root_state=root,
+        root_report=base,
+        baseline=Baseline(base, ["t"]),
+        focus=[Suspicion("m.py", 1, 1.0)],
+        proposer=Slots(),
+        evaluate=lambda states, full: [report(fixed(s)) for s in states],
+        budget=Budget(max_evals=max_evals),
+        policy=policy,
+    ).run()
+
+
+def test_progressive_widening_reaches_a_non_separable_two_edit_fix_early():
+    widened = _non_separable(SelectionPolicy(widen_k=2.0, widen_alpha=0.7), 110)
+    assert widened.fix is not None and widened.fix.depth == 2
+    assert widened.stats.evals_to_first_fix <= 110
+    # every proposal open at once: all 120 single edits come first, so 110 runs are not enough
+    flat = _non_separable(SelectionPolicy(widen_k=0), 110)
+    assert flat.fix is None
+
+
+def test_widening_opens_proposals_as_visits_grow():
+    policy = SelectionPolicy(widen_k=2.0, widen_alpha=0.7)
+    node = _non_separable(policy, 60).root
+    opened = len(node.children)
+    assert 2 <= opened <= policy.width(node) + 1  # +1: the widen-when-used-up fallback
+    assert opened < 50  # visits also went below the root's children
+    assert SelectionPolicy(widen_k=0).width(node) is None

@@ -169,6 +169,18 @@ def repair(
     max_depth: Annotated[
         int, typer.Option(**bounded("max_depth"), help="Most edits in one fix.")
     ] = 3,
+    fixes: Annotated[
+        int,
+        typer.Option(
+            **bounded("fixes"), help="Validated fixes to find, then rank and pick among them."
+        ),
+    ] = 1,
+    extra_evals: Annotated[
+        int,
+        typer.Option(
+            **bounded("extra_evals"), help="Most evaluations spent after the first fix (--fixes)."
+        ),
+    ] = 60,
     apply: Annotated[
         bool,
         typer.Option("--apply", help="Write the fix into the working tree (all files or none)."),

@@ -102,6 +102,25 @@ def model_figures(m: dict) -> str:
     return f"{m['calls']} calls{cached}, {tokens} tokens, {cost}"
 
 
+def alternatives_lines(alts: list[dict], shown: int = 5) -> list[Text]:
+    """The validated fixes not picked: their changed lines and why they rank below the pick."""
+    if not alts:
+        return []
+    out = [Text(f"other validated fixes ({len(alts)}), ranked:", style="bold")]
+    for alt in alts[:shown]:
+        out.append(Text(f"  #{alt['rank']} " + "; ".join(alt["reasons"]), style="dim"))
+        changed = [
+            line
+            for line in alt["patch"].splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]
+        for line in changed[:4]:
+            out.append(Text("     " + line, style="green" if line[0] == "+" else "red"))
+    if len(alts) > shown:
+        out.append(Text(f"  ... and {len(alts) - shown} more in report.json", style="dim"))
+    return out
+
+
 def final_panel(report: dict) -> Panel:
     status = report["status"]
     search = report.get("search") or {}
@@ -141,6 +160,9 @@ def final_panel(report: dict) -> Panel:
                     style="dim",
                 )
             )
+        if fix.get("rank_reasons"):
+            parts.append(Text("ranked: " + ", ".join(fix["rank_reasons"]), style="dim"))
+    parts += alternatives_lines(report.get("alternatives") or [])
     title = {
         "fixed": "[green]fixed[/]",
         "no_fix": "[red]no fix found[/]",

@@ -23,6 +23,14 @@ class SearchOptions:
     per_test_timeout: float = 10.0  # one test inside a pytest run, seconds
     seed: int = 0
     max_depth: int = 3
+    # progressive widening: a node visited n times considers ceil(k * n**alpha) proposals
+    # (search/tree.py says why 2 and 0.7); widen_k 0 opens every proposal at once
+    widen_k: float = 2.0
+    widen_alpha: float = 0.7
+    # validated fixes to find before stopping (the discriminator chooses among them), and the
+    # most evaluations spent after the first one
+    fixes: int = 1
+    extra_evals: int = 60
 
 
 @dataclass

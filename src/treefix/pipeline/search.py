@@ -10,6 +10,7 @@ from treefix.pipeline.events import Events
 from treefix.pipeline.record import RunRecord
 from treefix.protocols import Language
 from treefix.search.mcts import Budget, Evaluate, Search
+from treefix.search.tree import SelectionPolicy
 from treefix.search.value import Discriminator, ValueAgent
 from treefix.types import ProgramState, Suspicion, TestReport
 
@@ -53,6 +54,9 @@ def search(
         budget=budget,
         workers=workers,
         seed=opts.seed,
+        policy=SelectionPolicy(widen_k=opts.widen_k, widen_alpha=opts.widen_alpha),
+        fixes=opts.fixes,
+        extra_evals=opts.extra_evals,
         on_node=lambda node, stats: events.node(node, stats, budget),
         relocalize=relocalize,
         is_test_file=language.is_test_file,

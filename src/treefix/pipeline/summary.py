@@ -9,6 +9,7 @@ from treefix import __version__
 from treefix.code.diff import lines_changed, unified_diff
 from treefix.pipeline.record import RunRecord
 from treefix.search.mcts import SearchResult
+from treefix.search.rank import rank
 from treefix.search.tree import Node
 from treefix.types import TestReport
 
@@ -128,8 +129,25 @@ def search_section(res: SearchResult) -> dict:
         "max_depth": stats.max_depth,
         "stop_reason": stats.stop_reason,
         "pick_reason": stats.pick_reason,
+        "fixes": stats.fixes,
+        "extra_evaluations": stats.extra_evaluations,
         "elapsed": round(stats.elapsed, 3),
     }
+
+
+def alternatives(fix: Node | None, fixes: list[Node]) -> list[dict]:
+    """The validated fixes not picked, best ranked first, with why they rank where they do."""
+    return [
+        {
+            "rank": i,
+            "patch": r.patch,
+            "files": sorted(r.node.state.changed()),
+            "edits": [c.description for c in r.node.chain()],
+            "reasons": r.reasons(),
+        }
+        for i, r in enumerate(rank(fixes), 1)
+        if r.node is not fix
+    ]
 
 
 def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> dict:
@@ -154,6 +172,10 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
             "seed": run.options.search.seed,
             "proposer": run.options.model.proposer,
             "max_depth": run.options.search.max_depth,
+            "fixes": run.options.search.fixes,
+            "extra_evals": run.options.search.extra_evals,
+            "widen_k": run.options.search.widen_k,
+            "widen_alpha": run.options.search.widen_alpha,
         },
         "model": model_section(run),
         "baseline": test_report_dict(base) if base else None,
@@ -179,9 +201,11 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
                 for c in fix.chain()
             ],
             "applied": run.applied,
+            "rank_reasons": next((r.reasons() for r in rank([fix])), []),
         }
         if fix
         else None,
+        "alternatives": alternatives(fix, res.fixes) if res else [],
         "timings": {
             "baseline_duration": round(base.duration, 3) if base else None,
             "candidate_run_median": round(median, 4) if median else None,

@@ -2,8 +2,9 @@
 
 select (UCT with priors, virtual loss for parallel leaves) -> expand one proposal -> evaluate the
 focused tests in a sandbox -> reward -> backpropagate. Identical states (normalised text) are never
-run twice. Plausible states are validated on the full suite; the search stops at the first batch
-that holds a validated fix, and the smallest such fix wins.
+run twice. Plausible states are validated on the full suite; the search stops once it holds
+`fixes` validated fixes (default one) or the extra budget after the first (`extra_evals`) is
+spent: several fixes are ranked against overfitting (search/rank.py) and the Discriminator picks.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from treefix.code.testfiles import is_test_file
 from treefix.protocols import Discriminator, Proposer, StopSearch, ValueFunction
 from treefix.search.critique import critique
 from treefix.search.expand import MAX_ATTEMPTS, Expander
+from treefix.search.rank import rank
 from treefix.search.reward import Baseline, regressions_against, score
 from treefix.search.tree import Node, SelectionPolicy
 from treefix.types import Candidate, ProgramState, Suspicion, TestReport
@@ -53,6 +55,8 @@ class SearchStats:
     stop_reason: str = ""
     elapsed: float = 0.0
     pick_reason: str = ""  # why this fix among several validated ones
+    fixes: int = 0  # validated fixes found (distinct states)
+    extra_evaluations: int = 0  # spent after the first fix, looking for alternatives
 
 
 @dataclass
@@ -62,6 +66,7 @@ class SearchResult:
     stats: SearchStats
     root: Node
     trajectory: list[Node] = field(default_factory=list)  # evaluated nodes in order
+    fixes: list[Node] = field(default_factory=list)  # every validated fix, best ranked first
 
 
 class Search:
@@ -83,9 +88,12 @@ class Search:
         value: ValueFunction | None = None,
         choose: Discriminator | None = None,
         is_test_file: Callable[[str], bool] = is_test_file,  # default: the kernel's (Python) rule
+        fixes: int = 1,
+        extra_evals: int = 60,
     ):
         """`evaluate` is the evaluation stage; `is_test_file` the project language's rule (a
-        candidate editing a test never runs)."""
+        candidate editing a test never runs). After the first validated fix the search goes on
+        for at most `extra_evals` evaluations until it holds `fixes` distinct ones."""
         self.baseline = baseline
         self.focus = list(focus)
         self.proposer = proposer
@@ -100,6 +108,8 @@ class Search:
         self.on_node = on_node or (lambda n, s: None)
         self.value = value
         self.choose = choose
+        self.want = max(1, fixes)
+        self.extra_evals = max(0, extra_evals)
         self.votes: dict[str, int] = {}  # state key -> proposals that led there (majority vote)
         self._stop: str | None = None  # a proposer hit a hard budget
         self._pending: list[Node] = []  # plausible states waiting for their full-suite run
@@ -136,22 +146,34 @@ class Search:
     def _max_prior(self, node: Node) -> float:
         return max((c.prior for c in node.candidates or ()), default=1.0) or 1.0
 
+    def _best_child(self, node: Node, cands: list[Candidate], width: int | None) -> int | None:
+        """The index of the open proposal (expanded or not) with the best UCT score; with a
+        width, only the first `width` proposals not skipped as duplicates are open."""
+        top = self._max_prior(node)
+        best, best_score = None, float("-inf")
+        opened = 0
+        for i, cand in enumerate(cands):
+            if i in node.skipped:
+                continue
+            if width is not None and opened >= width:
+                break
+            opened += 1
+            child = node.children.get(i)
+            if child is not None and child.exhausted:
+                continue
+            s = self.policy.child_score(node, cand.prior / top, child)
+            if s > best_score:
+                best, best_score = i, s
+        return best
+
     def _select(self) -> Node | None:
         node = self.root
         while True:
             can_expand = node.depth < self.budget.max_depth
             cands = self.expander.candidates(node) if can_expand else []
-            top = self._max_prior(node)
-            best, best_score = None, float("-inf")
-            for i, cand in enumerate(cands):
-                if i in node.skipped:
-                    continue
-                child = node.children.get(i)
-                if child is not None and child.exhausted:
-                    continue
-                s = self.policy.child_score(node, cand.prior / top, child)
-                if s > best_score:
-                    best, best_score = i, s
+            best = self._best_child(node, cands, self.policy.width(node))
+            if best is None and self.policy.width(node) is not None:
+                best = self._best_child(node, cands, None)  # all open ones are used up: widen
             if best is None:
                 if self.expander.refill(node, self.budget.max_depth):
                     continue
@@ -165,7 +187,11 @@ class Search:
                 state = node.state.derive(cands[best].edits)
                 key = state.key()
                 if key in self.seen:
-                    self.votes[key] = self.votes.get(key, 1) + 1
+                    # a vote is a model sample agreeing with another (Agentless); mutations that
+                    # reach one state in another order are transpositions, not agreement, and
+                    # would favour fixes of more edits (more orders)
+                    if cands[best].operator == "model":
+                        self.votes[key] = self.votes.get(key, 1) + 1
                     node.skipped.add(best)
                     self.stats.duplicates_skipped += 1
                     continue
@@ -182,11 +208,18 @@ class Search:
             node = child
 
     # -- the loop -----------------------------------------------------------------------------------
+    def _enough(self, fixes: list[Node]) -> bool:
+        if not fixes:
+            return False
+        first = self.stats.evals_to_first_fix or 0
+        self.stats.extra_evaluations = self.stats.evaluations - first
+        return len(fixes) >= self.want or self.stats.extra_evaluations >= self.extra_evals
+
     def run(self) -> SearchResult:
         start = time.monotonic()
         fixes: list[Node] = []
         try:
-            while not fixes:
+            while not self._enough(fixes):
                 if self._stop is not None:
                     self.stats.stop_reason = self._stop
                     break
@@ -200,14 +233,17 @@ class Search:
                 # validations of last batch's plausible states share this batch with fresh
                 # candidates, so no worker idles while a lone full-suite run goes on
                 val, self._pending = self._pending[: self.workers], self._pending[self.workers :]
-                batch = self._next_batch(self.workers - len(val))
+                room = self.workers - len(val)
+                if fixes:  # looking for alternatives: within the extra budget only
+                    room = min(room, self.extra_evals - self.stats.extra_evaluations - len(val))
+                batch = self._next_batch(max(0, room))
                 if not batch and not val:
                     self.stats.stop_reason = self._stop or "search space exhausted"
                     break
                 reports = self.evaluate(
                     [n.state for n in val + batch], [True] * len(val) + [False] * len(batch)
                 )
-                fixes = self._validated(val, reports[: len(val)], start)
+                fixes += self._validated(val, reports[: len(val)], start)
                 self.stats.evaluations += len(batch)
                 for node, report in zip(batch, reports[len(val) :], strict=True):
                     self._record(node, report, start)
@@ -215,7 +251,7 @@ class Search:
             # never leave a plausible state unvalidated, whatever ended the loop
             while self._pending and not fixes:
                 val, self._pending = self._pending[: self.workers], self._pending[self.workers :]
-                fixes = self._validated(
+                fixes += self._validated(
                     val, self.evaluate([n.state for n in val], [True] * len(val)), start
                 )
         finally:
@@ -224,12 +260,19 @@ class Search:
             self.stats.elapsed = time.monotonic() - start
         if fixes:
             self.stats.stop_reason = "fixed"
+            self.stats.extra_evaluations = self.stats.evaluations - (
+                self.stats.evals_to_first_fix or 0
+            )
+        self.stats.fixes = len(fixes)
+        ranked = [r.node for r in rank(fixes)]
         fix = None
         if fixes and self.choose is not None:
             fix, self.stats.pick_reason = self.choose(fixes, self.votes)
         elif fixes:
-            fix = min(fixes, key=lambda n: (diff_size(n.state), n.depth, n.id))
-        return SearchResult(fix, self.plausible, self.stats, self.root, self.trajectory)
+            fix = ranked[0]
+        return SearchResult(
+            fix, self.plausible, self.stats, self.root, self.trajectory, fixes=ranked
+        )
 
     def _next_batch(self, room: int) -> list[Node]:
         batch: list[Node] = []
@@ -291,6 +334,7 @@ class Search:
             self.plausible.append(node)
             if node.validated:
                 fixes.append(node)
+                node.exhausted = True  # a fix plus more edits is no alternative worth running
                 if self.stats.evals_to_first_fix is None:
                     self.stats.evals_to_first_fix = self.stats.evaluations
                     self.stats.time_to_first_fix = time.monotonic() - start

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from treefix.search.distance import assertion_distance
 from treefix.types import Status, TestOutcome, TestReport
 
 PARTIAL_EXCEPTION_TO_ASSERTION = 0.3  # crashed before, now gets as far as an assertion
 PARTIAL_MESSAGE_CHANGED = 0.05  # something moved, weakly: many wrong edits do this too
+# a still-failing `assert actual == expected` whose actual value moved toward the expected one
+# earns up to this much, in proportion to the share of the baseline's distance it closed: less
+# than half a passing target, so climbing never outranks a fix, but far above "message changed",
+# so the tree deepens under an edit that got closer (a two-edit fix found one edit at a time)
+PARTIAL_CLOSER = 0.45
 REGRESSION_FACTOR = 0.4  # breaking a passing test costs more than fixing a target earns
 WHOLE_COMMAND = "<test command>"  # the single pseudo-target of a non-pytest command
 
@@ -53,9 +59,23 @@ def _target_score(target: str, now: TestReport, before: TestOutcome | None) -> t
         return 0.0, False
     if before.exc_type not in ("", "AssertionError") and out.exc_type == "AssertionError":
         return PARTIAL_EXCEPTION_TO_ASSERTION, False
+    closer = closer_credit(before.message, out.message)
+    if closer > 0:
+        return closer, False
     if out.message and out.message != before.message:
         return PARTIAL_MESSAGE_CHANGED, False
     return 0.0, False
+
+
+def closer_credit(before: str, now: str) -> float:
+    """Credit for an equality assertion that still fails but whose actual value moved toward
+    the expected one: PARTIAL_CLOSER x the share of the baseline's distance closed."""
+    if not now or now == before:
+        return 0.0
+    d0, d1 = assertion_distance(before), assertion_distance(now)
+    if d0 is None or d1 is None or d0 <= 0 or d1 >= d0:
+        return 0.0
+    return round(PARTIAL_CLOSER * (d0 - d1) / d0, 6)
 
 
 def score(now: TestReport, baseline: Baseline) -> Score:

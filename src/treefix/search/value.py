@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from treefix.code.diff import diff_size, unified_diff
+from treefix.code.diff import unified_diff
 from treefix.code.prompts import phrase, render
 from treefix.errors import ContextOverflow, ProviderError
 from treefix.models.base import Message, Request
 from treefix.models.gateway import Gateway
 from treefix.protocols import StopSearch
+from treefix.search.rank import rank
 from treefix.search.reward import Baseline
 from treefix.search.tree import Node
 
@@ -159,13 +160,12 @@ class Discriminator:
             return votes.get(key, 1) + len(tally[key]) - 1
 
         top = max(count(k) for k in tally)
+        # ties go to the best ranked (search/rank.py): keeps checks, fewest edits, smallest,
+        # likeliest a priori
+        order = {id(r.node): i for i, r in enumerate(rank(pool))}
         finalists = sorted(
-            (
-                min(ns, key=lambda n: (diff_size(n.state), n.depth, n.id))
-                for k, ns in tally.items()
-                if count(k) == top
-            ),
-            key=lambda n: (diff_size(n.state), n.depth, n.id),
+            (min(ns, key=lambda n: order[id(n)]) for k, ns in tally.items() if count(k) == top),
+            key=lambda n: order[id(n)],
         )
         if len(finalists) == 1:
             why = (
@@ -176,7 +176,9 @@ class Discriminator:
             picked = self._judge(finalists, self.gateway, self.baseline)
             if picked is not None:
                 return picked
-        return finalists[0], f"smallest of {len(finalists)} validated fixes"
+        return finalists[0], (
+            f"best ranked of {len(finalists)} validated fixes (keeps checks, fewest edits, smallest)"
+        )
 
     def _judge(
         self, finalists: list[Node], gateway: Gateway, baseline: Baseline

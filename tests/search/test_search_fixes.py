@@ -1,0 +1,154 @@
+"""Several fixes: after the first validated fix the search goes on (within its extra budget) for
+alternatives, ranks them against overfitting, and the pick is the best ranked."""
+
+from __future__ import annotations
+
+from tests.search.test_search_mcts import Slots
+from treefix.search.mcts import Budget, Search
+from treefix.search.rank import deleted_checks, rank
+from treefix.search.reward import Baseline
+from treefix.search.value import Discriminator
+from treefix.types import ProgramState, Status, Suspicion, TestOutcome, TestReport
+
+FIXING = (3, 7, 9)  # setting any one of these lines fixes the program
+
+
+def _report(ok: bool) -> TestReport:
+    t = TestOutcome("t", "passed" if ok else "failed", "" if ok else "AssertionError: no")
+    return TestReport(Status.PASSED if ok else Status.FAILED, int(not ok), 0.0, tests={"t": t})
+
+
+def _search(fixes: int, extra_evals: int, runs: list | None = None, choose=None):
+    def ok(state: ProgramState) -> bool:
+        src = state.read("m.py")
+        return any(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in FIXING)
+
+    def evaluate(states, full):
+        if runs is not None:
+            runs.extend(full)
+        return [_report(ok(s)) for s in states]
+
+    base = _report(False)
+    return Search(
+        root_state=ProgramState({"m.py": Slots.line * 120}),
+        root_report=base,
+        baseline=Baseline(base, ["t"]),
+        focus=[Suspicion("m.py", 1, 1.0)],
+        proposer=Slots(),
+        evaluate=evaluate,
+        budget=Budget(max_evals=300),
+        fixes=fixes,
+        extra_evals=extra_evals,
+        choose=choose,
+    ).run()
+
+
+def test_the_search_goes_on_until_it_holds_k_distinct_fixes():
+    one = _search(1, 60)
+    assert one.stats.fixes == 1 and one.stats.extra_evaluations == 0
+    three = _search(3, 200)
+    assert three.stats.fixes >= 3 and three.stats.stop_reason == "fixed"
+    keys = [n.state.key() for n in three.fixes]
+    assert len(keys) == len(set(keys))
+    assert three.fix is three.fixes[0]
+    # single edits rank above any fix that carries an extra edit
+    assert three.fixes[0].depth == 1
+    assert [n.depth for n in three.fixes] == sorted(n.depth for n in three.fixes)
+    # the first fix is still found as fast as with one wanted
+    assert three.stats.evals_to_first_fix == one.stats.evals_to_first_fix
+
+
+def test_the_extra_budget_bounds_the_hunt_for_alternatives():
+    runs: list[bool] = []
+    res = _search(20, 10, runs)
+    assert res.fix is not None and res.stats.fixes < 20
+    assert res.stats.extra_evaluations <= 10 + 1  # a validation of the last batch may follow
+    assert len(runs) <= res.stats.evals_to_first_fix + 11
+
+
+def test_the_discriminator_picks_the_best_ranked_of_several():
+    res = _search(3, 200, choose=Discriminator())
+    assert res.fix is res.fixes[0]
+    assert "validated fixes" in res.stats.pick_reason
+
+
+def test_deleted_checks_are_counted_from_the_patch():
+    patch = (
+        "--- a/m.py\n+++ b/m.py\n@@ -1,4 +1,3 @@\n"
+        "-    if x is None:\n-        raise ValueError\n+    pass\n     return x\n"
+    )
+    assert deleted_checks(patch) == 2
+    moved = "--- a/m.py\n+++ b/m.py\n-    assert x > 0\n+    assert x >= 0\n"
+    assert deleted_checks(moved) == 0
+
+
+def test_a_fix_that_deletes_a_check_ranks_below_a_bigger_one_that_keeps_it():
+    src = b"def f(x):\n    if x is None:\n        raise ValueError\n    return x + 1\n"
+    base = ProgramState({"m.py": src})
+    from treefix.search.tree import Node
+    from treefix.types import Candidate, Edit
+
+    start = src.index(b"    if x")
+    end = src.index(b"    return")
+    drop = Candidate((Edit("m.py", start, end, ""),), "delete", "drop the guard", 0.9)
+    plus = src.index(b"+ 1")
+    bigger = Candidate((Edit("m.py", plus, plus + 3, "+ 10"),), "const", "1 -> 10", 0.5)
+    root = Node(0, base)
+    a = Node(1, base.derive(drop.edits), parent=root, candidate=drop, depth=1)
+    b = Node(2, base.derive(bigger.edits), parent=root, candidate=bigger, depth=1)
+    ranked = rank([a, b])
+    assert ranked[0].node is b
+    assert "deletes no check" in ranked[0].reasons()
+    assert any("deletes 2 check" in r for r in ranked[1].reasons())
+
+
+def test_one_edit_outranks_two_smaller_ones_that_overfit():
+    # free_shipping in bench/: dropping `and is_member` (the developer's fix) against negating
+    # the condition and flipping its comparison (as many lines, two edits, wrong in general)
+    from treefix.search.tree import Node
+    from treefix.types import Candidate, Edit
+
+    src = b"def f(a, m):\n    if a >= 50 and m:\n        return 0\n    return 5\n"
+    base = ProgramState({"m.py": src})
+    at = src.index(b" and m")
+    drop = Candidate((Edit("m.py", at, at + 6, ""),), "dropcond", "drop `m`", 0.5)
+    cond = src.index(b"a >= 50 and m")
+    neg = Candidate((Edit("m.py", cond, cond, "not "),), "negate", "negate", 0.5)
+    root = Node(0, base)
+    one = Node(1, base.derive(drop.edits), parent=root, candidate=drop, depth=1)
+    n1 = Node(2, base.derive(neg.edits), parent=root, candidate=neg, depth=1)
+    ge = n1.state.read("m.py").index(b">=")
+    flip = Candidate((Edit("m.py", ge, ge + 2, "<"),), "binop", ">= to <", 0.5)
+    two = Node(3, n1.state.derive(flip.edits), parent=n1, candidate=flip, depth=2)
+    ranked = rank([two, one])
+    assert ranked[0].node is one and ranked[1].size == ranked[0].size
+    assert "1 edit" in ranked[0].reasons() and "2 edits" in ranked[1].reasons()
+
+
+def test_mutation_transpositions_are_no_majority_vote():
+    """Lines 0 and 1 together fix it too, reached in two orders; line 7 alone fixes it. The
+    two-edit state must not win a "vote" of its two orders over the one-edit fix."""
+
+    def ok(state: ProgramState) -> bool:
+        src = state.read("m.py")
+        on = {i for i in range(12) if src[i * 6 + 4 : i * 6 + 5] == b"1"}
+        return 7 in on or {0, 1} <= on
+
+    base = _report(False)
+    search = Search(
+        root_state=ProgramState({"m.py": Slots.line * 120}),
+        root_report=base,
+        baseline=Baseline(base, ["t"]),
+        focus=[Suspicion("m.py", 1, 1.0)],
+        proposer=Slots(),
+        evaluate=lambda states, full: [_report(ok(s)) for s in states],
+        budget=Budget(max_evals=300),
+        fixes=2,
+        extra_evals=100,
+        choose=Discriminator(),
+    )
+    res = search.run()
+    assert res.stats.fixes >= 2
+    assert res.fix is not None and res.fix.depth == 1
+    assert "majority" not in res.stats.pick_reason
+    assert search.votes == {}
