@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import signal as _signal
+import threading
 from collections.abc import Mapping
 
 from treefix.protocols import ExecRequest, Sandbox
@@ -18,6 +19,8 @@ from treefix.testing.results import (
     read_marker,
     strip_marker,
 )
+from treefix.testing.warm.choose import cold_reason
+from treefix.testing.warm.client import WarmServer, WarmServerLost
 from treefix.types import Status, TestOutcome, TestReport
 
 _PYTEST_STATUS = {
@@ -94,10 +97,17 @@ class TestRunner:
 
     __test__ = False
 
-    def __init__(self, command: TestCommand):
+    def __init__(self, command: TestCommand, mode: str = "auto"):
         self.command = command
+        self.mode = mode  # the `runner` setting: auto | warm | cold
         self.harness = Harness(plugin=command.is_pytest)
         self._probed = not command.is_pytest
+        self._decided = False  # warm or cold: decided after the first run (the baseline)
+        self._modules: list[str] | None = None  # the baseline's third-party imports
+        self._cold_why = ""
+        self._servers: dict[int, WarmServer] = {}  # one per sandbox (worker)
+        self._lock = threading.Lock()
+        self.warm_runs = 0  # candidate runs served warm (the rest ran cold)
 
     def argv(self, sandbox: Sandbox, tests: list[str] | None) -> list[str]:
         argv = self.command.focused(tests)
@@ -137,12 +147,64 @@ class TestRunner:
             )
 
         report, lines = once()
-        if not self._probed:
+        if not self._decided:
+            self._decided = True
+            self._modules = lines.modules
+            out = self._probe(report, lines, once) if not self._probed else report
             self._probed = True
-            return self._probe(report, lines, once)
+            self._choose(sandbox)
+            return out
         if lines.error and self.harness.plugin:
             self._plugin_off(lines.error)
         return report
+
+    def _choose(self, sandbox: Sandbox) -> None:
+        """Warm or cold for the rest of the repair; a warm server is started now in the
+        baseline's sandbox, so the header tells what really happens."""
+        why = cold_reason(
+            self.mode,
+            self.command,
+            sandbox.kind,
+            callable(getattr(sandbox, "spawn", None)),
+            self._modules if self.harness.plugin else None,
+            self.harness.python,
+        )
+        if not why:
+            server = self._server(sandbox)
+            ready = server.ready if server.usable() else server.start()
+            if ready is not None and ready.ok:
+                self.harness.runner = (
+                    f"warm (one pytest server per worker, {ready.preloaded} modules preloaded, "
+                    "forked per candidate)"
+                )
+                return
+            why = f"the warm server could not serve: {ready.why if ready else 'no answer'}"
+        self._cold_why = why
+        self.harness.runner = (
+            ("cold (runner = warm asked, but " + why + ")")
+            if (self.mode == "warm" and why != "runner = cold")
+            else f"cold ({why})"
+        )
+
+    @property
+    def warm(self) -> bool:
+        return self._decided and not self._cold_why
+
+    def _server(self, sandbox: Sandbox) -> WarmServer:
+        with self._lock:
+            server = self._servers.get(id(sandbox))
+            if server is None or server.sandbox is not sandbox:
+                env = {"PYTHONPATH": sandbox.support_dir}
+                server = WarmServer(sandbox, self.command.argv[0], env, self._modules or [])  # type: ignore[arg-type]
+                self._servers[id(sandbox)] = server
+            return server
+
+    def close(self) -> None:
+        """Stops the warm servers (their sandboxes' close() does too)."""
+        with self._lock:
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.close()
 
     def _plugin_off(self, why: str) -> None:
         self.harness.plugin = False
@@ -189,10 +251,27 @@ class TestRunner:
             }
             if coverage:
                 env["TREEFIX_COVERAGE"] = "1"
-        res = sandbox.execute(
-            changed, ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout)
-        )
-        exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
+        if not self._decided:
+            env["TREEFIX_MODULES"] = "1"  # the baseline says what a warm server should preload
+        res = None
+        if self.warm:
+            server = self._server(sandbox)
+            try:
+                res = sandbox.execute(  # type: ignore[call-arg]
+                    changed,
+                    ExecRequest(self.argv(sandbox, tests), env, timeout),
+                    through=server.run,
+                )
+                self.warm_runs += 1
+                exit_code = res.exit_code
+            except WarmServerLost:
+                res = None  # the candidate is run cold: the verdict never rests on a lost server
+        if res is None:
+            res = sandbox.execute(
+                changed,
+                ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout),
+            )
+            exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
         jsonl = res.artifacts.get("results.jsonl", "")
         plugin, timeouts, _ = parse_plugin(jsonl)
         tests_out = merge(parse_junit(res.artifacts.get("junit.xml", "")), plugin)
