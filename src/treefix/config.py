@@ -89,9 +89,12 @@ REGISTRIES: dict[str, Registry] = {
 }  # settings whose value names a registered implementation
 
 
+FIXED_CHOICES = {"runner": ("auto", "warm", "cold")}  # settings with a fixed set of values
+
+
 def _choices(key: str) -> tuple[str, ...] | None:
     registry = REGISTRIES.get(key)
-    return registry.choices() if registry is not None else None
+    return registry.choices() if registry is not None else FIXED_CHOICES.get(key)
 
 
 def coerce(key: str, value: object, where: str, from_text: bool = False) -> object:
@@ -270,6 +273,8 @@ def resolve(
             warnings.append(f"{var} is not a treefix setting (ignored)")
     for name, value in (cli or {}).items():
         if name in types:
+            if name in FIXED_CHOICES:  # the registries check their own names later
+                value = coerce(name, value, f"--{name.replace('_', '-')}")
             values[name] = value
             sources[name] = "command line"
     return Settings(values, sources, [str(f) for f in files], warnings)

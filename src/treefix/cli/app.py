@@ -146,6 +146,13 @@ def repair(
     max_depth: Annotated[
         int, typer.Option(**bounded("max_depth"), help="Most edits in one fix.")
     ] = 3,
+    runner: Annotated[
+        str,
+        typer.Option(
+            help="auto | warm | cold: warm forks each candidate from a pytest server that "
+            "imported once (auto: where it can serve)."
+        ),
+    ] = "auto",
     apply: Annotated[
         bool,
         typer.Option("--apply", help="Write the fix into the working tree (all files or none)."),

@@ -128,6 +128,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     if record.model.gateway is not None:
         events.message(f"model: {record.model.gateway.label} ({record.model.mode})")
     runner = language.runner(command)
+    runner.mode = opts.search.runner  # warm | cold | auto: decided after the baseline
     executor, record.copy_seconds = open_executor(
         kind, image, project, record.run_id, opts.sandbox, runner, events
     )

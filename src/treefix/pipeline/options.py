@@ -23,6 +23,9 @@ class SearchOptions:
     per_test_timeout: float = 10.0  # one test inside a pytest run, seconds
     seed: int = 0
     max_depth: int = 3
+    # how candidates run: warm (a pytest server per worker, forked per candidate), cold (a new
+    # process each), auto (warm where it can serve, else cold; the header says which and why)
+    runner: str = "auto"
 
 
 @dataclass
