@@ -87,7 +87,7 @@ def _server(runner: TestRunner, box):
 
 def test_header_says_the_runner_is_warm(calc):
     runner, _ = calc
-    assert runner.harness.notes()[-1].startswith("runner: warm (one pytest server per worker")
+    assert runner.harness.runner.startswith("warm (one pytest server per worker")
 
 
 @pytest.mark.parametrize(

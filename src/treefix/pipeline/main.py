@@ -170,6 +170,8 @@ def _stages(
     base = record.baseline_report = stages.run_baseline(executor, opts)
     for note in harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load here
         events.message(escape(note))
+    if harness.runner:  # warm, or cold and why
+        events.message(escape(f"runner: {harness.runner}"))
     if base.status == Status.PASSED:
         record.status, record.message = "nothing_to_repair", "all tests pass: nothing to repair"
         events.baseline(base, None)

@@ -30,9 +30,6 @@ class Harness:
 
     def notes(self) -> list[str]:
         """Plain-text lines for the run's messages (nothing when all is as usual)."""
-        return self._plugin_notes() + ([f"runner: {self.runner}"] if self.runner else [])
-
-    def _plugin_notes(self) -> list[str]:
         if self.problem:
             return [
                 f"harness: treefix's pytest plugin cannot run here ({self.problem}); grading by "
