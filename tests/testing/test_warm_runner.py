@@ -216,3 +216,26 @@ def test_warm_and_cold_give_the_same_per_test_results_on_the_corpus(cid, tmp_pat
     finally:
         warm.close()
         box.close()
+
+
+def test_repair_finds_the_same_fix_warm_and_cold_and_reports_the_runner(buggy_project, tmp_path):
+    import json
+    import sys
+
+    exe = str(Path(sys.executable).parent / "treefix")
+    fast = ["--json", "--max-evals", "150", "--time-limit", "120", "--sandbox", "local"]
+    reports = {}
+    for mode in ("warm", "cold"):
+        out = subprocess.run(
+            [exe, "repair", str(buggy_project), *fast, "--runner", mode],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr[-3000:]
+        reports[mode] = json.loads(out.stdout)
+        assert f"runner: {mode}" in " ".join(out.stderr.split())
+    assert reports["warm"]["sandbox"]["runner"].startswith("warm (")
+    assert reports["cold"]["sandbox"]["runner"] == "cold (runner = cold)"
+    assert reports["warm"]["status"] == reports["cold"]["status"] == "fixed"
+    assert reports["warm"]["fix"]["patch"] == reports["cold"]["fix"]["patch"]

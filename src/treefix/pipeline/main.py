@@ -171,6 +171,7 @@ def _stages(
     for note in harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load here
         events.message(escape(note))
     if harness.runner:  # warm, or cold and why
+        record.runner = harness.runner
         events.message(escape(f"runner: {harness.runner}"))
     if base.status == Status.PASSED:
         record.status, record.message = "nothing_to_repair", "all tests pass: nothing to repair"
