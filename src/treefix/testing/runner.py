@@ -264,8 +264,11 @@ class TestRunner:
                 )
                 self.warm_runs += 1
                 exit_code = res.exit_code
-            except WarmServerLost:
+            except WarmServerLost as exc:
                 res = None  # the candidate is run cold: the verdict never rests on a lost server
+                if server.ready is not None and not server.ready.ok:  # a restart failed
+                    self._cold_why = str(exc)
+                    self.harness.runner = f"cold after a warm start ({exc})"
         if res is None:
             res = sandbox.execute(
                 changed,
