@@ -90,7 +90,10 @@ REGISTRIES: dict[str, Registry] = {
 }  # settings whose value names a registered implementation
 
 
-CHOICES: dict[str, tuple[str, ...]] = {"value": ("auto", "on", "off")}  # fixed modes
+CHOICES: dict[str, tuple[str, ...]] = {  # settings with a fixed set of values
+    "value": ("auto", "on", "off"),
+    "runner": ("auto", "warm", "cold"),
+}
 
 
 def _choices(key: str) -> tuple[str, ...] | None:

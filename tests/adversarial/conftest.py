@@ -127,15 +127,30 @@ class Backends:
         self.opened.append(box)
         return box
 
+    runners: dict[str, TestRunner] = field(default_factory=dict)
+
     def runner(self, project: Project) -> TestRunner:
-        """The runner `treefix repair --sandbox <kind>` builds for this project."""
+        """The runner `treefix repair --sandbox <kind>` builds for this project, as it is after
+        the baseline: with TREEFIX_TEST_RUNNER=warm (the default) every hostile candidate runs
+        in a warm server's forked child; =cold gives a fresh, cold runner per case."""
         python = "python3" if self.kind == "docker" else sys.executable
-        return TestRunner(detect_test_command(project.root, None, python=python))
+        command = detect_test_command(project.root, None, python=python)
+        mode = os.environ.get("TREEFIX_TEST_RUNNER", "warm")
+        if mode == "cold":
+            return TestRunner(command, mode="cold")
+        key = str(project.root)
+        if key not in self.runners:  # one runner per project: one server per sandbox
+            runner = TestRunner(command, mode=mode)
+            baseline = runner.run(self.open(project, label="base"), {}, timeout=120)
+            assert baseline.tests, baseline.output[-2000:]
+            self.runners[key] = runner
+        return self.runners[key]
 
     def leftovers(self, box: Sandbox, tag: str) -> list[str]:
-        """Processes a run left alive: tagged host processes (local), uid-1000 ones (docker)."""
+        """Processes a run left alive: tagged host processes (local), uid-1000 ones (docker).
+        A warm server between runs (its own session, started by the sandbox) is not one."""
         if self.kind == "local":
-            return sorted(cmd for _, cmd in tagged_processes(tag))
+            return sorted(cmd for pid, cmd in tagged_processes(tag) if not self.warm_server(pid))
         code, out = box.container.exec_run(["ps", "-eo", "pid,user,stat,comm"])  # type: ignore[attr-defined]
         assert code == 0, out
         return [
@@ -144,14 +159,31 @@ class Backends:
             if ln.split()[1] == "1000" and not ln.split()[2].startswith("Z")
         ]
 
+    def warm_server(self, pid: int) -> bool:
+        """pid is a warm server's (the process, its namespace and cgroup wrappers): alive between
+        runs by design; a candidate's processes have sessions of their own."""
+        return _session(pid) in {p.pid for b in self.opened for p in getattr(b, "_live", [])}
+
     def sh(self, box: Sandbox, script: str, timeout: float = 20) -> ExecResult:
         """A raw command in the sandbox's project folder (no pytest, no marker)."""
         return box.execute({}, ExecRequest(["sh", "-c", script], {}, timeout))
 
     def close(self) -> None:
+        served = {k: r.warm_runs for k, r in self.runners.items()}
+        for runner in self.runners.values():
+            runner.close()
         for box in self.opened:
             box.close()
         self.opened.clear()
+        if self.kind == "local" and served:  # the cases really ran in warm servers' children
+            assert all(served.values()), served
+
+
+def _session(pid: int) -> int:
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return -1
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

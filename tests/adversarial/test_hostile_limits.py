@@ -60,6 +60,7 @@ def _all_processes_gone(backends, box, tag: str, within: float = 5.0) -> list[st
                 left += [
                     f"pid {p} in the worker's cgroup"
                     for p in group.procs_files[0].read_text().split()
+                    if not backends.warm_server(int(p))
                 ]
         else:
             code, out = box.container.exec_run(["ps", "-eo", "pid,user,stat,comm"])

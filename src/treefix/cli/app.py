@@ -181,6 +181,13 @@ def repair(
             **bounded("extra_evals"), help="Most evaluations spent after the first fix (--fixes)."
         ),
     ] = 60,
+    runner: Annotated[
+        str,
+        typer.Option(
+            help="auto | warm | cold: warm forks each candidate from a pytest server that "
+            "imported once (auto: where it can serve)."
+        ),
+    ] = "auto",
     apply: Annotated[
         bool,
         typer.Option("--apply", help="Write the fix into the working tree (all files or none)."),

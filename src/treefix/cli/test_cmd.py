@@ -30,7 +30,8 @@ def run_test(options: RunOptions, as_json: bool, console: Console) -> int:
         console.print(
             f"[bold]treefix[/] testing [cyan]{escape(str(project.root))}[/] with [green]{escape(command.display)}[/]\n  isolation: {escape(sandbox.isolation)}"
         )
-        report = TestRunner(command).run(
+        # one run: nothing for a warm server to save
+        report = TestRunner(command, mode="cold").run(
             sandbox,
             {},
             None,

@@ -130,6 +130,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     if record.model.gateway is not None:
         events.message(f"model: {record.model.gateway.label} ({record.model.mode})")
     runner = language.runner(command)
+    runner.mode = opts.search.runner  # warm | cold | auto: decided after the baseline
     if opts.workflow.issue is not None:  # issue mode: a reproduction test joins the project first
         from treefix.pipeline.issue import reproduce
 
@@ -180,6 +181,9 @@ def _stages(
             events.message(f"[yellow]{escape(note)}[/]")
     for note in harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load here
         events.message(escape(note))
+    if harness.runner:  # warm, or cold and why
+        record.runner = harness.runner
+        events.message(escape(f"runner: {harness.runner}"))
     if base.status == Status.PASSED:
         record.status, record.message = "nothing_to_repair", "all tests pass: nothing to repair"
         events.baseline(base, None)

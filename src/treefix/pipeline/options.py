@@ -31,6 +31,9 @@ class SearchOptions:
     # most evaluations spent after the first one
     fixes: int = 1
     extra_evals: int = 60
+    # how candidates run: warm (a pytest server per worker, forked per candidate), cold (a new
+    # process each), auto (warm where it can serve, else cold; the header says which and why)
+    runner: str = "auto"
 
 
 @dataclass

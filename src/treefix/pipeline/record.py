@@ -37,6 +37,7 @@ class RunRecord:
     command: TestCommand | None = None
     sandbox_kind: str = ""
     isolation: str = ""
+    runner: str = ""  # "warm (...)" or "cold (why)", decided after the baseline
     workers: int = 1
     baseline_report: TestReport | None = None
     baseline: Baseline | None = None

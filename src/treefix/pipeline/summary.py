@@ -165,7 +165,12 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
         "message": run.message,
         "exit_code": exit_code,
         "test_command": run.command.display if run.command else None,
-        "sandbox": {"kind": run.sandbox_kind, "isolation": run.isolation, "workers": run.workers},
+        "sandbox": {
+            "kind": run.sandbox_kind,
+            "isolation": run.isolation,
+            "workers": run.workers,
+            "runner": run.runner,
+        },
         "options": {
             "max_evals": run.options.search.max_evals,
             "time_limit": run.options.search.time_limit,

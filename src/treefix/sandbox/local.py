@@ -13,9 +13,10 @@ import contextlib
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult
 from treefix.sandbox import cgroups
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
-from treefix.sandbox.process import ProcessGroups, run_process
+from treefix.sandbox.process import ProcessGroups, ProcessResult, _kill_group, run_process
 from treefix.workspace.snapshot import Project
 
 ARTIFACT_LIMIT = 8 << 20
@@ -43,6 +44,22 @@ class Limits:
 def _stat_key(st: os.stat_result) -> tuple[int, ...]:
     # ctime as well as mtime: a run can put an mtime back (os.utime, cp -p), never the ctime
     return (st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _rewrite_in_place(dest: Path, data: bytes) -> bool:
+    """Rewrites a plain file through its own inode (a warm server's overlay keeps seeing it; a
+    new inode may not be seen there). Never through a link: a run may have swapped the file for a
+    symlink or a hard link to a host file, and those are replaced instead."""
+    try:
+        st = os.lstat(dest)
+        if not (st.st_mode & 0o170000 == 0o100000 and st.st_nlink == 1):
+            return False
+        fd = os.open(dest, os.O_WRONLY | os.O_TRUNC | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return True
 
 
 def support_dir() -> str:
@@ -84,6 +101,8 @@ class LocalSandbox:
         self.results_dir = str(self._results)
         self.support_dir = support_dir()
         self._stats: dict[str, tuple[int, ...]] = {}
+        self._live: list[subprocess.Popen] = []  # long-lived processes (warm servers)
+        self.generation = 0  # bumped when the copy is rebuilt: a live process's view is stale
         try:
             self._populate()
         except OSError as exc:
@@ -107,6 +126,7 @@ class LocalSandbox:
                 shutil.copyfile(self.project.root / name, dest)
             os.chmod(dest, entry.mode | 0o600)
         self._stats = self._scan()
+        self.generation += 1
 
     def _scan(self) -> dict[str, tuple[int, ...]]:
         out: dict[str, tuple[int, ...]] = {}
@@ -177,8 +197,10 @@ class LocalSandbox:
                 continue  # refused by _write, never written: nothing to put back
             # checked before unlinking: a run may have swapped a parent folder for a symlink
             dest = self._checked(name)
-            dest.unlink(missing_ok=True)
-            dest.write_bytes(self.project.read_original(name))
+            data = self.project.read_original(name)
+            if not _rewrite_in_place(dest, data):
+                dest.unlink(missing_ok=True)
+                dest.write_bytes(data)
             os.chmod(dest, self.project.files[name].mode | 0o600)
             # restoring re-stamps the mtime: refresh the entry before comparing the tree
             self._stats[name] = _stat_key(os.lstat(dest))
@@ -219,7 +241,55 @@ class LocalSandbox:
             prefix.append("--")
         return prefix + argv
 
-    def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult:
+    def spawn(self, request: ExecRequest) -> subprocess.Popen:
+        """A long-lived process (the warm test server) inside the same containment as a run:
+        cgroup, namespaces, lockdown, rlimits. stdin/stdout are pipes for its protocol; cancel()
+        and close() kill it. Its view of the copy is the copy at this generation."""
+        fs_env = {"HOME": "/tmp", "TMPDIR": "/tmp"} if self.iso.filesystem else {}
+        if self.iso.filesystem:  # what the server checks after each child (see treefix_warm.py)
+            fs_env |= {
+                "TREEFIX_WARM_PRIVATE_TMP": "1",
+                "TREEFIX_WARM_UPPER": str(self._base / "scratch" / "upper"),
+            }
+        try:
+            proc = subprocess.Popen(
+                self._argv(request.argv, self._keep(request)),
+                cwd=self.workdir,
+                env=sandbox_env({**fs_env, **request.env}),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except FileNotFoundError as exc:
+            raise SandboxError(f"cannot start {request.argv[0]!r}: {exc.strerror}") from None
+        self._runs.add(proc.pid)
+        self._live.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        """Kills a spawned process's whole tree (its namespace with it) and reaps it."""
+        _kill_group(proc.pid, 9)
+        proc.kill()
+        proc.wait()
+        self._runs.discard(proc.pid)
+        if proc in self._live:
+            self._live.remove(proc)
+        for f in (proc.stdin, proc.stdout):
+            try:
+                f.close() if f else None
+            except OSError:
+                pass
+
+    def execute(
+        self,
+        changed: Mapping[str, bytes],
+        request: ExecRequest,
+        through: Callable[[list[str], dict[str, str], float, int], ProcessResult] | None = None,
+    ) -> ExecResult:
+        """`through`: runs the command instead of a new process (the warm server), given argv,
+        environment, timeout and output cap; the copy is written, restored and checked alike."""
         if self._results.is_symlink() or not self._results.is_dir():
             # a run swapped the results dir for a link: never empty the folder it points to
             self._results.unlink(missing_ok=True)
@@ -235,14 +305,18 @@ class LocalSandbox:
             self._write(changed)
             # with the lockdown, the host's HOME and TMPDIR are read-only: scratch is /tmp
             fs_env = {"HOME": "/tmp", "TMPDIR": "/tmp"} if self.iso.filesystem else {}
-            res = run_process(
-                self._argv(request.argv, self._keep(request)),
-                cwd=self.workdir,
-                env=sandbox_env({**fs_env, **request.env}),
-                timeout=request.timeout,
-                output_limit=self.limits.output_bytes,
-                groups=self._runs,
-            )
+            env = sandbox_env({**fs_env, **request.env})
+            if through is not None:
+                res = through(request.argv, env, request.timeout, self.limits.output_bytes)
+            else:
+                res = run_process(
+                    self._argv(request.argv, self._keep(request)),
+                    cwd=self.workdir,
+                    env=env,
+                    timeout=request.timeout,
+                    output_limit=self.limits.output_bytes,
+                    groups=self._runs,
+                )
         except FileNotFoundError as exc:
             raise SandboxError(f"cannot start {request.argv[0]!r}: {exc.strerror}") from None
         finally:
@@ -294,6 +368,8 @@ class LocalSandbox:
         self._runs.cancel()
 
     def close(self) -> None:
+        for proc in list(getattr(self, "_live", [])):
+            self.stop(proc)
         shutil.rmtree(self._base, ignore_errors=True)
         group = getattr(self, "_group", None)
         if group is not None:

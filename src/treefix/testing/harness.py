@@ -26,6 +26,7 @@ class Harness:
     pytest: str = ""
     tracer: str = ""  # what recorded per-test coverage: coverage.py, settrace, sys.monitoring
     problem: str = ""  # why the plugin is off: runs are graded by JUnit + exit code only
+    runner: str = ""  # "warm (...)" or "cold (why)": how candidates run, for the header
 
     def notes(self) -> list[str]:
         """Plain-text lines for the run's messages (nothing when all is as usual)."""
@@ -49,12 +50,13 @@ class PluginLines:
 
     loaded: dict | None = None  # its `plugin` record
     error: str = ""  # its first `plugin_error`, "where: message"
+    modules: list[str] | None = None  # its `modules` record: third-party modules the run imported
 
 
 def read_plugin_lines(text: str) -> PluginLines:
     out = PluginLines()
     for line in text.splitlines():
-        if '"plugin' not in line:
+        if '"plugin' not in line and '"modules"' not in line:
             continue  # most lines are test results: skip them without parsing
         try:
             rec = json.loads(line)
@@ -64,6 +66,8 @@ def read_plugin_lines(text: str) -> PluginLines:
             continue
         if rec.get("event") == "plugin" and out.loaded is None:
             out.loaded = rec
+        elif rec.get("event") == "modules" and isinstance(rec.get("names"), list):
+            out.modules = [str(n) for n in rec["names"]]
         elif rec.get("event") == "plugin_error" and not out.error:
             out.error = f"{rec.get('where', '?')}: {rec.get('message', '')}"[:300]
     return out

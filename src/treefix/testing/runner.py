@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 import signal as _signal
+import threading
 import time
 from collections.abc import Mapping
 
-from treefix.protocols import COVERAGE_LIMIT, ExecRequest, Sandbox
+from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
 from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
@@ -22,6 +23,8 @@ from treefix.testing.results import (
     stopped_at_budget,
     strip_marker,
 )
+from treefix.testing.warm.choose import cold_reason
+from treefix.testing.warm.client import WarmServer, WarmServerLost
 from treefix.types import Status, TestOutcome, TestReport
 
 WALL_CLOCK = "run exceeded its wall-clock limit"
@@ -106,10 +109,17 @@ class TestRunner:
 
     __test__ = False
 
-    def __init__(self, command: TestCommand):
+    def __init__(self, command: TestCommand, mode: str = "auto"):
         self.command = command
+        self.mode = mode  # the `runner` setting: auto | warm | cold
         self.harness = Harness(plugin=command.is_pytest)
         self._probed = not command.is_pytest
+        self._decided = False  # warm or cold: decided after the first run (the baseline)
+        self._modules: list[str] | None = None  # the baseline's third-party imports
+        self._cold_why = ""
+        self._servers: dict[int, WarmServer] = {}  # one per sandbox (worker)
+        self._lock = threading.Lock()
+        self.warm_runs = 0  # candidate runs served warm (the rest ran cold)
 
     def argv(self, sandbox: Sandbox, tests: list[str] | None) -> list[str]:
         junit = [f"--junitxml={sandbox.results_dir}/junit.xml", "-o", "junit_family=xunit1"]
@@ -149,12 +159,64 @@ class TestRunner:
             )
 
         report, lines = once()
-        if not self._probed:
+        if not self._decided:
+            self._decided = True
+            self._modules = lines.modules
+            out = self._probe(report, lines, once) if not self._probed else report
             self._probed = True
-            return self._probe(report, lines, once)
+            self._choose(sandbox)
+            return out
         if lines.error and self.harness.plugin:
             self._plugin_off(lines.error)
         return report
+
+    def _choose(self, sandbox: Sandbox) -> None:
+        """Warm or cold for the rest of the repair; a warm server is started now in the
+        baseline's sandbox, so the header tells what really happens."""
+        why = cold_reason(
+            self.mode,
+            self.command,
+            sandbox.kind,
+            callable(getattr(sandbox, "spawn", None)),
+            self._modules if self.harness.plugin else None,
+            self.harness.python,
+        )
+        if not why:
+            server = self._server(sandbox)
+            ready = server.ready if server.usable() else server.start()
+            if ready is not None and ready.ok:
+                self.harness.runner = (
+                    f"warm (one pytest server per worker, {ready.preloaded} modules preloaded, "
+                    "forked per candidate)"
+                )
+                return
+            why = f"the warm server could not serve: {ready.why if ready else 'no answer'}"
+        self._cold_why = why
+        self.harness.runner = (
+            ("cold (runner = warm asked, but " + why + ")")
+            if (self.mode == "warm" and why != "runner = cold")
+            else f"cold ({why})"
+        )
+
+    @property
+    def warm(self) -> bool:
+        return self._decided and not self._cold_why
+
+    def _server(self, sandbox: Sandbox) -> WarmServer:
+        with self._lock:
+            server = self._servers.get(id(sandbox))
+            if server is None or server.sandbox is not sandbox:
+                env = {"PYTHONPATH": sandbox.support_dir}
+                server = WarmServer(sandbox, self.command.argv[0], env, self._modules or [])  # type: ignore[arg-type]
+                self._servers[id(sandbox)] = server
+            return server
+
+    def close(self) -> None:
+        """Stops the warm servers (their sandboxes' close() does too)."""
+        with self._lock:
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.close()
 
     def _plugin_off(self, why: str) -> None:
         self.harness.plugin = False
@@ -208,11 +270,31 @@ class TestRunner:
             if list_tests:  # the baseline: it may be continued, so it stops itself in time
                 env["TREEFIX_LIST_TESTS"] = "1"
                 env["TREEFIX_RUN_BUDGET"] = f"{run_budget(timeout, per_test_timeout):g}"
+        if not self._decided:
+            env["TREEFIX_MODULES"] = "1"  # the baseline says what a warm server should preload
         started = time.time()  # wall clock: the plugin's timestamps are too (same kernel clock)
-        res = sandbox.execute(
-            changed, ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout)
-        )
-        exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
+        res: ExecResult | None = None
+        if self.warm:
+            server = self._server(sandbox)
+            try:
+                res = sandbox.execute(  # type: ignore[call-arg]
+                    changed,
+                    ExecRequest(self.argv(sandbox, tests), env, timeout),
+                    through=server.run,
+                )
+                self.warm_runs += 1
+                exit_code = res.exit_code
+            except WarmServerLost as exc:
+                res = None  # the candidate is run cold: the verdict never rests on a lost server
+                if server.ready is not None and not server.ready.ok:  # a restart failed
+                    self._cold_why = str(exc)
+                    self.harness.runner = f"cold after a warm start ({exc})"
+        if res is None:
+            res = sandbox.execute(
+                changed,
+                ExecRequest(wrap_with_marker(self.argv(sandbox, tests), marker), env, timeout),
+            )
+            exit_code = read_marker(res.stdout, marker) if not res.timed_out else None
         jsonl = res.artifacts.get("results.jsonl", "")
         plugin, timeouts, _ = parse_plugin(jsonl)
         collected_at, collected = parse_collected(jsonl)

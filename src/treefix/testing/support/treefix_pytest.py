@@ -276,7 +276,26 @@ def pytest_make_collect_report(collector):
         _fail("make_collect_report", exc)
 
 
+def _third_party_modules() -> list:
+    """What this run imported apart from the project's own modules and treefix's: what the warm
+    runner's server preloads."""
+    out = []
+    for name, mod in list(sys.modules.items()):
+        path = getattr(mod, "__file__", None) or ""
+        if name == "__main__" or name.startswith(("treefix_", "conftest")):
+            continue
+        if path and _rel(path) is not None:
+            continue
+        out.append(name)
+    return sorted(out)
+
+
 def pytest_sessionfinish(session, exitstatus):
+    if not _broken and _RESULTS and os.environ.get("TREEFIX_MODULES") == "1":
+        try:
+            _write({"event": "modules", "names": _third_party_modules()})
+        except Exception as exc:
+            _fail("sessionfinish", exc)
     if _broken or not _RESULTS or (_cov is None and _tracer is None):
         return
     try:
