@@ -39,6 +39,8 @@ PROJECTS: dict[str, tuple[str, str, list[str]]] = {
         [
             PYTEST5,
             "pytest-mock==3.1.1",
+            "pytest-cov==2.9.0",  # setup.cfg's addopts ask for --cov
+            "coverage==5.1",
             "freezegun==0.3.15",
             "binaryornot==0.4.4",
             "Jinja2==2.11.2",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import json
 import shutil
 import sys
@@ -110,6 +111,16 @@ def load_verdicts(path: Path) -> dict[str, dict]:
 
 
 def save_verdicts(path: Path, verdicts: dict[str, dict]) -> None:
+    """Merge into the file as it is now, so validators of other kinds running at once keep theirs."""
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = {**load_verdicts(path), **verdicts}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(render_verdicts(merged))
+        tmp.replace(path)
+
+
+def render_verdicts(verdicts: dict[str, dict]) -> str:
     rows = sorted(verdicts.values(), key=lambda v: v["id"])
     kept = [v for v in rows if v["outcome"] == "ok"]
     data = {
@@ -135,7 +146,7 @@ def save_verdicts(path: Path, verdicts: dict[str, dict]) -> None:
             for v in rows
         ],
     }
-    path.write_text(json.dumps(data, indent=1) + "\n")
+    return json.dumps(data, indent=1) + "\n"
 
 
 def key_to_nodeid(key: str, test_files: list[str]) -> str | None:
@@ -179,6 +190,7 @@ def main() -> int:
     ap.add_argument("--write-deselect", action="store_true")
     ap.add_argument("--redo", action="store_true", help="revalidate bugs already in --out")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--repo-timeout", type=float, default=240, help="seconds for one test run")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
     verdicts = load_verdicts(args.out)
@@ -190,17 +202,18 @@ def main() -> int:
         and (args.redo or only or b.bug.id not in verdicts)
     ]
     done: list[Verdict] = []
+    mine: dict[str, dict] = {}  # this run's verdicts, merged into the file on each save
     lock = threading.Lock()
 
     def one(built: Built) -> None:
-        timeout = 60 if built.bug.kind == "program" else 900
+        timeout = 60 if built.bug.kind == "program" else args.repo_timeout
         buggy = runs_of(built, False, args.runs, timeout)
         fixed = runs_of(built, True, args.runs, timeout)
         v = judge(built, buggy, fixed)
         with lock:
             done.append(v)
-            verdicts[v.id] = asdict(v)
-            save_verdicts(args.out, verdicts)
+            mine[v.id] = asdict(v)
+            save_verdicts(args.out, mine)
             print(
                 f"[{len(done)}/{len(todo)}] {v.id}: {v.outcome} {v.reason}",
                 file=sys.stderr,
