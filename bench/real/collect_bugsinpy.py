@@ -97,6 +97,44 @@ PROJECTS: dict[str, tuple[str, str, list[str]]] = {
     ),
 }
 
+# Projects whose bugs differ in their pins: these packages' versions come from each bug's
+# requirements.txt (BugsInPy's pip freeze; clean for these projects), the rest is dropped.
+PICK: dict[str, tuple[str, set[str]]] = {
+    "fastapi": (
+        "3.8",
+        {
+            "aiofiles",
+            "async-exit-stack",
+            "async-generator",
+            "databases",
+            "email-validator",
+            "orjson",
+            "pydantic",
+            "pytest",
+            "python-multipart",
+            "requests",
+            "sqlalchemy",
+            "starlette",
+            "ujson",
+        },
+    ),
+}
+REPOS = {"fastapi": "fastapi/fastapi"}
+
+
+def picked_deps(requirements: bytes, names: set[str]) -> list[str]:
+    text = (
+        requirements.decode("utf-16")
+        if requirements[:2] in (b"\xff\xfe", b"\xfe\xff")
+        else (requirements.decode("utf-8", errors="replace"))
+    )
+    out = []
+    for line in text.replace("\r", "").splitlines():
+        name, sep, version = line.strip().partition("==")
+        if sep and name.lower() in names:
+            out.append(f"{name}=={version}")
+    return out
+
 
 def parse_info(text: str) -> dict[str, str]:
     return dict(re.findall(r'^(\w+)="([^"]*)"', text, flags=re.M))
@@ -116,7 +154,10 @@ def patch_files(patch: str) -> list[str]:
 
 
 def collect(mirror_root: Path, project: str) -> list[Bug]:
-    repo, python, deps = PROJECTS[project]
+    if project in PICK:
+        repo, (python, pick), deps = REPOS[project], PICK[project], []
+    else:
+        repo, python, deps = PROJECTS[project]
     gdir = mirrors.git_dir(mirror_root, BUGSINPY)
     meta = mirrors.git(gdir, "rev-parse", "HEAD").decode().strip()
     base = f"projects/{project}/bugs"
@@ -135,6 +176,9 @@ def collect(mirror_root: Path, project: str) -> list[Bug]:
             )
 
         info = parse_info(read("bug.info"))
+        if project in PICK:
+            reqs = mirrors.show(mirror_root, BUGSINPY, meta, f"{base}/{n}/requirements.txt")
+            deps = picked_deps(reqs, pick)
         tests = failing_tests(read("run_test.sh"))
         test_files = [t for t in info.get("test_file", "").split(";") if t]
         changed = [p for p in patch_files(read("bug_patch.txt")) if not is_test_file(p)]
@@ -171,7 +215,7 @@ def collect(mirror_root: Path, project: str) -> list[Bug]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
-    ap.add_argument("--projects", default=",".join(PROJECTS))
+    ap.add_argument("--projects", default=",".join([*PROJECTS, *PICK]))
     args = ap.parse_args()
     for project in args.projects.split(","):
         if project.lower() in HELD_OUT:

@@ -87,7 +87,15 @@ class Outcomes:
         return self.returncode is None
 
     def outcome(self, nodeid: str) -> str | None:
-        return self.tests.get(junit_key(nodeid))
+        """A parametrised test named without its parameters takes its worst case's outcome."""
+        key = junit_key(nodeid)
+        if key in self.tests:
+            return self.tests[key]
+        cases = [v for k, v in self.tests.items() if k.startswith(key + "[")]
+        for worst in ("error", "failed", "passed", "skipped"):
+            if worst in cases:
+                return worst
+        return None
 
     def bad(self) -> set[str]:
         return {k for k, v in self.tests.items() if v in ("failed", "error")}

@@ -62,6 +62,8 @@ def runs_of(built: Built, fixed: bool, runs: int, timeout: float) -> list[testru
         with tempfile.TemporaryDirectory(prefix="tfx-validate-") as tmp:
             repo = copy_version(built, Path(tmp), fixed)
             out.append(testrun.run_tests(built.test_cmd, repo, timeout))
+        if out[-1].timed_out:  # a hang is a verdict already: do not wait for it again
+            break
     return out
 
 
@@ -174,8 +176,8 @@ def write_deselects(verdicts: list[Verdict], built: dict[str, Built]) -> int:
             for nodeid in filter(None, ids):
                 if nodeid not in bug.test_cmd and nodeid not in bug.failing_tests:
                     bug.test_cmd += f" --deselect {nodeid}"
+                    bug.notes = "deselected: tests that fail on the fixed commit too in this env"
                     changed += 1
-            bug.notes = "deselected: tests that fail on the fixed commit too in this env"
         write_manifest(path, bugs)
     return changed
 
@@ -208,7 +210,7 @@ def main() -> int:
     def one(built: Built) -> None:
         timeout = 60 if built.bug.kind == "program" else args.repo_timeout
         buggy = runs_of(built, False, args.runs, timeout)
-        fixed = runs_of(built, True, args.runs, timeout)
+        fixed = runs_of(built, True, 1 if buggy[-1].timed_out else args.runs, timeout)
         v = judge(built, buggy, fixed)
         with lock:
             done.append(v)
