@@ -27,6 +27,7 @@ def reason(row: dict[str, Any]) -> str:
     """Why a bug was not repaired, with numbers and paths masked so alike reasons group."""
     if row.get("plausible"):
         return ""
+    tags = ""
     if row.get("status") in ("error", "killed"):
         text = f"treefix {row['status']}: {row.get('message', '')}"
     elif row.get("fixed_by_treefix"):
@@ -34,12 +35,12 @@ def reason(row: dict[str, Any]) -> str:
     else:
         text = f"{row.get('status')}: {row.get('message', '')}"
         if row.get("evaluations") == 0:
-            text += " [0 evaluations]"
+            tags += " [0 evaluations]"
         if not row.get("localized"):
-            text += " [empty localisation]"
+            tags += " [empty localisation]"
     text = re.sub(r"/[\w./+-]+", "<path>", text)
     text = re.sub(r"\[[^\]]*'[^\]]*\]", "[...]", text)
-    return re.sub(r"\d+(\.\d+)?", "N", text)[:160]
+    return (re.sub(r"\d+(\.\d+)?", "N", text) + tags)[:160]
 
 
 def summary(rows: list[dict[str, Any]]) -> list[str]:

@@ -172,6 +172,7 @@ def main() -> int:
     # cannot run their interpreter, so the local sandbox is the default here.
     ap.add_argument("--sandbox", default="local")
     ap.add_argument("--extra-args", default="")
+    ap.add_argument("--report-runs", default="", help="runs RESULTS.md covers (default: --run)")
     ap.add_argument("--md", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
     args = ap.parse_args()
     args.results.mkdir(parents=True, exist_ok=True)
@@ -199,8 +200,14 @@ def main() -> int:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         list(pool.map(one, todo))
-    rows = [json.loads(line) for line in out.read_text().splitlines()] if out.is_file() else []
-    args.md.write_text(report.markdown(rows, run=args.run, command=" ".join(sys.argv)))
+    runs = [r for r in args.report_runs.split(",") if r] or [args.run]
+    rows = []
+    for name in runs:
+        path = args.results / f"{name}.jsonl"
+        rows += (
+            [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+        )
+    args.md.write_text(report.markdown(rows, run=",".join(runs), command=" ".join(sys.argv)))
     print(f"{len(todo)} bug(s) in {time.time() - started:.0f}s; wrote {args.md}", file=sys.stderr)
     return 0
 
