@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import statistics
@@ -109,7 +110,20 @@ def commit() -> str:
     return done.stdout.strip() or "?"
 
 
-def markdown(rows: list[dict[str, Any]], run: str, command: str) -> str:
+def corpus_line() -> str:
+    path = Path(__file__).resolve().parent / "validated.json"
+    if not path.is_file():
+        return ""
+    data = json.loads(path.read_text())
+    excluded = sum(v["outcome"] != "ok" for v in data["bugs"])
+    return (
+        f"Corpus: {data['validated']} validated bugs ({data['programs']} programs, "
+        f"{data['repos']} from real repositories), {excluded} excluded "
+        "(reasons in `validated.json`)."
+    )
+
+
+def markdown(rows: list[dict[str, Any]], run: str, command: str, notes: list[str] = ()) -> str:
     lines = [
         "# treefix on the real-bug development corpus",
         "",
@@ -124,6 +138,10 @@ def markdown(rows: list[dict[str, Any]], run: str, command: str) -> str:
         '(a lower bound of correctness; for programs the "developer" fix is the nearest correct '
         "submission). Time: treefix's time to its first fix. FL: rank of the first "
         "developer-changed line in the report's `localization` (at most 15 entries).",
+        "",
+        corpus_line(),
+        "",
+        *[f"- {n}" for n in notes],
         "",
     ]
     header = [

@@ -150,7 +150,8 @@ def select(args: argparse.Namespace) -> list[Built]:
     ]
     if args.sample:
         rng = random.Random(args.seed)
-        bugs = sorted(rng.sample(bugs, min(args.sample, len(bugs))), key=lambda b: b.bug.id)
+        # random order kept: a run stopped early has still scored a uniform random subset
+        bugs = rng.sample(bugs, min(args.sample, len(bugs)))
     return bugs[: args.limit] if args.limit else bugs
 
 
@@ -172,6 +173,7 @@ def main() -> int:
     # cannot run their interpreter, so the local sandbox is the default here.
     ap.add_argument("--sandbox", default="local")
     ap.add_argument("--extra-args", default="")
+    ap.add_argument("--note", action="append", default=[], help="a line for RESULTS.md")
     ap.add_argument("--report-runs", default="", help="runs RESULTS.md covers (default: --run)")
     ap.add_argument("--md", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
     args = ap.parse_args()
@@ -207,7 +209,9 @@ def main() -> int:
         rows += (
             [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
         )
-    args.md.write_text(report.markdown(rows, run=",".join(runs), command=" ".join(sys.argv)))
+    args.md.write_text(
+        report.markdown(rows, run=",".join(runs), command=" ".join(sys.argv), notes=args.note)
+    )
     print(f"{len(todo)} bug(s) in {time.time() - started:.0f}s; wrote {args.md}", file=sys.stderr)
     return 0
 
