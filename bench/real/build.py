@@ -80,36 +80,15 @@ def program_files(bug: Bug, mirror_root: Path) -> tuple[dict[str, str], dict[str
 
 def build_repo_tree(bug: Bug, mirror_root: Path, repo: Path, fix: Path) -> None:
     o = bug.origin
-    if "path" in o:  # a local git repo (tests' fixtures, or a clone outside --mirrors)
-        gdir = Path(o["path"]) / ".git"
-        mirror_root, name = gdir.parent.parent, None
-        data = mirrors.git(gdir, "archive", "--format=tar", o["buggy"])
-        _untar(data, repo)
-
-        def show(commit: str, path: str) -> bytes:
-            return mirrors.git(gdir, "show", f"{commit}:{path}")
-    else:
-        name = o["repo"]
-        mirrors.export_tree(mirror_root, name, o["buggy"], repo)
-
-        def show(commit: str, path: str) -> bytes:
-            return mirrors.show(mirror_root, name, commit, path)
-
+    # a fetched mirror, or a local git repo (the tests' fixtures)
+    gdir = Path(o["path"]) / ".git" if "path" in o else mirrors.git_dir(mirror_root, o["repo"])
+    mirrors.export_tree(gdir, o["buggy"], repo)
     for test_file in o.get("test_files", []):
         (repo / test_file).parent.mkdir(parents=True, exist_ok=True)
-        (repo / test_file).write_bytes(show(o["fixed"], test_file))
+        (repo / test_file).write_bytes(mirrors.git(gdir, "show", f"{o['fixed']}:{test_file}"))
     for path in bug.changed_files:
         (fix / path).parent.mkdir(parents=True, exist_ok=True)
-        (fix / path).write_bytes(show(o["fixed"], path))
-
-
-def _untar(data: bytes, dest: Path) -> None:
-    import io
-    import tarfile
-
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+        (fix / path).write_bytes(mirrors.git(gdir, "show", f"{o['fixed']}:{path}"))
 
 
 def build_one(bug: Bug, mirror_root: Path, work: Path, force: bool, retry: bool) -> str:

@@ -36,9 +36,9 @@ def has_commit(mirrors: Path, repo: str, commit: str) -> bool:
     return done.returncode == 0
 
 
-def export_tree(mirrors: Path, repo: str, commit: str, dest: Path) -> None:
+def export_tree(gdir: Path, commit: str, dest: Path) -> None:
     """The commit's files into dest (git archive; no .git, no history)."""
-    data = git(git_dir(mirrors, repo), "archive", "--format=tar", commit)
+    data = git(gdir, "archive", "--format=tar", commit)
     dest.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(dest, filter="data")
