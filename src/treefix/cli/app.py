@@ -252,6 +252,80 @@ def check(
     raise typer.Exit(code)
 
 
+@app.command()
+def batch(
+    ctx: typer.Context,
+    manifest: Annotated[
+        str,
+        typer.Argument(
+            help="Manifest (.toml with [[entry]] tables, .jsonl) or a folder of repositories."
+        ),
+    ],
+    out: Annotated[
+        str, typer.Option("--out", help="Output folder: results/, runs/, batch.json, batch.md.")
+    ] = "treefix-batch",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip entries whose result exists for the same input.")
+    ] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write each fix into its working tree.")
+    ] = False,
+    max_cost_usd: Annotated[
+        float | None,
+        typer.Option(
+            **bounded("max_cost_usd"), help="Model spend budget across the whole batch (USD)."
+        ),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local | ray (needs treefix[ray]).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Ray cluster (default: RAY_ADDRESS or a local one)."),
+    ] = None,
+    max_retries: Annotated[
+        int,
+        typer.Option(
+            "--max-retries", min=0, max=10, help="Ray: re-runs of an entry whose node died."
+        ),
+    ] = 2,
+    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
+    proposer: Annotated[str, typer.Option(help=PROPOSERS.help())] = "auto",
+    max_evals: Annotated[int, typer.Option(**bounded("max_evals"), help="Per entry.")] = 500,
+    time_limit: Annotated[
+        float, typer.Option(**bounded("time_limit"), help="Per entry, seconds.")
+    ] = 300.0,
+    seed: Annotated[int, typer.Option(**bounded("seed"))] = 0,
+    workers: Annotated[int, typer.Option(**bounded("workers"), help="Sandboxes per repair.")] = 0,
+) -> None:
+    """Repair many repositories: one run per manifest entry, a live table, a summary."""
+    import os
+    from pathlib import Path
+
+    from treefix.batch.driver import BatchOptions
+    from treefix.cli.batch_cmd import run_batch_cmd
+    from treefix.config import cli_overrides
+
+    given = cli_overrides(
+        ctx, ["sandbox", "proposer", "max_evals", "time_limit", "seed", "workers"]
+    )
+    opts = BatchOptions(
+        output=Path(out).resolve(),
+        values=given,
+        resume=resume,
+        apply=apply,
+        max_cost_usd=max_cost_usd,
+        executor=executor,
+        ray_address=ray_address or os.environ.get("RAY_ADDRESS") or None,
+        max_retries=max_retries,
+    )
+    try:
+        code = run_batch_cmd(manifest, opts, _stderr())
+    except TreefixError as exc:
+        fail(exc, False)
+    raise typer.Exit(code)
+
+
 @app.command("config")
 def config_cmd(
     path: PathArg = ".",
