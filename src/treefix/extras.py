@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-EXTRAS = {"anthropic": "anthropic", "openai": "openai", "docker": "docker", "llama_cpp": "local"}
+EXTRAS = {"anthropic": "anthropic", "openai": "openai", "docker": "docker", "llama_cpp": "local", "ray": "ray"}
 
 
 class MissingExtra(ImportError):

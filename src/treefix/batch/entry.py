@@ -102,7 +102,8 @@ def repair_folder(
 
 def repair_files(files: Files, values: dict[str, object]) -> dict:
     """A Ray task's body: the snapshot in a temp folder of this node, repaired, then removed."""
-    tmp = Path(tempfile.mkdtemp(prefix="treefix-batch-"))
+    node = (_ray_node() or "local")[:8]  # which node holds it, for whoever looks in /tmp
+    tmp = Path(tempfile.mkdtemp(prefix=f"treefix-batch-{node}-"))
     try:
         for rel, (data, mode) in files.items():
             p = tmp / rel

@@ -211,11 +211,17 @@ def test(
 
 
 @app.command()
-def doctor(as_json: JsonOpt = False) -> None:
-    """What this machine offers: sandbox kinds, isolation, grammars, keys present."""
+def doctor(
+    as_json: JsonOpt = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Also list this Ray cluster's nodes and resources."),
+    ] = None,
+) -> None:
+    """What this machine offers: sandbox kinds, isolation, grammars, keys present, Ray."""
     from treefix.cli.doctor_cmd import run_doctor
 
-    raise typer.Exit(run_doctor(as_json, _stderr()))
+    raise typer.Exit(run_doctor(as_json, _stderr(), ray_address))
 
 
 @app.command()

@@ -69,8 +69,49 @@ def checks() -> list[Row]:
     ]
 
 
-def run_doctor(as_json: bool, console: Console) -> int:
-    rows = checks()
+def ray_rows(address: str | None) -> list[Row]:
+    """Whether Ray is importable and, given a cluster address, its nodes and resources."""
+    from treefix.extras import available, hint
+
+    if not available("ray"):
+        return [("ray", False, hint("ray") + " (for --executor ray)")]
+    rows: list[Row] = [("ray", True, _module("ray")[1])]
+    if address is None:
+        return rows
+    from treefix.batch.ray_backend import connect
+    from treefix.errors import TreefixError
+
+    try:
+        ray = connect(address)
+    except TreefixError as exc:
+        return [*rows, ("ray cluster", False, str(exc))]
+    try:
+        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        total = ray.cluster_resources()
+        rows.append(
+            (
+                "ray cluster",
+                True,
+                f"{address}: {len(nodes)} node(s), "
+                + ", ".join(f"{k} {total[k]:g}" for k in ("CPU", "GPU") if k in total),
+            )
+        )
+        for n in nodes:
+            res = n.get("Resources", {})
+            rows.append(
+                (
+                    f"  node {n['NodeID'][:8]}",
+                    True,
+                    f"{n.get('NodeManagerAddress')} CPU {res.get('CPU', 0):g}",
+                )
+            )
+    finally:
+        ray.shutdown()
+    return rows
+
+
+def run_doctor(as_json: bool, console: Console, ray_address: str | None = None) -> int:
+    rows = checks() + ray_rows(ray_address)
     if as_json:
         print(
             json.dumps({name: {"ok": ok, "detail": detail} for name, ok, detail in rows}, indent=2)
