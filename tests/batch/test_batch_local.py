@@ -100,3 +100,41 @@ def test_bad_manifests_are_one_line_errors_with_exit_2(tmp_path: Path):
     r = _batch(str(tmp_path / "bad.jsonl"))
     assert r.exit_code == 2 and "max-evals must be an integer" in r.output
     assert "Traceback" not in r.output
+
+
+def test_executor_ray_without_the_extra_exits_2_naming_it(tmp_path: Path):
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "noray" / "ray"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('No module named ray')\n")
+    repos = _repos(tmp_path)
+    env = {**__import__("os").environ, "PYTHONPATH": str(blocker.parent)}
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "treefix",
+            "batch",
+            str(repos),
+            "--executor",
+            "ray",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "pip install 'treefix[ray]'" in r.stderr and "Traceback" not in r.stderr
+    d = subprocess.run(
+        [sys.executable, "-m", "treefix", "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert "treefix[ray]" in __import__("json").loads(d.stdout)["ray"]["detail"]

@@ -71,10 +71,12 @@ def checks() -> list[Row]:
 
 def ray_rows(address: str | None) -> list[Row]:
     """Whether Ray is importable and, given a cluster address, its nodes and resources."""
-    from treefix.extras import available, hint
+    from treefix.extras import MissingExtra, require
 
-    if not available("ray"):
-        return [("ray", False, hint("ray") + " (for --executor ray)")]
+    try:
+        require("ray")  # importable, not merely installed: a broken install says so here
+    except MissingExtra as exc:
+        return [("ray", False, f"{exc} (for --executor ray)")]
     rows: list[Row] = [("ray", True, _module("ray")[1])]
     if address is None:
         return rows

@@ -120,8 +120,19 @@ def test_ctrl_c_cancels_the_batch_and_leaves_nothing_behind(cluster: Cluster, tm
     while time.monotonic() < deadline and list(cluster.tmp.iterdir()):
         time.sleep(0.5)
     assert list(cluster.tmp.iterdir()) == []  # no task folder, no sandbox copy
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert "test_slow" not in ps and "treefix-" not in ps  # no test run, no sandbox left
+    assert _working_in(cluster.tmp) == [] and _working_in(tmp_path) == []  # no test run left
+
+
+def _working_in(folder: Path) -> list[str]:
+    """Processes (of any namespace) whose working directory is inside folder."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.readlink(proc / "cwd").startswith(str(folder)):
+                out.append((proc / "cmdline").read_text().replace("\0", " "))
+        except OSError:
+            continue
+    return out
 
 
 def test_a_worker_node_lost_mid_batch_still_gives_one_result_and_one_write_back(
