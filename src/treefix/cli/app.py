@@ -165,6 +165,13 @@ def repair(
     image: Annotated[
         str | None, typer.Option(help="Docker image (default: the project's built image).")
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(help="local | ray: candidate evaluations on Ray actors (treefix[ray])."),
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster for --executor ray (default: RAY_ADDRESS).")
+    ] = None,
     as_json: JsonOpt = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every evaluated candidate.")

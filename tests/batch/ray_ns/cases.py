@@ -77,6 +77,30 @@ def test_entries_run_on_both_nodes_same_fixes_as_local_and_resume(cluster: Clust
     assert all(r.get("resumed") for r in _results(tmp_path / "ray").values())
 
 
+def test_repair_with_ray_actors_finds_the_same_fix_as_local_threads(cluster: Cluster, tmp_path):
+    repo = _repos(tmp_path, n_shops=1) / "shop0"
+    args = [
+        "repair",
+        str(repo),
+        "--json",
+        "--sandbox",
+        "local",
+        "--workers",
+        "2",
+        "--seed",
+        "3",
+        "--max-evals",
+        "60",
+    ]
+    local = CliRunner().invoke(app, args)
+    on_ray = CliRunner().invoke(app, [*args, "--executor", "ray", "--ray-address", cluster.address])
+    assert on_ray.exit_code == local.exit_code == 0, on_ray.output
+    here, there = json.loads(local.stdout), json.loads(on_ray.stdout)
+    assert there["fix"]["patch"] == here["fix"]["patch"]
+    assert there["search"]["evaluations"] == here["search"]["evaluations"]
+    assert "ray: 2 sandbox actor(s) on 2 node(s)" in on_ray.stderr
+
+
 def _wait_for_task(cluster: Cluster, node: str = "", timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
