@@ -143,6 +143,7 @@ def inside(args: argparse.Namespace) -> dict:
             statistics.median(r["seconds"] for r in there.values()), 2
         ),
         # the driver's wall time beyond the repairs' own, spread over the 2 nodes, per entry
+        "driver_prepare_s_per_entry": round(ray.get("prepare_seconds", 0) / len(names), 3),
         "ray_overhead_per_entry_s": round((ray_wall * nodes - ray_task) / len(names), 2),
     }
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from tests.conftest import BUGGY, init_repo, write_tree
 from treefix.cli.app import app
 
-FAST = ["--sandbox", "local", "--max-evals", "60", "--time-limit", "120", "--workers", "1"]
+FAST = ["--sandbox", "local", "--max-evals", "60", "--time-limit", "600", "--workers", "1"]
 PASSING = {
     "calc/__init__.py": "def add(a, b):\n    return a + b\n",
     "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",

@@ -99,6 +99,7 @@ def run_batch(
     store = Store(opts.output)
     results: dict[str, dict] = {}
     queue: list[Prepared] = []
+    t_prep = time.monotonic()
     for entry in entries:
         job = prepare(entry, opts)
         if isinstance(job, dict):
@@ -112,6 +113,7 @@ def run_batch(
             progress.done(results[entry.name])
             continue
         queue.append(job)
+    prepare_seconds = time.monotonic() - t_prep  # serial on the driver: bounds the scale-out
     spent = sum((r.get("cost_usd") or 0.0) for r in results.values())
     in_flight: dict[str, Prepared] = {}
     try:
@@ -165,6 +167,7 @@ def run_batch(
             "seconds": round(time.monotonic() - t0, 3),
             "max_cost_usd": opts.max_cost_usd,
             "output": str(opts.output),
+            "prepare_seconds": round(prepare_seconds, 3),
         },
     )
     write_summary(opts.output, data)

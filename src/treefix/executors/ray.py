@@ -4,8 +4,8 @@ sandbox on its node, built from the snapshot that travels through Ray's object s
 Evaluation i of a batch goes to actor i mod n and results come back in submission order, as with
 the ThreadExecutor: the same seed and worker count give the same search. The TestRunner travels
 with every call and its harness state (decided on the baseline) comes back, so the driver grades
-and reports as on one machine. An actor lost with its node is restarted elsewhere and its
-in-flight evaluation retried (max_restarts / max_task_retries)."""
+and reports as on one machine. The evaluations of an actor lost with its node go to the
+surviving actors."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from treefix.errors import SandboxError
 from treefix.protocols import Evaluation
 from treefix.testing.runner import TestRunner
 from treefix.types import TestReport
-
-RETRIES = 2
 
 
 class SandboxActor:
@@ -80,9 +79,9 @@ class RayExecutor:
     ):
         self.ray = ray
         self.runner = runner
-        actor = ray.remote(
-            num_cpus=1, max_concurrency=2, max_restarts=RETRIES, max_task_retries=RETRIES
-        )(SandboxActor)
+        # no restarts: with every CPU taken a restarted actor would wait forever; the evaluations
+        # of an actor that died go to the surviving ones instead (run())
+        actor = ray.remote(num_cpus=1, max_concurrency=2)(SandboxActor)
         ref = ray.put(files)  # once into the object store; every actor reads it from there
         self.actors = [
             actor.options(scheduling_strategy="SPREAD").remote(ref, kind, image, options, run_id)
@@ -93,6 +92,8 @@ class RayExecutor:
         self.kind, self.isolation = infos[0][0], infos[0][1]
         self.nodes = [i[2] for i in infos]  # where each actor (sandbox) lives
         self.ran_on: list[str] = []  # node of every evaluation, in order
+        self.everyone = list(self.actors)  # killed on close, lost ones included
+        self.lost = 0  # actors lost with their node
         self._cancelled = False
         self._closed = False
 
@@ -103,10 +104,22 @@ class RayExecutor:
     def run(self, batch: Sequence[Evaluation]) -> list[TestReport]:
         if self._cancelled:
             raise KeyboardInterrupt
-        refs = [
-            self.actors[i % self.workers].run.remote(self.runner, ev) for i, ev in enumerate(batch)
-        ]
-        out = self.ray.get(refs)
+        ray, actors = self.ray, list(self.actors)
+        pending = [(i, actors[i % len(actors)]) for i in range(len(batch))]
+        pending = [(i, a, a.run.remote(self.runner, batch[i])) for i, a in pending]
+        out: list = [None] * len(batch)
+        while pending:
+            i, actor, ref = pending.pop(0)
+            try:
+                out[i] = ray.get(ref)
+            except ray.exceptions.RayActorError:  # its node is gone: evaluate it elsewhere
+                if actor in self.actors:
+                    self.actors.remove(actor)
+                    self.lost += 1
+                if not self.actors:
+                    raise SandboxError("every Ray sandbox actor was lost with its node") from None
+                other = self.actors[i % len(self.actors)]
+                pending.append((i, other, other.run.remote(self.runner, batch[i])))
         for _, harness, probed, node in out:
             self.ran_on.append(node)
             if probed and not self.runner._probed:  # the baseline decided the harness
@@ -120,7 +133,7 @@ class RayExecutor:
 
     def abort(self) -> None:
         self.cancel()
-        for a in self.actors:
+        for a in self.everyone:
             self.ray.kill(a)
 
     def close(self) -> None:
@@ -131,5 +144,5 @@ class RayExecutor:
             self.ray.get([a.close.remote() for a in self.actors], timeout=60)
         except Exception:  # an actor gone with its node has nothing left to close
             pass
-        for a in self.actors:
+        for a in self.everyone:
             self.ray.kill(a)

@@ -25,6 +25,11 @@ class Cluster:
     worker: subprocess.Popen  # `ray start --block` of the worker node (its own process group)
     worker_id: str = ""
 
+    def restart_worker(self) -> None:
+        """A fresh worker node in place of a killed one."""
+        self.worker = _worker(self.address, env(self.tmp))
+        self.worker_id = _wait_for_nodes(self.address, env(self.tmp))
+
     def kill_worker(self) -> None:
         """The worker node dies at once: raylet, its workers, everything in its process group."""
         os.killpg(self.worker.pid, signal.SIGKILL)
@@ -69,14 +74,41 @@ def start() -> Cluster:
         capture_output=True,
         env=e,
     )
-    worker = subprocess.Popen(
-        [ray, "start", "--block", "--address", address, "--resources", '{"worker": 1}', *common],
+    cluster = Cluster(address, tmp / "tasks", _worker(address, e))
+    try:
+        cluster.worker_id = _wait_for_nodes(address, e)
+    except BaseException:
+        stop(cluster)
+        raise
+    return cluster
+
+
+def _worker(address: str, e: dict[str, str]) -> subprocess.Popen:
+    """`ray start --block` of a worker node, in its own process group (killed as one)."""
+    return subprocess.Popen(
+        [
+            str(BIN / "ray"),
+            "start",
+            "--block",
+            "--address",
+            address,
+            "--resources",
+            '{"worker": 1}',
+            "--num-cpus",
+            "1",
+            "--node-ip-address",
+            "127.0.0.1",
+            "--disable-usage-stats",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=e,
         start_new_session=True,
     )
-    cluster = Cluster(address, tmp / "tasks", worker)
+
+
+def _wait_for_nodes(address: str, e: dict[str, str]) -> str:
+    """Waits until head and worker are alive; the worker's node id."""
     probe = (
         f"import json, ray; ray.init(address={address!r}, log_to_driver=False);"
         "print(json.dumps([(n['NodeID'], 'worker' in n['Resources']) for n in ray.nodes() if n['Alive']]))"
@@ -86,10 +118,8 @@ def start() -> Cluster:
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=e)
         nodes = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else []
         if len(nodes) == 2:
-            cluster.worker_id = next(i for i, w in nodes if w)
-            return cluster
+            return next(i for i, w in nodes if w)
         time.sleep(2)
-    stop(cluster)
     raise RuntimeError("the 2-node Ray cluster did not come up")
 
 
