@@ -24,4 +24,4 @@ def test_batch_on_a_two_node_ray_cluster_in_a_network_namespace():
         ["unshare", "-n", "sh", "-c", inner], cwd=ROOT, capture_output=True, text=True, timeout=1800
     )
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-3000:]
-    assert " 6 passed" in r.stdout, r.stdout[-2000:]
+    assert " 5 passed" in r.stdout, r.stdout[-2000:]

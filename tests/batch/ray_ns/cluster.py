@@ -25,11 +25,6 @@ class Cluster:
     worker: subprocess.Popen  # `ray start --block` of the worker node (its own process group)
     worker_id: str = ""
 
-    def restart_worker(self) -> None:
-        """A fresh worker node in place of a killed one."""
-        self.worker = _worker(self.address, env(self.tmp))
-        self.worker_id = _wait_for_nodes(self.address, env(self.tmp))
-
     def kill_worker(self) -> None:
         """The worker node dies at once: raylet, its workers, everything in its process group."""
         os.killpg(self.worker.pid, signal.SIGKILL)
