@@ -207,6 +207,13 @@ def repair(
     image: Annotated[
         str | None, typer.Option(help="Docker image (default: the project's built image).")
     ] = None,
+    executor: Annotated[
+        str,
+        typer.Option(help="local | ray: candidate evaluations on Ray actors (treefix[ray])."),
+    ] = "local",
+    ray_address: Annotated[
+        str | None, typer.Option(help="Ray cluster for --executor ray (default: RAY_ADDRESS).")
+    ] = None,
     as_json: JsonOpt = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show every evaluated candidate.")
@@ -290,12 +297,18 @@ def test(
 
 
 @app.command()
-def doctor(as_json: JsonOpt = False) -> None:
-    """What this machine offers: sandbox kinds, isolation, grammars, keys present."""
+def doctor(
+    as_json: JsonOpt = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Also list this Ray cluster's nodes and resources."),
+    ] = None,
+) -> None:
+    """What this machine offers: sandbox kinds, isolation, grammars, keys present, Ray."""
     # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.doctor_cmd import run_doctor
 
-    raise typer.Exit(run_doctor(as_json, _stderr()))
+    raise typer.Exit(run_doctor(as_json, _stderr(), ray_address))
 
 
 @app.command()
@@ -329,6 +342,80 @@ def check(
         )
     except TreefixError as exc:
         fail(exc, fmt == "json")
+    raise typer.Exit(code)
+
+
+@app.command()
+def batch(
+    ctx: typer.Context,
+    manifest: Annotated[
+        str,
+        typer.Argument(
+            help="Manifest (.toml with [[entry]] tables, .jsonl) or a folder of repositories."
+        ),
+    ],
+    out: Annotated[
+        str, typer.Option("--out", help="Output folder: results/, runs/, batch.json, batch.md.")
+    ] = "treefix-batch",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Skip entries whose result exists for the same input.")
+    ] = False,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write each fix into its working tree.")
+    ] = False,
+    max_cost_usd: Annotated[
+        float | None,
+        typer.Option(
+            **bounded("max_cost_usd"), help="Model spend budget across the whole batch (USD)."
+        ),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local | ray (needs treefix[ray]).")
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option("--ray-address", help="Ray cluster (default: RAY_ADDRESS or a local one)."),
+    ] = None,
+    max_retries: Annotated[
+        int,
+        typer.Option(
+            "--max-retries", min=0, max=10, help="Ray: re-runs of an entry whose node died."
+        ),
+    ] = 2,
+    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
+    proposer: Annotated[str, typer.Option(help=PROPOSERS.help())] = "auto",
+    max_evals: Annotated[int, typer.Option(**bounded("max_evals"), help="Per entry.")] = 500,
+    time_limit: Annotated[
+        float, typer.Option(**bounded("time_limit"), help="Per entry, seconds.")
+    ] = 300.0,
+    seed: Annotated[int, typer.Option(**bounded("seed"))] = 0,
+    workers: Annotated[int, typer.Option(**bounded("workers"), help="Sandboxes per repair.")] = 0,
+) -> None:
+    """Repair many repositories: one run per manifest entry, a live table, a summary."""
+    import os
+    from pathlib import Path
+
+    from treefix.batch.driver import BatchOptions
+    from treefix.cli.batch_cmd import run_batch_cmd
+    from treefix.config import cli_overrides
+
+    given = cli_overrides(
+        ctx, ["sandbox", "proposer", "max_evals", "time_limit", "seed", "workers"]
+    )
+    opts = BatchOptions(
+        output=Path(out).resolve(),
+        values=given,
+        resume=resume,
+        apply=apply,
+        max_cost_usd=max_cost_usd,
+        executor=executor,
+        ray_address=ray_address or os.environ.get("RAY_ADDRESS") or None,
+        max_retries=max_retries,
+    )
+    try:
+        code = run_batch_cmd(manifest, opts, _stderr())
+    except TreefixError as exc:
+        fail(exc, False)
     raise typer.Exit(code)
 
 

@@ -69,8 +69,52 @@ def checks() -> list[Row]:
     ]
 
 
-def run_doctor(as_json: bool, console: Console) -> int:
-    rows = checks()
+def ray_rows(address: str | None) -> list[Row]:
+    """Whether Ray is importable and, given a cluster address, its nodes and resources."""
+    from treefix.executors.ray import RAY_MISSING
+    from treefix.extras import MissingExtra, require
+
+    try:
+        require("ray", RAY_MISSING)  # importable, not merely installed: a broken install says so here
+    except MissingExtra as exc:
+        return [("ray", False, f"{exc} (for --executor ray)")]
+    rows: list[Row] = [("ray", True, _module("ray")[1])]
+    if address is None:
+        return rows
+    from treefix.errors import TreefixError
+    from treefix.executors.ray import connect
+
+    try:
+        ray = connect(address)
+    except TreefixError as exc:
+        return [*rows, ("ray cluster", False, str(exc))]
+    try:
+        nodes = [n for n in ray.nodes() if n.get("Alive")]
+        total = ray.cluster_resources()
+        rows.append(
+            (
+                "ray cluster",
+                True,
+                f"{address}: {len(nodes)} node(s), "
+                + ", ".join(f"{k} {total[k]:g}" for k in ("CPU", "GPU") if k in total),
+            )
+        )
+        for n in nodes:
+            res = n.get("Resources", {})
+            rows.append(
+                (
+                    f"  node {n['NodeID'][:8]}",
+                    True,
+                    f"{n.get('NodeManagerAddress')} CPU {res.get('CPU', 0):g}",
+                )
+            )
+    finally:
+        ray.shutdown()
+    return rows
+
+
+def run_doctor(as_json: bool, console: Console, ray_address: str | None = None) -> int:
+    rows = checks() + ray_rows(ray_address)
     if as_json:
         print(
             json.dumps({name: {"ok": ok, "detail": detail} for name, ok, detail in rows}, indent=2)

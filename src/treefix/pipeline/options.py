@@ -48,6 +48,8 @@ class SandboxOptions:
     sandbox_output_kb: int | None = None  # output kept per stream (1024)
     sandbox_tmp_mb: int | None = None  # docker /tmp tmpfs (256)
     sandbox_cpus: float | None = None  # docker: CPUs per container (1.0)
+    executor: str = "local"  # local: threads over this machine's sandboxes | ray: Ray actors
+    ray_address: str | None = None  # the Ray cluster (default: RAY_ADDRESS, else Ray's own rule)
 
 
 @dataclass

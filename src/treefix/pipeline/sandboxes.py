@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import time
 
+from treefix.errors import UsageError
 from treefix.executors.thread import ThreadExecutor
 from treefix.pipeline.events import Events
 from treefix.pipeline.options import SandboxOptions
+from treefix.protocols import Executor
 from treefix.sandbox.backends import make_sandboxes
 from treefix.sandbox.pool import SandboxPool
 from treefix.testing.runner import TestRunner
@@ -28,7 +30,7 @@ def open_executor(
     options: SandboxOptions,
     runner: TestRunner,
     events: Events,
-) -> tuple[ThreadExecutor, float]:
+) -> tuple[Executor, float]:
     """The executor over this run's sandboxes, and the seconds creating them took."""
     n = worker_count(options)
     size = sum(f.size for f in project.files.values())
@@ -38,6 +40,16 @@ def open_executor(
             f"copying {len(project.files)} files ({size / 2**20:.1f} MiB) into {n} {kind} sandbox(es)..."
         )
     t0 = time.monotonic()
+    if options.executor == "ray":  # candidate evaluations on Ray actors, one sandbox each
+        from treefix.executors.ray import RayExecutor, connect  # Ray loads only when asked for
+        from treefix.workspace.snapshot import read_files
+
+        ray = connect(options.ray_address)
+        executor = RayExecutor(ray, read_files(project), kind, image, options, run_id, runner, n)
+        events.message(f"ray: {n} sandbox actor(s) on {len(set(executor.nodes))} node(s)")
+        return executor, time.monotonic() - t0
+    if options.executor != "local":
+        raise UsageError(f"executor must be local or ray, not {options.executor!r}")
     pool = SandboxPool(make_sandboxes(kind, project, n, run_id, image, options))
     seconds = time.monotonic() - t0
     if big:

@@ -164,3 +164,17 @@ def snapshot(path: str | os.PathLike[str]) -> Project:
         skipped=skipped,
         submodules=submodules,
     )
+
+
+Files = dict[str, tuple[bytes, int]]  # path -> (bytes, mode): a snapshot that can travel
+
+
+def read_files(project: Project) -> Files:
+    """Every file of the snapshot with its mode, e.g. to ship it through Ray's object store."""
+    out: Files = {}
+    for rel, info in sorted(project.files.items()):
+        data = project.sources.get(rel)
+        if data is None:
+            data = (project.root / rel).read_bytes()
+        out[rel] = (data, info.mode)
+    return out

@@ -1,0 +1,72 @@
+"""The Ray backend: every entry is a Ray task (bounded retries when its node dies). The snapshot
+travels through Ray's object store (ray.put of the files dict), never a shared file system, and
+a fix is written back here, on the driver, once the task has returned: a retried task can never
+write twice."""
+
+from __future__ import annotations
+
+from treefix.batch.driver import BatchOptions, Prepared
+from treefix.batch.entry import repair_files
+from treefix.errors import EXIT_ENVIRONMENT, TreefixError
+from treefix.executors.ray import connect
+
+GRACE = 20.0  # seconds a cancelled repair has to clean up before it is killed
+class RayBackend:
+    def __init__(self, opts: BatchOptions):
+        self.ray = ray = connect(opts.ray_address)
+        self.apply = opts.apply
+        # one repair per CPU of the cluster; each repair brings its own sandboxes
+        self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self._task = ray.remote(num_cpus=1, max_retries=opts.max_retries)(repair_files)
+        self._pending: dict = {}  # ObjectRef -> Prepared
+
+    def submit(self, job: Prepared) -> None:
+        files = self.ray.put(job.files)  # the snapshot, through the object store
+        self._pending[self._task.remote(files, job.values)] = job
+
+    def wait(self) -> list[tuple[Prepared, dict]]:
+        ray = self.ray
+        ready, _ = ray.wait(list(self._pending), num_returns=1)
+        out = []
+        for ref in ready:
+            job = self._pending.pop(ref)
+            try:
+                raw = ray.get(ref)
+            except ray.exceptions.RayError as exc:  # retries spent: node lost for good
+                raw = {
+                    "status": "error",
+                    "exit_code": EXIT_ENVIRONMENT,
+                    "message": f"ray: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+                }
+            raw["written_back"] = self._write_back(job, raw)
+            out.append((job, raw))
+        return out
+
+    def _write_back(self, job: Prepared, raw: dict) -> list[str]:
+        changed = raw.get("changed") or {}
+        if not (self.apply and changed and raw.get("status") == "fixed") or job.project is None:
+            return []
+        from treefix.types import ProgramState
+        from treefix.workspace.writeback import apply_fix
+
+        try:
+            return apply_fix(job.project, ProgramState(job.project.sources, changed))
+        except TreefixError as exc:  # the user's file changed since the snapshot: keep the patch
+            raw["message"] = f"{raw.get('message', '')}; not written back: {exc}"
+            return []
+
+    def close(self) -> None:
+        """Cancel what still runs: first as a KeyboardInterrupt inside each task (its repair then
+        removes its sandboxes and temp folder), then by force for what is still there."""
+        ray = self.ray
+        refs = list(self._pending)
+        self._pending.clear()
+        for force in (False, True):
+            for ref in refs:
+                try:
+                    ray.cancel(ref, force=force)
+                except Exception:  # the task may already be gone with its node
+                    pass
+            if refs and not force:
+                _, refs = ray.wait(refs, num_returns=len(refs), timeout=GRACE)
+        ray.shutdown()
