@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.ray_cluster
 def test_batch_on_a_two_node_ray_cluster_in_a_network_namespace():
     assert shutil.which("unshare") and shutil.which("ip"), "needs util-linux unshare and iproute2"
     assert os.geteuid() == 0, "unshare -n needs root"
