@@ -13,7 +13,7 @@ from tests.conftest import write_tree
 from treefix.cli.app import app
 
 ARGS = ["--json", "--sandbox", "local", "--proposer", "mutation", "--workers", "2"]
-ARGS += ["--max-evals", "80", "--time-limit", "90", "--seed", "0"]
+ARGS += ["--max-evals", "200", "--time-limit", "120", "--seed", "0"]
 
 CASES = [
     pytest.param(
