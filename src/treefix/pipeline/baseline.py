@@ -48,18 +48,19 @@ def run_baseline(executor: Executor, options: SearchOptions, deadline: float) ->
         parts.append(executor.run([more])[0])
     report = merge_reports(parts, continued=True)
     cut = ""
-    if cut_by_limit(parts[-1]) and collected:
-        unrun = [
-            n
-            for n in collected
-            if n not in report.tests or report.tests[n].message == KILLED_WHILE_RUNNING
-        ]
+    unrun = [
+        n
+        for n in collected or ()
+        if n not in report.tests or report.tests[n].message == KILLED_WHILE_RUNNING
+    ]
+    stopped = cut_by_limit(parts[-1])
+    if stopped and collected and unrun:  # stopping after its last test cut nothing
         cut = (
             f"the baseline stopped at --test-timeout {limit:g}s per run after {len(parts)} run(s): "
             f"{len(unrun)} of {len(collected)} tests never ran and are not checked (raise "
             "--test-timeout or --time-limit to include them)"
         )
-    elif len(parts) > 1 and report.status in (Status.PASSED, Status.FAILED):
+    elif len(parts) > 1 and (stopped or report.status in (Status.PASSED, Status.FAILED)):
         # all ran: the verdict is over every part's tests, not the last part's alone
         report.status = Status.FAILED if report.failing() else Status.PASSED
         report.exit_code = 1 if report.failing() else 0
