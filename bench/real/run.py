@@ -134,6 +134,17 @@ def _baseline(rep: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def command_line(argv: list[str]) -> str:
+    """argv without the --note texts (RESULTS.md lists them below the command)."""
+    out, skip = [], False
+    for arg in argv:
+        if skip or arg == "--note":
+            skip = arg == "--note"
+            continue
+        out.append(shlex.quote(arg))
+    return " ".join(out)
+
+
 def select(args: argparse.Namespace) -> list[Built]:
     ok = {
         v["id"]
@@ -210,7 +221,7 @@ def main() -> int:
             [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
         )
     args.md.write_text(
-        report.markdown(rows, run=",".join(runs), command=" ".join(sys.argv), notes=args.note)
+        report.markdown(rows, run=",".join(runs), command=command_line(sys.argv), notes=args.note)
     )
     print(f"{len(todo)} bug(s) in {time.time() - started:.0f}s; wrote {args.md}", file=sys.stderr)
     return 0
