@@ -89,7 +89,7 @@ def score_bug(built: Built, args: argparse.Namespace) -> dict[str, Any]:
         ]
         proc = testrun.run(argv, repo, timeout=args.time_limit * 3 + 120)
     rep = parse_report(proc.stdout)
-    row["wall"] = round(proc.wall, 2)
+    row["wall"] = round(proc.duration, 2)
     row["exit_code"] = proc.returncode
     if rep is None:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]

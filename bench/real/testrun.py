@@ -9,59 +9,17 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
-import subprocess
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-@dataclass
-class Proc:
-    returncode: int | None  # None: killed at the timeout
-    stdout: str
-    stderr: str
-    wall: float
-
-    @property
-    def timed_out(self) -> bool:
-        return self.returncode is None
+from treefix.sandbox.process import ProcessResult, run_process
 
 
-def run(argv: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> Proc:
-    """Run argv in its own session so a timeout also ends its children."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        return Proc(proc.returncode, out, err, time.perf_counter() - start)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        out, err = proc.communicate()
-        return Proc(None, out, err, time.perf_counter() - start)
-    except BaseException:
-        kill_group(proc)
-        proc.communicate()
-        raise
-
-
-def kill_group(proc: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+def run(argv: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> ProcessResult:
+    """argv in its own session, the whole group killed at the timeout: treefix's own runner."""
+    return run_process(argv, cwd=str(cwd), env=dict(os.environ if env is None else env), timeout=timeout)
 
 
 def junit_key(nodeid: str) -> str:
@@ -136,4 +94,4 @@ def run_tests(test_cmd: str, cwd: Path, timeout: float) -> Outcomes:
         env.pop("PYTHONPATH", None)
         proc = run(argv, cwd, timeout, env)
         tail = (proc.stdout + proc.stderr)[-3000:]
-        return Outcomes(read_junit(xml), proc.returncode, proc.wall, tail)
+        return Outcomes(read_junit(xml), proc.returncode, proc.duration, tail)
