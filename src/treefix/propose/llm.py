@@ -46,6 +46,7 @@ TRIM_LEVELS = (
     (80, 4, 2, 800),
     (40, 2, 1, 400),
     (20, 1, 0, 200),
+    (8, 1, 0, 120),  # a 1K-token window (small local models) beside the system prompt
 )
 MIN_ANSWER_TOKENS = 128  # room kept for the answer when trimming to a window
 
