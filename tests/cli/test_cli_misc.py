@@ -48,6 +48,25 @@ def test_help_does_not_import_heavy_modules():
     assert out.stdout.strip() == "[]"
 
 
+def _option_rows(command: str) -> dict[str, str]:
+    """`treefix COMMAND --help`'s option rows by flag, white space folded."""
+    text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+    rows = [" ".join(line.strip("│ ").split()) for line in text.splitlines() if "│ --" in line]
+    return {row.split()[0]: row for row in rows}
+
+
+def test_commands_that_share_an_option_show_it_alike():
+    repair, check, test, batch = (_option_rows(c) for c in ("repair", "check", "test", "batch"))
+    for flag in ("--test-cmd", "--sandbox", "--format", "--output"):
+        assert repair[flag] == check[flag], flag
+    for flag in ("--test-cmd", "--sandbox", "--test-timeout", "--per-test-timeout"):
+        assert repair[flag] == test[flag], flag
+    assert "Seconds for one run of the tests." in test["--test-timeout"]
+    assert repair["--proposer"] == batch["--proposer"] and repair["--seed"] == batch["--seed"]
+    # check keeps its own budget (a pre-commit hook runs small)
+    assert "[default: 60]" in check["--max-evals"] and "[default: 500]" in repair["--max-evals"]
+
+
 def test_version_flag_and_command_agree():
     from treefix import __version__
 

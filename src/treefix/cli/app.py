@@ -7,22 +7,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from treefix import __version__
+from treefix.cli import options as opt
 from treefix.cli import signals
 from treefix.cli.console import fail
 from treefix.cli.console import stderr_console as _stderr
 from treefix.cli.output import pick_format
 from treefix.cli.sandbox_cmd import app as sandbox_app
-from treefix.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, TreefixError
-from treefix.models.registry import PROVIDERS
+from treefix.errors import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, TreefixError, UsageError
 from treefix.option_bounds import bounded
-from treefix.propose.registry import PROPOSERS
-from treefix.sandbox.backends import SANDBOXES
 
 app = typer.Typer(
     name="treefix",
@@ -51,191 +51,57 @@ def _main(
     """Repair a repository whose tests fail: localise, propose, run in a sandbox, search (MCTS)."""
 
 
-PathArg = Annotated[str, typer.Argument(help="Project folder (tests run from here).")]
-TestCmd = Annotated[
-    str | None, typer.Option("--test-cmd", help="Test command (default: detect pytest).")
-]
-# Choices in help texts come from the registries and option bounds from option_bounds.BOUNDS.
-# Annotations are evaluated when typer builds a command (PEP 563), so a backend registered after
-# import shows too; that is why the registry-reading options are written inline, not as aliases.
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")]
-
-
-FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format", "-f", help="Output on stdout: text | json | patch (--json = --format json)."
-    ),
-]
-OutputOpt = Annotated[
-    str | None,
-    typer.Option("--output", "-o", help="Write the --format output to FILE instead of stdout."),
-]
-
-
 @app.command()
 def repair(
     ctx: typer.Context,
-    path: PathArg = ".",
-    test_cmd: TestCmd = None,
-    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
-    proposer: Annotated[
-        str, typer.Option(help=PROPOSERS.help() + " (auto: model + mutation with a key)")
-    ] = "auto",
-    provider: Annotated[
-        str | None,
-        typer.Option(help=PROVIDERS.help() + " (default: from the environment)"),
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option(help="Model name (default claude-sonnet-5-5 / gpt-4.1-mini).")
-    ] = None,
-    base_url: Annotated[
-        str | None, typer.Option(help="API endpoint (OpenAI-compatible servers: Ollama, vLLM...).")
-    ] = None,
-    max_cost_usd: Annotated[
-        float | None,
-        typer.Option(**bounded("max_cost_usd"), help="Hard model spend budget in USD."),
-    ] = 1.0,
-    max_llm_calls: Annotated[
-        int | None, typer.Option(**bounded("max_llm_calls"), help="Hard model call budget.")
-    ] = 60,
-    cache: Annotated[
-        str | None, typer.Option(help="Folder caching model responses (offline replays).")
-    ] = None,
-    judge: Annotated[
-        bool, typer.Option("--judge", help="The model picks among several validated fixes.")
-    ] = False,
-    samples: Annotated[
-        int, typer.Option(**bounded("samples"), help="Model samples per expansion.")
-    ] = 2,
-    value: Annotated[
-        str,
-        typer.Option(
-            "--value",
-            help="Value agent: auto (only where its score can reorder sibling states) | on | off.",
-        ),
-    ] = "auto",
-    temperature: Annotated[
-        float, typer.Option(**bounded("temperature"), help="Sampling temperature.")
-    ] = 0.7,
-    llm_timeout: Annotated[
-        float, typer.Option(**bounded("llm_timeout"), help="Seconds for one model request.")
-    ] = 60.0,
-    llm_max_tokens: Annotated[
-        int, typer.Option(**bounded("llm_max_tokens"), help="Most tokens in one model answer.")
-    ] = 2048,
-    model_path: Annotated[
-        str | None,
-        typer.Option(help="GGUF model file run in-process by llama.cpp (--provider llamacpp)."),
-    ] = None,
-    llm_context: Annotated[
-        int | None,
-        typer.Option(
-            **bounded("llm_context"), help="llamacpp: context window in tokens (default 4096)."
-        ),
-    ] = None,
-    tool_rounds: Annotated[
-        int,
-        typer.Option(
-            **bounded("tool_rounds"),
-            help="Rounds of read/search tool calls the model may make before it answers (0: none).",
-        ),
-    ] = 6,
-    locate: Annotated[
-        str,
-        typer.Option(
-            "--locate",
-            help="Model localisation, files -> functions -> lines (Agentless): auto (large "
-            "repositories, or when the failing tests cover no code) | on | off.",
-        ),
-    ] = "auto",
-    max_evals: Annotated[
-        int, typer.Option(**bounded("max_evals"), help="Most candidate runs.")
-    ] = 500,
-    time_limit: Annotated[
-        float, typer.Option(**bounded("time_limit"), help="Seconds for the whole run.")
-    ] = 300.0,
-    test_timeout: Annotated[
-        float, typer.Option(**bounded("test_timeout"), help="Seconds for one run of the tests.")
-    ] = 120.0,
-    per_test_timeout: Annotated[
-        float, typer.Option(**bounded("per_test_timeout"), help="Seconds for one test (pytest).")
-    ] = 10.0,
-    seed: Annotated[int, typer.Option(**bounded("seed"), help="Seed: same seed, same search.")] = 0,
-    workers: Annotated[
-        int,
-        typer.Option(**bounded("workers"), help="Parallel sandboxes (0: one per core, at most 4)."),
-    ] = 0,
-    max_depth: Annotated[
-        int, typer.Option(**bounded("max_depth"), help="Most edits in one fix.")
-    ] = 3,
-    fixes: Annotated[
-        int,
-        typer.Option(
-            **bounded("fixes"), help="Validated fixes to find, then rank and pick among them."
-        ),
-    ] = 1,
-    extra_evals: Annotated[
-        int,
-        typer.Option(
-            **bounded("extra_evals"), help="Most evaluations spent after the first fix (--fixes)."
-        ),
-    ] = 60,
-    runner: Annotated[
-        str,
-        typer.Option(
-            help="auto | warm | cold: warm forks each candidate from a pytest server that "
-            "imported once (auto: where it can serve)."
-        ),
-    ] = "auto",
-    apply: Annotated[
-        bool,
-        typer.Option("--apply", help="Write the fix into the working tree (all files or none)."),
-    ] = False,
-    branch: Annotated[
-        str | None,
-        typer.Option(
-            "--branch", help="Commit the fix on a new branch NAME; tree, index and HEAD untouched."
-        ),
-    ] = None,
-    commit: Annotated[
-        bool,
-        typer.Option("--commit", help="Commit only the fix on the current branch (and write it)."),
-    ] = False,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    image: Annotated[
-        str | None, typer.Option(help="Docker image (default: the project's built image).")
-    ] = None,
-    executor: Annotated[
-        str,
-        typer.Option(help="local | ray: candidate evaluations on Ray actors (treefix[ray])."),
-    ] = "local",
-    ray_address: Annotated[
-        str | None, typer.Option(help="Ray cluster for --executor ray (default: RAY_ADDRESS).")
-    ] = None,
-    as_json: JsonOpt = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show every evaluated candidate.")
-    ] = False,
-    issue: Annotated[
-        str | None,
-        typer.Option(
-            "--issue",
-            metavar="FILE|-",
-            help="Issue mode: a bug report (a file, or - for stdin); the model writes a failing "
-            "reproduction test first, then the run repairs against it. Needs a model.",
-        ),
-    ] = None,
-    keep_test: Annotated[
-        bool,
-        typer.Option("--keep-test", help="Issue mode: the reproduction test joins the fix."),
-    ] = False,
+    path: opt.PathArg = ".",
+    test_cmd: opt.TestCmd = None,
+    sandbox: opt.Sandbox = "auto",
+    proposer: opt.Proposer = "auto",
+    provider: opt.Provider = None,
+    model: opt.Model = None,
+    base_url: opt.BaseUrl = None,
+    max_cost_usd: opt.MaxCostUsd = 1.0,
+    max_llm_calls: opt.MaxLlmCalls = 60,
+    cache: opt.Cache = None,
+    judge: opt.Judge = False,
+    samples: opt.Samples = 2,
+    value: opt.Value = "auto",
+    temperature: opt.Temperature = 0.7,
+    llm_timeout: opt.LlmTimeout = 60.0,
+    llm_max_tokens: opt.LlmMaxTokens = 2048,
+    model_path: opt.ModelPath = None,
+    llm_context: opt.LlmContext = None,
+    tool_rounds: opt.ToolRounds = 6,
+    locate: opt.Locate = "auto",
+    max_evals: opt.MaxEvals = 500,
+    time_limit: opt.TimeLimit = 300.0,
+    test_timeout: opt.TestTimeout = 120.0,
+    per_test_timeout: opt.PerTestTimeout = 10.0,
+    seed: opt.Seed = 0,
+    workers: opt.Workers = 0,
+    max_depth: opt.MaxDepth = 3,
+    fixes: opt.Fixes = 1,
+    extra_evals: opt.ExtraEvals = 60,
+    runner: opt.Runner = "auto",
+    apply: opt.Apply = False,
+    branch: opt.Branch = None,
+    commit: opt.Commit = False,
+    fmt: opt.FormatOpt = None,
+    output: opt.OutputOpt = None,
+    image: opt.Image = None,
+    executor: opt.Executor = "local",
+    ray_address: opt.RayAddress = None,
+    as_json: opt.JsonOpt = False,
+    verbose: opt.Verbose = False,
+    issue: opt.Issue = None,
+    keep_test: opt.KeepTest = False,
 ) -> None:
     """Find failing tests, search for a patch that makes them pass, and print it."""
     # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.cli.repair_cmd import run_repair
     from treefix.config import cli_overrides, resolve
+    from treefix.pipeline.locate import check_mode
     from treefix.workspace.writeback import WriteBackPlan
 
     machine = as_json or fmt == "json"
@@ -246,8 +112,6 @@ def repair(
         for flag in ("issue", "keep_test"):  # flags of this run, not settings
             overrides.pop(flag, None)
         opts = resolve(path, overrides).options(path, plan=plan)
-        from treefix.pipeline.locate import check_mode
-
         check_mode(opts.model.locate)  # a bad choice is a usage error before anything runs
         if issue is not None:
             opts.workflow.issue = _issue_text(issue)
@@ -261,11 +125,7 @@ def repair(
 
 
 def _issue_text(source: str) -> str:
-    from treefix.errors import UsageError
-
     try:
-        from pathlib import Path
-
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--issue {source}: cannot read it ({exc})") from None
@@ -277,12 +137,12 @@ def _issue_text(source: str) -> str:
 @app.command()
 def test(
     ctx: typer.Context,
-    path: PathArg = ".",
-    test_cmd: TestCmd = None,
-    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
-    test_timeout: Annotated[float, typer.Option(**bounded("test_timeout"))] = 120.0,
-    per_test_timeout: Annotated[float, typer.Option(**bounded("per_test_timeout"))] = 10.0,
-    as_json: JsonOpt = False,
+    path: opt.PathArg = ".",
+    test_cmd: opt.TestCmd = None,
+    sandbox: opt.Sandbox = "auto",
+    test_timeout: opt.TestTimeout = 120.0,
+    per_test_timeout: opt.PerTestTimeout = 10.0,
+    as_json: opt.JsonOpt = False,
 ) -> None:
     """Run the tests once in the sandbox and classify the run (the baseline)."""
     # the command's modules load when it runs: `treefix --help` stays instant
@@ -298,7 +158,7 @@ def test(
 
 @app.command()
 def doctor(
-    as_json: JsonOpt = False,
+    as_json: opt.JsonOpt = False,
     ray_address: Annotated[
         str | None,
         typer.Option("--ray-address", help="Also list this Ray cluster's nodes and resources."),
@@ -314,20 +174,16 @@ def doctor(
 @app.command()
 def check(
     ctx: typer.Context,
-    path: PathArg = ".",
+    path: opt.PathArg = ".",
     fix: Annotated[
         bool, typer.Option("--fix", help="Write a validated fix into the working tree.")
     ] = False,
-    test_cmd: TestCmd = None,
-    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
-    max_evals: Annotated[
-        int, typer.Option(**bounded("max_evals"), help="Most candidate runs (default 60).")
-    ] = 60,
-    time_limit: Annotated[
-        float, typer.Option(**bounded("time_limit"), help="Seconds (default 60).")
-    ] = 60.0,
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
+    test_cmd: opt.TestCmd = None,
+    sandbox: opt.Sandbox = "auto",
+    max_evals: opt.CheckMaxEvals = 60,
+    time_limit: opt.CheckTimeLimit = 60.0,
+    fmt: opt.FormatOpt = None,
+    output: opt.OutputOpt = None,
 ) -> None:
     """Pre-commit hook: run the tests; when they fail, search offline (small budget) and print the
     fix. Exit 0 only when the tests pass. Files change only with --fix."""
@@ -382,19 +238,17 @@ def batch(
             "--max-retries", min=0, max=10, help="Ray: re-runs of an entry whose node died."
         ),
     ] = 2,
-    sandbox: Annotated[str, typer.Option("--sandbox", help=SANDBOXES.help())] = "auto",
-    proposer: Annotated[str, typer.Option(help=PROPOSERS.help())] = "auto",
+    sandbox: opt.Sandbox = "auto",
+    proposer: opt.Proposer = "auto",
     max_evals: Annotated[int, typer.Option(**bounded("max_evals"), help="Per entry.")] = 500,
     time_limit: Annotated[
         float, typer.Option(**bounded("time_limit"), help="Per entry, seconds.")
     ] = 300.0,
-    seed: Annotated[int, typer.Option(**bounded("seed"))] = 0,
+    seed: opt.Seed = 0,
     workers: Annotated[int, typer.Option(**bounded("workers"), help="Sandboxes per repair.")] = 0,
 ) -> None:
     """Repair many repositories: one run per manifest entry, a live table, a summary."""
-    import os
-    from pathlib import Path
-
+    # the command's modules load when it runs: `treefix --help` stays instant
     from treefix.batch.driver import BatchOptions
     from treefix.cli.batch_cmd import run_batch_cmd
     from treefix.config import cli_overrides
@@ -421,11 +275,11 @@ def batch(
 
 @app.command("config")
 def config_cmd(
-    path: PathArg = ".",
+    path: opt.PathArg = ".",
     for_check: Annotated[
         bool, typer.Option("--check", help="The settings `treefix check` would use.")
     ] = False,
-    as_json: JsonOpt = False,
+    as_json: opt.JsonOpt = False,
 ) -> None:
     """Print the effective settings and where each came from (file, environment, default)."""
     # the command's modules load when it runs: `treefix --help` stays instant
@@ -442,9 +296,9 @@ def config_cmd(
 def show(
     run: Annotated[str, typer.Argument(help="Run id (or prefix), 'latest', or a run folder.")],
     path: Annotated[str, typer.Option("--path", "-C", help="Project folder.")] = ".",
-    fmt: FormatOpt = None,
-    output: OutputOpt = None,
-    as_json: JsonOpt = False,
+    fmt: opt.FormatOpt = None,
+    output: opt.OutputOpt = None,
+    as_json: opt.JsonOpt = False,
 ) -> None:
     """Re-render a past run from .treefix/runs/<id>/."""
     # the command's modules load when it runs: `treefix --help` stays instant
