@@ -12,7 +12,8 @@ from typing import Protocol
 
 from treefix.batch.entry import Files, checkout, input_hash, take
 from treefix.batch.manifest import Entry
-from treefix.batch.store import Store, summary, write_summary
+from treefix.batch.store import OK_STATUSES, Store, summary, write_summary
+from treefix.config import resolve
 from treefix.errors import TreefixError
 from treefix.workspace.snapshot import Project
 
@@ -60,8 +61,6 @@ class Progress(Protocol):
 
 def prepare(entry: Entry, opts: BatchOptions) -> Prepared | dict:
     """The entry ready to run, or its error result (a clone that failed, a bad folder)."""
-    from treefix.config import resolve
-
     try:
         folder = checkout(entry, opts.output)
         project, files = take(folder)
@@ -212,8 +211,6 @@ def _result(job: Prepared, raw: dict) -> dict:
 
 
 def finished_ok(data: dict) -> bool:
-    from treefix.batch.store import OK_STATUSES
-
     return all(r["status"] in OK_STATUSES for r in data["results"])
 
 

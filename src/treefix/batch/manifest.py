@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from treefix.config import coerce
 from treefix.errors import UsageError
 
 KEYS = {"name", "path", "url", "ref", "test-cmd", "test_cmd", "settings"}
@@ -76,8 +77,6 @@ def _toml(path: Path) -> list[Entry]:
 
 
 def _entry(item: object, where: str, base: Path) -> Entry:
-    from treefix.config import coerce
-
     if not isinstance(item, dict):
         raise UsageError(f"{where}: an entry must be a table / JSON object")
     unknown = sorted(set(item) - KEYS)

@@ -9,6 +9,8 @@ from treefix.batch.driver import BatchOptions, Prepared
 from treefix.batch.entry import repair_files
 from treefix.errors import EXIT_ENVIRONMENT, TreefixError
 from treefix.executors.ray import connect
+from treefix.types import ProgramState
+from treefix.workspace.writeback import apply_fix
 
 GRACE = 20.0  # seconds a cancelled repair has to clean up before it is killed
 class RayBackend:
@@ -46,9 +48,6 @@ class RayBackend:
         changed = raw.get("changed") or {}
         if not (self.apply and changed and raw.get("status") == "fixed") or job.project is None:
             return []
-        from treefix.types import ProgramState
-        from treefix.workspace.writeback import apply_fix
-
         try:
             return apply_fix(job.project, ProgramState(job.project.sources, changed))
         except TreefixError as exc:  # the user's file changed since the snapshot: keep the patch

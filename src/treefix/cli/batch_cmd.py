@@ -8,9 +8,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from treefix.batch.driver import BatchOptions, exit_code, run_batch
+from treefix.batch.driver import Backend, BatchOptions, exit_code, run_batch
+from treefix.batch.local import LocalBackend
 from treefix.batch.manifest import load
 from treefix.batch.progress import LiveProgress, table
+from treefix.batch.ray_backend import RayBackend
 from treefix.cli import signals
 from treefix.errors import UsageError
 from treefix.pipeline.cancel import Interrupt
@@ -21,14 +23,9 @@ def run_batch_cmd(manifest: str, opts: BatchOptions, console: Console) -> int:
     if opts.executor not in ("local", "ray"):
         raise UsageError(f"--executor must be local or ray, not {opts.executor!r}")
     interrupt = Interrupt()
-    if opts.executor == "ray":
-        from treefix.batch.ray_backend import RayBackend
-
-        backend = RayBackend(opts)
-    else:
-        from treefix.batch.local import LocalBackend
-
-        backend = LocalBackend(opts.apply, interrupt)  # type: ignore[assignment]  # same duck type
+    backend: Backend = (
+        RayBackend(opts) if opts.executor == "ray" else LocalBackend(opts.apply, interrupt)
+    )
     signals.watch(interrupt)
     try:
         progress = LiveProgress(console, [e.name for e in entries], backend.slots)

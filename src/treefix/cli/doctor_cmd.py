@@ -13,6 +13,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from treefix.errors import TreefixError
+from treefix.executors.ray import RAY_MISSING, connect
+from treefix.extras import MissingExtra, require
 from treefix.models.registry import PROVIDERS
 from treefix.propose.registry import PROPOSERS
 from treefix.sandbox.backends import SANDBOXES
@@ -71,9 +74,6 @@ def checks() -> list[Row]:
 
 def ray_rows(address: str | None) -> list[Row]:
     """Whether Ray is importable and, given a cluster address, its nodes and resources."""
-    from treefix.executors.ray import RAY_MISSING
-    from treefix.extras import MissingExtra, require
-
     try:
         require("ray", RAY_MISSING)  # importable, not merely installed: a broken install says so here
     except MissingExtra as exc:
@@ -81,9 +81,6 @@ def ray_rows(address: str | None) -> list[Row]:
     rows: list[Row] = [("ray", True, _module("ray")[1])]
     if address is None:
         return rows
-    from treefix.errors import TreefixError
-    from treefix.executors.ray import connect
-
     try:
         ray = connect(address)
     except TreefixError as exc:

@@ -15,19 +15,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from treefix.errors import SandboxError, TreefixError
-from treefix.extras import MissingExtra
+from treefix.errors import SandboxError, TreefixError, UsageError
+from treefix.extras import MissingExtra, require
 from treefix.protocols import Evaluation
+from treefix.sandbox.backends import make_sandboxes
 from treefix.testing.runner import TestRunner
 from treefix.types import TestReport
+from treefix.workspace.snapshot import snapshot
 
 RAY_MISSING = "the ray SDK is not installed: pip install 'treefix[ray]'"
 
 
 def require_ray() -> Any:
-    from treefix.errors import UsageError
-    from treefix.extras import require
-
     try:
         return require("ray", RAY_MISSING)
     except MissingExtra as exc:
@@ -60,9 +59,6 @@ class SandboxActor:
     def __init__(
         self, files: dict[str, Any], kind: str, image: str | None, options: object, run_id: str
     ):
-        from treefix.sandbox.backends import make_sandboxes
-        from treefix.workspace.snapshot import snapshot
-
         self.tmp = Path(tempfile.mkdtemp(prefix="treefix-actor-"))
         for rel, (data, mode) in files.items():
             p = self.tmp / rel

@@ -20,6 +20,7 @@ from treefix.code.prompts import phrase, render
 from treefix.code.repomap import repo_map
 from treefix.code.testfiles import is_test_file
 from treefix.errors import NotReproduced, ProviderError
+from treefix.markup import escape
 from treefix.models.base import Message, Request
 from treefix.pipeline.events import Events
 from treefix.pipeline.record import RunRecord
@@ -180,8 +181,6 @@ def reproduce(
 
 
 def _first(text: str) -> str:
-    from treefix.markup import escape
-
     return escape(text.splitlines()[0][:200] if text else "")
 
 

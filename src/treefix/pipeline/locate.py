@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from treefix.errors import ProviderError, UsageError
 from treefix.markup import escape
+from treefix.models.gateway import BudgetExhausted
 from treefix.pipeline.events import Events
 from treefix.pipeline.record import RunRecord
+from treefix.propose.hierarchy import HierarchicalLocalizer, merge
 from treefix.types import ProgramState, Suspicion, TestReport
 
 LARGE = 100  # source files from which `auto` asks the model even when the spectrum has answers
@@ -30,9 +32,6 @@ def model_locate(
         return focus
     if mode == "auto" and focus and len(state.paths()) < LARGE:
         return focus
-    from treefix.models.gateway import BudgetExhausted
-    from treefix.propose.hierarchy import HierarchicalLocalizer, merge
-
     try:
         found = HierarchicalLocalizer(gateway, record.options.model.tool_rounds).locate(
             state, base, targets

@@ -19,6 +19,7 @@ from treefix.pipeline.cancel import Interrupt
 from treefix.pipeline.evaluate import CandidateRuns, relocalizer
 from treefix.pipeline.events import Events
 from treefix.pipeline.exits import process_exit_code, run_exit_code
+from treefix.pipeline.issue import reproduce
 from treefix.pipeline.limits import derive
 from treefix.pipeline.locate import model_locate
 from treefix.pipeline.options import RunOptions
@@ -132,8 +133,6 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     runner = language.runner(command)
     runner.mode = opts.search.runner  # warm | cold | auto: decided after the baseline
     if opts.workflow.issue is not None:  # issue mode: a reproduction test joins the project first
-        from treefix.pipeline.issue import reproduce
-
         record.reproduction = reproduce(record, kind, image, runner, events)
     executor, record.copy_seconds = open_executor(
         kind, image, project, record.run_id, opts.sandbox, runner, events

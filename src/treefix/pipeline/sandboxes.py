@@ -6,6 +6,7 @@ import os
 import time
 
 from treefix.errors import UsageError
+from treefix.executors.ray import RayExecutor, connect  # ray itself loads only in connect()
 from treefix.executors.thread import ThreadExecutor
 from treefix.pipeline.events import Events
 from treefix.pipeline.options import SandboxOptions
@@ -13,7 +14,7 @@ from treefix.protocols import Executor
 from treefix.sandbox.backends import make_sandboxes
 from treefix.sandbox.pool import SandboxPool
 from treefix.testing.runner import TestRunner
-from treefix.workspace.snapshot import Project
+from treefix.workspace.snapshot import Project, read_files
 
 COPY_PROGRESS_FILES = 2000  # projects this large get a progress line for the sandbox copies
 
@@ -41,9 +42,6 @@ def open_executor(
         )
     t0 = time.monotonic()
     if options.executor == "ray":  # candidate evaluations on Ray actors, one sandbox each
-        from treefix.executors.ray import RayExecutor, connect  # Ray loads only when asked for
-        from treefix.workspace.snapshot import read_files
-
         ray = connect(options.ray_address)
         executor = RayExecutor(ray, read_files(project), kind, image, options, run_id, runner, n)
         events.message(f"ray: {n} sandbox actor(s) on {len(set(executor.nodes))} node(s)")
