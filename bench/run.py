@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from treefix.report.reader import read_report
 from treefix.sandbox import process as sandbox_process
 
 BENCH = Path(__file__).resolve().parent
@@ -161,28 +162,6 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def parse_report(stdout: str) -> dict[str, Any] | None:
-    """The JSON object treefix printed on stdout, tolerating stray lines around it."""
-    text = stdout.strip()
-    if not text:
-        return None
-    try:
-        obj = json.loads(text)
-        return obj if isinstance(obj, dict) else None
-    except json.JSONDecodeError:
-        pass
-    decoder = json.JSONDecoder()
-    starts = [i for i, ch in enumerate(text) if ch == "{" and (i == 0 or text[i - 1] == "\n")]
-    for start in reversed(starts):  # the report is the last object printed
-        try:
-            obj, _ = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(obj, dict) and "status" in obj:
-            return obj
-    return None
-
-
 @dataclass
 class ProcOutcome:
     returncode: int | None  # None when the guard timeout killed it
@@ -275,7 +254,7 @@ def run_case(case_id: str, meta: dict[str, Any], args: argparse.Namespace) -> Ca
             result.outcome = "timeout"
             result.note = f"killed after {guard:.0f}s; stderr: {last_line(proc.stderr)}"
             return result
-        report = parse_report(proc.stdout)
+        report = read_report(proc.stdout)
         if report is None:
             result.note = last_line(proc.stderr) or f"no JSON report (exit {proc.returncode})"
             return result

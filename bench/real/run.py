@@ -31,20 +31,7 @@ import testrun
 from corpus import RESULTS, VALIDATED, WORK, Built, built_bugs
 from validate import copy_version
 
-
-def parse_report(stdout: str) -> dict[str, Any] | None:
-    """The JSON object treefix printed, tolerating stray lines before it."""
-    text = stdout.strip()
-    decoder = json.JSONDecoder()
-    starts = [i for i, ch in enumerate(text) if ch == "{" and (i == 0 or text[i - 1] == "\n")]
-    for start in reversed(starts):
-        try:
-            obj, _ = decoder.raw_decode(text, start)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(obj, dict) and "status" in obj:
-            return obj
-    return None
+from treefix.report.reader import read_report
 
 
 def check_patch(built: Built, patch: str, timeout: float) -> dict[str, Any]:
@@ -88,7 +75,7 @@ def score_bug(built: Built, args: argparse.Namespace) -> dict[str, Any]:
             *shlex.split(args.extra_args),
         ]
         proc = testrun.run(argv, repo, timeout=args.time_limit * 3 + 120)
-    rep = parse_report(proc.stdout)
+    rep = read_report(proc.stdout)
     row["wall"] = round(proc.duration, 2)
     row["exit_code"] = proc.returncode
     if rep is None:
