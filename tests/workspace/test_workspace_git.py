@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git, init_repo, write_tree
-from treefix.errors import RepoBusy, UsageError, WriteBackRefused
+from treefix.errors import GitError, RepoBusy, UsageError, WriteBackRefused
 from treefix.types import Edit, ProgramState
 from treefix.workspace.apply import apply_fix, check_paths, recover_pending
+from treefix.workspace.gitcmd import clone
 from treefix.workspace.gitrepo import GitRepo, check_branch_name
 from treefix.workspace.snapshot import snapshot
 from treefix.workspace.writeback import commit_message, commit_on_branch, commit_on_current
@@ -271,3 +272,24 @@ def test_hooks_and_fsmonitor_never_run_and_no_git_process_outlives_a_write_back(
     ps = ["ps", "-o", "args=", "--ppid", str(os.getpid())]  # GitPython's cat-file, if left over
     children = subprocess.run(ps, capture_output=True, text=True).stdout.splitlines()
     assert children == ["ps -o args= --ppid " + str(os.getpid())], children
+
+
+def test_clone_checks_out_the_ref_and_cleans_up_after_a_failure(tmp_path):
+    src = init_repo(write_tree(tmp_path / "src", {"a.py": "x = 1\n"}))
+    git(src, "checkout", "-q", "-b", "v2")
+    (src / "a.py").write_text("x = 2\n")
+    git(src, "commit", "-qam", "two")
+    git(src, "checkout", "-q", "main")
+    clone(str(src), tmp_path / "out" / "v2", "v2")
+    assert (tmp_path / "out" / "v2" / "a.py").read_text() == "x = 2\n"
+    clone(str(src), tmp_path / "out" / "default", None)
+    assert (tmp_path / "out" / "default" / "a.py").read_text() == "x = 1\n"
+    with pytest.raises(GitError, match="nope"):
+        clone(str(src), tmp_path / "out" / "bad-ref", "nope")
+    assert not (tmp_path / "out" / "bad-ref").exists()
+    with pytest.raises(GitError):
+        clone(str(tmp_path / "no-such-repo"), tmp_path / "out" / "bad-url", None)
+    assert not (tmp_path / "out" / "bad-url").exists()
+    with pytest.raises(GitError, match="is not a ref"):
+        clone(str(src), tmp_path / "out" / "opt", "--upload-pack=touch pwned")
+    assert not (tmp_path / "out" / "opt").exists() and not (tmp_path / "pwned").exists()

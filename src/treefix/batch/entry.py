@@ -17,9 +17,13 @@ import time
 from pathlib import Path
 
 from treefix.batch.manifest import Entry
-from treefix.errors import TreefixError
+from treefix.errors import GitError, TreefixError
 from treefix.pipeline.cancel import Interrupt
+from treefix.pipeline.main import run
+from treefix.pipeline.options import RunOptions
+from treefix.workspace.gitcmd import clone
 from treefix.workspace.snapshot import Files, Project, read_files, snapshot
+from treefix.workspace.writeback import WriteBackPlan
 
 
 def checkout(entry: Entry, workdir: Path) -> Path:
@@ -28,19 +32,10 @@ def checkout(entry: Entry, workdir: Path) -> Path:
         return Path(entry.path)
     dest = workdir / "checkouts" / entry.name
     if not (dest / ".git").exists():
-        import git  # GitPython, as workspace/gitrepo.py
-
-        dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            repo = git.Repo.clone_from(str(entry.url), dest)
-            if entry.ref:
-                repo.git.checkout(entry.ref)
-        except git.GitCommandError as exc:
-            shutil.rmtree(dest, ignore_errors=True)
-            detail = (exc.stderr or str(exc)).strip().splitlines()[-1:]
-            raise TreefixError(
-                f"{entry.name}: cannot clone {entry.url}: {' '.join(detail)}"
-            ) from None
+            clone(str(entry.url), dest, entry.ref)
+        except GitError as exc:
+            raise TreefixError(f"{entry.name}: cannot clone {entry.url}: {exc}") from None
     return dest
 
 
@@ -64,10 +59,6 @@ def repair_folder(
 ) -> dict:
     """Repair one folder in this process; the run's outcome as a plain dict (never raises a
     TreefixError: a failed entry is a result like any other)."""
-    from treefix.pipeline.main import run
-    from treefix.pipeline.options import RunOptions
-    from treefix.workspace.writeback import WriteBackPlan
-
     t0 = time.monotonic()
     plan = WriteBackPlan.from_flags(apply, None, False)
     out: dict = {"host": socket.gethostname(), "pid": os.getpid(), "node": _ray_node()}

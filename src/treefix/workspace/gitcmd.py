@@ -9,6 +9,7 @@ functions only, so `--help` stays instant. The repository object is in workspace
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
@@ -47,8 +48,10 @@ def call(
     args: list[str],
     env: dict[str, str] | None = None,
     input: bytes | None = None,
+    timeout: float | None = TIMEOUT,
 ) -> tuple[int, bytes, str]:
-    """(exit status, stdout as git wrote it, stderr) of `git <args>`; -1 when git cannot run."""
+    """(exit status, stdout as git wrote it, stderr) of `git <args>`; -1 when git cannot run.
+    timeout None: no limit (a clone takes as long as the network does)."""
     import git
 
     cmd = wrapper(where) if isinstance(where, Path) else where
@@ -67,10 +70,26 @@ def call(
                 with_exceptions=False,
                 stdout_as_string=False,
                 strip_newline_in_stdout=False,
-                kill_after_timeout=TIMEOUT,
+                kill_after_timeout=timeout,
             )
         except (OSError, git.GitCommandNotFound) as exc:
             return -1, b"", str(exc)
+
+
+def clone(url: str, dest: Path, ref: str | None) -> None:
+    """`git clone URL DEST`, then DEST checked out at ref; GitError with git's last line when
+    either fails (DEST is then removed, so a later try starts afresh)."""
+    if ref is not None and ref.startswith("-"):
+        raise GitError(f"{ref!r} is not a ref")  # it would reach git as an option
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    steps = [(dest.parent, ["clone", "--", url, str(dest)])]
+    if ref:
+        steps.append((dest, ["checkout", ref]))
+    for cwd, args in steps:
+        status, _, err = call(cwd, args, timeout=None)
+        if status != 0:
+            shutil.rmtree(dest, ignore_errors=True)
+            raise GitError(" ".join(err.strip().splitlines()[-1:]) or f"git {args[0]} failed")
 
 
 def one_path(cwd: Path, flag: str) -> str | None:
