@@ -43,7 +43,7 @@ def test_doctor_says_which_isolation_is_in_force_and_never_prints_keys(monkeypat
 
 
 def test_help_does_not_import_heavy_modules():
-    code = "import sys; from treefix.cli.app import app; print(sorted(m for m in ('docker','anthropic','openai','git','tree_sitter','coverage') if m in sys.modules))"
+    code = "import sys; from treefix.cli.app import app; print(sorted(m for m in ('docker','anthropic','openai','git','tree_sitter','coverage','ray') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
