@@ -70,6 +70,8 @@ class ProcessResult:
     duration: float
     timed_out: bool
     truncated: bool
+    oom: bool = False  # told by a warm server that reads its container's cgroup counters
+    pids_limited: bool = False
 
 
 def _kill_group(pgid: int, sig: int) -> None:

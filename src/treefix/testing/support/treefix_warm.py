@@ -149,6 +149,12 @@ class Server:
         self.root = os.getcwd()
         self.private_tmp = os.environ.get("TREEFIX_WARM_PRIVATE_TMP", "")
         self.upper = os.environ.get("TREEFIX_WARM_UPPER", "")
+        # the Docker sandbox: more scratch places, a results folder and cgroup counters that
+        # only this side of the container can see (the host's cold script does the same work)
+        scratch = os.environ.get("TREEFIX_WARM_SCRATCH", "/tmp:/dev/shm")
+        self.scratch = [d for d in scratch.split(":") if d]
+        self.results = os.environ.get("TREEFIX_WARM_RESULTS", "")
+        self.cgroup = bool(os.environ.get("TREEFIX_WARM_CGROUP"))
         self.tmp_before = self._tmp_entries()
 
     def send(self, record):
@@ -158,7 +164,7 @@ class Server:
     def _tmp_entries(self):
         if not self.private_tmp:
             return {}
-        return {d: set(os.listdir(d)) for d in ("/tmp", "/dev/shm") if os.path.isdir(d)}
+        return {d: set(os.listdir(d)) for d in self.scratch if os.path.isdir(d)}
 
     def hello(self, req):
         loaded, failed = preload(req.get("modules", []), self.root)
@@ -193,6 +199,9 @@ class Server:
         return not why
 
     def run(self, req):
+        if self.results:
+            _empty(self.results)  # nothing of the last candidate's results reaches this one
+        counters = cgroup_counters() if self.cgroup else None
         start = time.monotonic()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -202,6 +211,10 @@ class Server:
         os.close(out_w)
         os.close(err_w)
         res = self._wait(pid, [out_r, err_r], req, start)
+        if counters is not None:
+            after = cgroup_counters()
+            res["oom"] = after[0] > counters[0]
+            res["pids_limited"] = after[1] > counters[1]
         res["polluted"] = self._clean_up()
         self.send(res)
         return not res["polluted"]
@@ -338,6 +351,45 @@ class Server:
         if os.getcwd() != self.root:
             return "the server's working directory changed"
         return ""
+
+
+OOM_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+PIDS_COUNTERS = ("/sys/fs/cgroup/pids.events", "/sys/fs/cgroup/pids/pids.events")
+
+
+def cgroup_counters():
+    """(OOM kills, forks refused) of this container's cgroup (v2 or v1), 0 when unreadable."""
+
+    def read(paths, key):
+        for path in paths:
+            try:
+                with open(path) as fh:
+                    for line in fh:
+                        k, _, v = line.partition(" ")
+                        if k == key and v.strip().isdigit():
+                            return int(v)
+            except OSError:
+                continue
+        return 0
+
+    return read(OOM_COUNTERS, "oom_kill"), read(PIDS_COUNTERS, "max")
+
+
+def _empty(folder):
+    """Empties a folder without following links (a candidate may have planted some)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
 
 
 def _children():

@@ -74,6 +74,8 @@ class Done:
                 duration=float(rec.get("duration", 0.0)),
                 timed_out=bool(rec.get("timed_out")),
                 truncated=bool(rec.get("truncated")),
+                oom=bool(rec.get("oom")),
+                pids_limited=bool(rec.get("pids_limited")),
             ),
             polluted=str(rec.get("polluted", "")),
             maxrss_kb=int(rec.get("maxrss_kb", 0)),
