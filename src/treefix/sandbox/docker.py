@@ -259,7 +259,7 @@ class DockerSandbox:
             truncated=res.truncated,
             oom=res.oom,
             pids_limited=res.pids_limited,
-            artifacts=self._artifacts(),
+            artifacts=res.artifacts if res.artifacts is not None else self._artifacts(),
         )
 
     def _counters(self) -> tuple[int, int]:

@@ -72,6 +72,7 @@ class ProcessResult:
     truncated: bool
     oom: bool = False  # told by a warm server that reads its container's cgroup counters
     pids_limited: bool = False
+    artifacts: dict[str, str] | None = None  # the results folder, when a warm server read it
 
 
 def _kill_group(pgid: int, sig: int) -> None:

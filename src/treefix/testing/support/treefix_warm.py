@@ -211,6 +211,8 @@ class Server:
         os.close(out_w)
         os.close(err_w)
         res = self._wait(pid, [out_r, err_r], req, start)
+        if self.results:  # read back here: one engine round trip less per candidate
+            res["artifacts"] = _read_results(self.results)
         if counters is not None:
             after = cgroup_counters()
             res["oom"] = after[0] > counters[0]
@@ -373,6 +375,32 @@ def cgroup_counters():
         return 0
 
     return read(OOM_COUNTERS, "oom_kill"), read(PIDS_COUNTERS, "max")
+
+
+RESULTS_INLINE = 8 << 20  # bigger results (a suite's coverage) are read back by the host
+
+
+def _read_results(folder):
+    """The regular files of the results folder as text, or None when they are too big to send
+    inline (the host reads them itself then)."""
+    out, total = {}, 0
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            total += os.path.getsize(path)
+            if total > RESULTS_INLINE:
+                return None
+            with open(path, "rb") as fh:
+                out[name] = fh.read(RESULTS_INLINE).decode("utf-8", "replace")
+        except OSError:
+            return None
+    return out
 
 
 def _empty(folder):

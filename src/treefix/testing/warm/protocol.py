@@ -76,11 +76,18 @@ class Done:
                 truncated=bool(rec.get("truncated")),
                 oom=bool(rec.get("oom")),
                 pids_limited=bool(rec.get("pids_limited")),
+                artifacts=_texts(rec.get("artifacts")),
             ),
             polluted=str(rec.get("polluted", "")),
             maxrss_kb=int(rec.get("maxrss_kb", 0)),
             cpu=float(rec.get("cpu", 0.0)),
         )
+
+
+def _texts(value) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
 def _record(line: str, event: str) -> dict | None:
