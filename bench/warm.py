@@ -173,6 +173,8 @@ def measure(name: str, root: Path, fixed: dict[str, bytes], reps: int, kind: str
         warm.run(box, {}, timeout=120, per_test_timeout=10)
         if not warm.warm:
             raise SystemExit(f"{name}: the warm runner did not serve: {warm.harness.runner}")
+        ready = warm._server(box).ready
+        server_mib = ready.rss_kb / 1024 if ready is not None else 0.0
         tests = sorted(k for k, t in base.tests.items() if t.outcome != "passed")
         times: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "phys")}
         cpu: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "phys")}
@@ -199,6 +201,7 @@ def measure(name: str, root: Path, fixed: dict[str, bytes], reps: int, kind: str
     return {
         "case": name,
         "tests": len(tests),
+        "server_mib": server_mib,
         "cold": med["cold"],
         "warm": med["warm"],
         "physical": med["phys"],
@@ -218,15 +221,16 @@ def measure(name: str, root: Path, fixed: dict[str, bytes], reps: int, kind: str
 def table(rows: list[dict]) -> list[str]:
     out = [
         "| case | focused tests | cold s/eval | warm s/eval | physical s | warm / physical "
-        "| cold / warm | CPU s cold / warm / physical | CPU warm / physical | CPU cold / warm |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| cold / warm | CPU s cold / warm / physical | CPU warm / physical | CPU cold / warm "
+        "| server MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         out.append(
             f"| {r['case']} | {r['tests']} | {r['cold']:.3f} | {r['warm']:.3f} | "
             f"{r['physical']:.3f} | {r['ratio_physical']:.2f} | {r['speedup']:.2f} | "
             f"{r['cold_cpu']:.3f} / {r['warm_cpu']:.3f} / {r['physical_cpu']:.3f} | "
-            f"{r['ratio_physical_cpu']:.2f} | {r['speedup_cpu']:.2f} |"
+            f"{r['ratio_physical_cpu']:.2f} | {r['speedup_cpu']:.2f} | {r['server_mib']:.0f} |"
         )
     return out
 
@@ -298,6 +302,9 @@ def main() -> None:
         f"{heavy[0]['speedup']:.2f}x the evaluations per second wall, "
         f"{heavy[0]['speedup_cpu']:.2f}x CPU (target >= 4x); warm / physical "
         f"{heavy[0]['ratio_physical']:.2f}x wall, {heavy[0]['ratio_physical_cpu']:.2f}x CPU",
+        f"- memory per warm server (resident, after preloading): corpus median "
+        f"{statistics.median(r['server_mib'] for r in rows):.0f} MiB, heavy project "
+        f"{heavy[0]['server_mib']:.0f} MiB",
         "",
         *(
             [

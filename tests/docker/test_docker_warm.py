@@ -56,6 +56,7 @@ def _uid_1000(box) -> list[str]:
 def test_the_docker_sandbox_serves_candidates_warm(calc):
     runner, box = calc
     assert runner.harness.runner.startswith("warm (one pytest server per worker")
+    assert " MiB, forked per candidate" in runner.harness.runner  # what a server costs
     good = runner.run(box, {"calc.py": FIXED}, TESTS, timeout=60)
     assert outcomes(good) == dict.fromkeys(TESTS, "passed")
     assert runner.warm_runs == 1

@@ -194,6 +194,7 @@ class Server:
                 "python": ".".join(str(n) for n in sys.version_info[:3]),
                 "pytest": version,
                 "pid": os.getpid(),
+                "rss_kb": _rss_kb(),
             }
         )
         return not why
@@ -401,6 +402,18 @@ def _read_results(folder):
         except OSError:
             return None
     return out
+
+
+def _rss_kb():
+    """This process's resident memory (what one warm server costs a worker), 0 if unknown."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _empty(folder):

@@ -35,6 +35,7 @@ class Ready:
     failed: list[str] = field(default_factory=list)
     python: str = ""
     pytest: str = ""
+    rss_kb: int = 0  # the server's resident memory after preloading
 
     @classmethod
     def parse(cls, line: str) -> Ready:
@@ -48,6 +49,7 @@ class Ready:
             failed=[str(f) for f in rec.get("failed", [])],
             python=str(rec.get("python", "")),
             pytest=str(rec.get("pytest", "")),
+            rss_kb=int(rec.get("rss_kb", 0) or 0),
         )
 
 
