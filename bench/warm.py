@@ -1,6 +1,6 @@
-"""Warm vs cold candidate runs in the local sandbox (issue 13, item 1).
+"""Warm vs cold candidate runs in the local or the Docker sandbox (issue 13, item 1).
 
-    .venv/bin/python bench/warm.py [--cases N] [--reps K] [--out bench/results/warm.md]
+    .venv/bin/python bench/warm.py [--sandbox local|docker] [--cases N] [--reps K] [--out FILE]
 
 Per corpus case (plus a tiny project whose tests import sympy): a baseline per runner, then K
 evaluations of the reference fix on the baseline's failing tests with each runner, interleaved
@@ -39,6 +39,7 @@ BENCH = Path(__file__).resolve().parent
 CASES = tomllib.loads((BENCH / "cases.toml").read_text())["cases"]
 
 HEAVY = {
+    "requirements.txt": "sympy\n",  # what the Docker sandbox's image installs
     "algebra/__init__.py": "",
     "algebra/expand.py": """\
         import sympy
@@ -128,7 +129,7 @@ def physical(root: Path, fixed: dict[str, bytes], runner: TestRunner, tests) -> 
             PYTHONDONTWRITEBYTECODE="1",
         )
         out = subprocess.run(
-            [runner.command.argv[0], "-c", PHYSICAL, json.dumps(args), "1"]
+            [sys.executable, "-c", PHYSICAL, json.dumps(args), "1"]
             + [json.dumps(runner._modules or [])],
             cwd=work,
             env=env,
@@ -145,23 +146,42 @@ def _cpu(who: int) -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def measure(name: str, root: Path, fixed: dict[str, bytes], reps: int) -> dict:
+def open_box(kind: str, project):
+    """A sandbox of `kind` and the interpreter the test command names inside it."""
+    if kind == "local":
+        return LocalSandbox(project), None
+    from treefix.sandbox.docker import DockerSandbox
+    from treefix.sandbox.docker_engine import client as docker_client
+    from treefix.sandbox.image import build
+
+    client = docker_client(timeout=600)
+    image = build(project.root, client=client, log=lambda _: None)
+    return DockerSandbox(project, image=image, run_id="warm-bench", client=client), "python3"
+
+
+def measure(name: str, root: Path, fixed: dict[str, bytes], reps: int, kind: str) -> dict:
     project = snapshot(root)
-    box = LocalSandbox(project)
-    command = detect_test_command(project.root, None)
+    box, python = open_box(kind, project)
+    # Docker: a cold run ends by killing every process of the candidate's uid in its container,
+    # a warm server included, so the cold runs get a container of their own
+    cold_box = box if kind == "local" else open_box(kind, project)[0]
+    boxes = {"cold": cold_box, "warm": box}
+    command = detect_test_command(project.root, None, python=python)
     cold, warm = TestRunner(command, mode="cold"), TestRunner(command, mode="warm")
     try:
-        base = cold.run(box, {}, timeout=120, per_test_timeout=10)
+        base = cold.run(cold_box, {}, timeout=120, per_test_timeout=10)
         warm.run(box, {}, timeout=120, per_test_timeout=10)
         if not warm.warm:
             raise SystemExit(f"{name}: the warm runner did not serve: {warm.harness.runner}")
+        ready = warm._server(box).ready
+        server_mib = ready.rss_kb / 1024 if ready is not None else 0.0
         tests = sorted(k for k, t in base.tests.items() if t.outcome != "passed")
         times: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "phys")}
         cpu: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "phys")}
         for _ in range(reps):  # interleaved: the machine's load hits all three alike
             for label, runner in (("cold", cold), ("warm", warm)):
                 start, me, kids = time.perf_counter(), _cpu(SELF), _cpu(CHILDREN)
-                rep = runner.run(box, fixed, tests, timeout=120, per_test_timeout=10)
+                rep = runner.run(boxes[label], fixed, tests, timeout=120, per_test_timeout=10)
                 times[label].append(time.perf_counter() - start)
                 used = _cpu(SELF) - me + _cpu(CHILDREN) - kids
                 if label == "warm":  # the server's child is reaped by the server, not by us
@@ -174,11 +194,14 @@ def measure(name: str, root: Path, fixed: dict[str, bytes], reps: int) -> dict:
     finally:
         warm.close()
         box.close()
+        if cold_box is not box:
+            cold_box.close()
     med = {k: statistics.median(v) for k, v in times.items()}
     cmed = {k: statistics.median(v) for k, v in cpu.items()}
     return {
         "case": name,
         "tests": len(tests),
+        "server_mib": server_mib,
         "cold": med["cold"],
         "warm": med["warm"],
         "physical": med["phys"],
@@ -198,15 +221,16 @@ def measure(name: str, root: Path, fixed: dict[str, bytes], reps: int) -> dict:
 def table(rows: list[dict]) -> list[str]:
     out = [
         "| case | focused tests | cold s/eval | warm s/eval | physical s | warm / physical "
-        "| cold / warm | CPU s cold / warm / physical | CPU warm / physical | CPU cold / warm |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| cold / warm | CPU s cold / warm / physical | CPU warm / physical | CPU cold / warm "
+        "| server MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         out.append(
             f"| {r['case']} | {r['tests']} | {r['cold']:.3f} | {r['warm']:.3f} | "
             f"{r['physical']:.3f} | {r['ratio_physical']:.2f} | {r['speedup']:.2f} | "
             f"{r['cold_cpu']:.3f} / {r['warm_cpu']:.3f} / {r['physical_cpu']:.3f} | "
-            f"{r['ratio_physical_cpu']:.2f} | {r['speedup_cpu']:.2f} |"
+            f"{r['ratio_physical_cpu']:.2f} | {r['speedup_cpu']:.2f} | {r['server_mib']:.0f} |"
         )
     return out
 
@@ -215,8 +239,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=0, help="first N corpus cases (0: all)")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--out", default=str(BENCH / "results" / "warm.md"))
+    ap.add_argument("--sandbox", choices=("local", "docker"), default="local")
+    ap.add_argument("--out", default="")
     args = ap.parse_args()
+    suffix = "" if args.sandbox == "local" else f"-{args.sandbox}"
+    args.out = args.out or str(BENCH / "results" / f"warm{suffix}.md")
     names = sorted(CASES)[: args.cases or None]
     rows, heavy = [], []
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
@@ -226,7 +253,7 @@ def main() -> None:
             case = case_tmp / "case"
             shutil.copytree(BENCH / "corpus" / cid, case)
             fixed = fixed_files(case, BENCH / "fixes" / f"{cid}.patch", case_tmp)
-            rows.append(measure(cid, case, fixed, args.reps))
+            rows.append(measure(cid, case, fixed, args.reps, args.sandbox))
             r = rows[-1]
             print(
                 f"[{i + 1}/{len(names)}] {cid}: cold {r['cold']:.3f}s warm {r['warm']:.3f}s "
@@ -239,15 +266,22 @@ def main() -> None:
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_text(textwrap.dedent(text))
         fixed = {k: textwrap.dedent(v).encode() for k, v in HEAVY_FIX.items()}
-        heavy.append(measure("heavy_sympy (tests import sympy)", root, fixed, args.reps))
-    import_s = _import_time("sympy")
+        heavy.append(
+            measure("heavy_sympy (tests import sympy)", root, fixed, args.reps, args.sandbox)
+        )
+        heavy_python = [sys.executable]
+        if args.sandbox == "docker":
+            from treefix.sandbox.image import image_tag
+
+            heavy_python = ["docker", "run", "--rm", "--network=none", image_tag(root), "python3"]
+    import_s = _import_time(heavy_python, "sympy")
     corpus_speed = sum(r["cold_total"] for r in rows) / sum(r["warm_total"] for r in rows)
     lines = [
-        "# Warm runner vs cold runs (local sandbox)",
+        f"# Warm runner vs cold runs ({args.sandbox} sandbox)",
         "",
         f"- date: {started}",
         f"- machine: nproc={os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}",
-        f"- command: `python bench/warm.py --reps {args.reps}`"
+        f"- command: `python bench/warm.py --sandbox {args.sandbox} --reps {args.reps}`"
         + (f" --cases {args.cases}" if args.cases else ""),
         f"- {args.reps} evaluations of the reference fix per runner and case, interleaved, same "
         "sandbox; physical = the same pytest.main forked from a preloaded interpreter, no sandbox",
@@ -264,11 +298,24 @@ def main() -> None:
         f"warm {len(rows) * args.reps / sum(r['warm_total'] for r in rows):.2f} = {corpus_speed:.2f}x "
         f"(target >= 2x); per-case median {statistics.median(r['speedup'] for r in rows):.2f}x wall, "
         f"{statistics.median(r['speedup_cpu'] for r in rows):.2f}x CPU",
-        f"- heavy imports (sympy; `python -c 'import sympy'` {import_s:.2f} s here): "
+        f"- heavy imports (sympy; `import sympy` takes {import_s:.2f} s in a running interpreter): "
         f"{heavy[0]['speedup']:.2f}x the evaluations per second wall, "
         f"{heavy[0]['speedup_cpu']:.2f}x CPU (target >= 4x); warm / physical "
         f"{heavy[0]['ratio_physical']:.2f}x wall, {heavy[0]['ratio_physical_cpu']:.2f}x CPU",
+        f"- memory per warm server (resident, after preloading): corpus median "
+        f"{statistics.median(r['server_mib'] for r in rows):.0f} MiB, heavy project "
+        f"{heavy[0]['server_mib']:.0f} MiB",
         "",
+        *(
+            [
+                "- Docker: the candidate's processes run in the container (children of the "
+                "engine, not of this script), so cold CPU seconds are not seen here: compare wall "
+                "times; warm CPU is the child's own, as the server measured it",
+                "",
+            ]
+            if args.sandbox == "docker"
+            else []
+        ),
         "## Per case",
         "",
         *table(rows + heavy),
@@ -280,12 +327,13 @@ def main() -> None:
     print("\n".join(lines))
 
 
-def _import_time(module: str) -> float:
+def _import_time(python: list[str], module: str) -> float:
+    """Seconds `import module` takes inside a running interpreter (median of 3)."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     times = []
     for _ in range(3):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
-        times.append(time.perf_counter() - start)
+        out = subprocess.run([*python, "-c", code], check=True, capture_output=True, text=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
 
 

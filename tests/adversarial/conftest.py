@@ -151,13 +151,19 @@ class Backends:
         A warm server between runs (its own session, started by the sandbox) is not one."""
         if self.kind == "local":
             return sorted(cmd for pid, cmd in tagged_processes(tag) if not self.warm_server(pid))
-        code, out = box.container.exec_run(["ps", "-eo", "pid,user,stat,comm"])  # type: ignore[attr-defined]
+        code, out = box.container.exec_run(["ps", "-eo", "pid,user,stat,args"])  # type: ignore[attr-defined]
         assert code == 0, out
+        rows = [ln.split(None, 3) for ln in out.decode().splitlines()[1:]]
         return [
-            ln
-            for ln in out.decode().splitlines()[1:]
-            if ln.split()[1] == "1000" and not ln.split()[2].startswith("Z")
+            " ".join(r)
+            for r in rows
+            if r[1] == "1000" and not r[2].startswith("Z") and not self.warm_args(r[3:])
         ]
+
+    @staticmethod
+    def warm_args(args: list[str]) -> bool:
+        """A warm server's command line (`python3 -m treefix_warm`), alive between runs."""
+        return bool(args) and args[0].split()[1:] == ["-m", "treefix_warm"]
 
     def warm_server(self, pid: int) -> bool:
         """pid is a warm server's (the process, its namespace and cgroup wrappers): alive between
@@ -175,7 +181,7 @@ class Backends:
         for box in self.opened:
             box.close()
         self.opened.clear()
-        if self.kind == "local" and served:  # the cases really ran in warm servers' children
+        if served:  # the cases really ran in warm servers' children
             assert all(served.values()), served
 
 

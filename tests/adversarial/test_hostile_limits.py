@@ -63,8 +63,11 @@ def _all_processes_gone(backends, box, tag: str, within: float = 5.0) -> list[st
                     if not backends.warm_server(int(p))
                 ]
         else:
-            code, out = box.container.exec_run(["ps", "-eo", "pid,user,stat,comm"])
-            left = [ln for ln in out.decode().splitlines()[1:] if ln.split()[1] == "1000"]
+            code, out = box.container.exec_run(["ps", "-eo", "pid,user,stat,args"])
+            rows = [ln.split(None, 3) for ln in out.decode().splitlines()[1:]]
+            left = [  # zombies included; a warm server alive between runs is not the run's
+                " ".join(r) for r in rows if r[1] == "1000" and not backends.warm_args(r[3:])
+            ]
         if not left or time.monotonic() > end:
             return left
         time.sleep(0.1)

@@ -63,11 +63,16 @@ def assert_still_healthy(runner: TestRunner, sandbox) -> None:
 
 
 def candidate_processes(container) -> list[str]:
-    """`ps` lines of processes left in the container under the candidate's uid (1000)."""
-    code, out = container.exec_run(["ps", "-eo", "pid,user,comm"])
+    """`ps` lines of processes left in the container under the candidate's uid (1000); a warm
+    test server (`python3 -m treefix_warm`, alive between runs by design) is not one."""
+    code, out = container.exec_run(["ps", "-eo", "pid,user,args"])
     assert code == 0, out
-    lines = out.decode().splitlines()[1:]
-    return [ln for ln in lines if ln.split()[1] == "1000"]
+    rows = [ln.split(None, 2) for ln in out.decode().splitlines()[1:]]
+    return [
+        " ".join(r)
+        for r in rows
+        if r[1] == "1000" and (len(r) < 3 or r[2].split()[1:] != ["-m", "treefix_warm"])
+    ]
 
 
 def treefix_containers(client, pid: int | None = None) -> list:

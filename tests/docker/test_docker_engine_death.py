@@ -78,12 +78,16 @@ def test_engine_dying_mid_run_exits_3_with_a_partial_report_and_next_run_sweeps(
             "conftest.py": "",
             "slowpkg/__init__.py": "",
             "slowpkg/calc.py": "import time\n\n\ndef double(x):\n    time.sleep(0.5)\n    return x + x + 1\n",
-            "tests/test_calc.py": "from slowpkg.calc import double\n\ndef test_double():\n    assert double(2) == 4\n\ndef test_zero():\n    assert double(0) == 0\n",
+            "tests/test_calc.py": (  # no mutation fixes this: the search is still going when the engine dies
+                "from slowpkg.calc import double\n\ndef test_double():\n    assert double(2) == 41\n\n"
+                "def test_zero():\n    assert double(0) == 17\n"
+            ),
         },
     )
     proxy = SocketProxy(tmp_path / "engine.sock")
     env = {**os.environ, "DOCKER_HOST": f"unix://{proxy.path}"}
     exe = str(Path(sys.executable).parent / "treefix")
+    errlog = tmp_path / "stderr.txt"
     proc = subprocess.Popen(
         [
             exe,
@@ -98,20 +102,19 @@ def test_engine_dying_mid_run_exits_3_with_a_partial_report_and_next_run_sweeps(
             "400",
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errlog.open("w"),
         text=True,
         env=env,
     )
-    # wait until the search is under way (containers up, baseline done), then cut the engine off
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        mine = docker_engine.containers.list(filters={"label": f"treefix.pid={proc.pid}"})
-        if len(mine) >= 1:
-            break
+    # wait until the search is under way (the header's `limits:` line follows the baseline),
+    # then cut the engine off
+    deadline = time.time() + 120
+    while time.time() < deadline and "limits:" not in errlog.read_text():
         time.sleep(0.2)
-    time.sleep(4)
+    time.sleep(2)
     proxy.cut()
-    out, err = proc.communicate(timeout=120)
+    out, _ = proc.communicate(timeout=120)
+    err = errlog.read_text()
     assert proc.returncode == 3, err
     assert "Traceback" not in err
     report = json.loads(out)

@@ -9,24 +9,25 @@ user's repo is never bind-mounted; no host environment variable enters the conta
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import secrets
 import signal as _signal
 import socket
-import tarfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from treefix.errors import SandboxError, SandboxUnavailable
-from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult
+from treefix.protocols import ExecRequest, ExecResult
+from treefix.sandbox import docker_warm
 from treefix.sandbox.capture import CappedBuffer
 from treefix.sandbox.docker_engine import LABEL
+from treefix.sandbox.docker_tar import _read_tar_text, _tar
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.local import support_dir
+from treefix.sandbox.process import ProcessResult
 from treefix.workspace.snapshot import Project
 
 WORK = "/work"
@@ -37,6 +38,15 @@ SCRATCH = "/tmp /var/tmp /dev/shm /run/lock"  # writable by the candidate's uid
 OOM_COUNTERS = "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events"  # v1, v2
 PIDS_COUNTERS = "/sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events"  # v1, v2: "max N"
 USER = "1000:1000"
+# sets $oom and $pids from the cgroup's counters, with shell builtins only (a killed fork bomb's
+# pids are not reaped yet) and by exact key (cgroup v1's oom_control also has oom_kill_disable)
+_READ_COUNTERS = (
+    f"oom=; for f in {OOM_COUNTERS}; do [ -r $f ] && while read -r k v; do "
+    '[ "$k" = oom_kill ] && oom=$v; done < $f; done; '
+    f"pids=; for f in {PIDS_COUNTERS}; do [ -r $f ] && while read -r k v; do "
+    '[ "$k" = max ] && pids=$v; done < $f; done; '
+)
+_COUNTERS = _READ_COUNTERS + 'printf "%s,%s" "$oom" "$pids"'
 ARTIFACT_LIMIT = 8 << 20
 CONTAINER_PATH = (
     "/opt/treefix-venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -57,86 +67,12 @@ class DockerLimits:
     kill_grace: int = 2  # seconds between SIGTERM and SIGKILL (timeout -k)
 
 
-def _tar(
-    files: Mapping[str, bytes],
-    modes: Mapping[str, int],
-    prefix: str,
-    dirs: Mapping[str, int] | None = None,
-) -> bytes:
-    """An in-memory tar: files root-owned (the candidate's uid cannot change them), dirs by uid."""
-    dirs = dirs or {}
-    buf = io.BytesIO()
-    now = time.time()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, uid in dirs.items():
-            info = tarfile.TarInfo(f"{prefix}{name}")
-            info.type, info.mode, info.uid, info.gid, info.mtime = (
-                tarfile.DIRTYPE,
-                0o755,
-                uid,
-                uid,
-                now,
-            )
-            tar.addfile(info)
-        for name, data in files.items():
-            info = tarfile.TarInfo(f"{prefix}{name}")
-            info.size, info.mtime, info.uid, info.gid = len(data), now, 0, 0
-            info.mode = 0o755 if modes.get(name, 0o644) & 0o111 else 0o644
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-class _ChunkReader(io.RawIOBase):
-    """A file object over the engine's chunk iterator, so tarfile can read it as a stream."""
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self._buf = b""
-        self.total = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:
-        while not self._buf:
-            try:
-                self._buf = next(self._chunks)
-            except StopIteration:
-                return 0
-        n = min(len(b), len(self._buf))
-        b[:n], self._buf = self._buf[:n], self._buf[n:]
-        self.total += n
-        return n
-
-
-def _read_tar_text(stream, limit: int) -> dict[str, str]:
-    """Read regular files out of a tar stream in memory; nothing touches the disk. Streamed: at
-    most `limit` bytes of each file are kept and the rest is skipped, so a big file written into
-    the results folder neither fills memory nor hides the files after it (junit.xml)."""
-    out: dict[str, str] = {}
-    raw = _ChunkReader(stream)
-    try:
-        with tarfile.open(fileobj=io.BufferedReader(raw, 1 << 16), mode="r|") as tar:
-            for member in tar:
-                if raw.total > 64 * limit:  # a backstop on what one run's results may cost
-                    break
-                if not member.isreg() or "/" not in member.name.strip("/"):
-                    continue
-                fh = tar.extractfile(member)
-                if fh is not None:
-                    name = member.name.rsplit("/", 1)[-1]
-                    most = COVERAGE_LIMIT if name == "coverage.json" else limit
-                    out[name] = fh.read(most).decode("utf-8", "replace")
-    except tarfile.TarError:
-        pass
-    return out
-
-
 class DockerSandbox:
     kind = "docker"
     workdir = PROJECT
     results_dir = RESULTS
     support_dir = SUPPORT
+    generation = 0  # the container's project is never rebuilt: a warm server stays valid
 
     def __init__(
         self,
@@ -250,12 +186,21 @@ class DockerSandbox:
         self._dirty = set(changed)
 
     # -- running ------------------------------------------------------------------------------
-    def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult:
+    def execute(
+        self,
+        changed: Mapping[str, bytes],
+        request: ExecRequest,
+        through: Callable[[list[str], dict[str, str], float, int], ProcessResult] | None = None,
+    ) -> ExecResult:
+        """`through`: a warm server in this container runs the command instead of `docker exec`
+        (given argv, environment, timeout and output cap); files go in and results come out alike."""
         import docker.errors
         import requests.exceptions
 
         try:
             self._write(changed)
+            if through is not None:
+                return self._run_through(request, through)
             return self._run(request)
         except (
             docker.errors.DockerException,
@@ -266,11 +211,69 @@ class DockerSandbox:
                 f"the Docker engine failed during a run: {type(exc).__name__}: {exc}"
             ) from None
 
+    def _env(self, extra: Mapping[str, str]) -> dict[str, str]:
+        return sandbox_env(dict(extra), base={"PATH": CONTAINER_PATH, "HOME": "/tmp", "TMPDIR": "/tmp"})
+
+    # -- the warm server (testing/warm): one long-lived process of the candidate's uid ------------
+    def spawn(self, request: ExecRequest) -> docker_warm.ExecProcess:
+        """The warm test server, as the candidate's uid under the container's limits. It empties
+        the results folder and the scratch places after each child and reads the cgroup's
+        OOM and pids counters itself (what the cold run's shell script does)."""
+        env = self._env(
+            {
+                **request.env,
+                "TREEFIX_WARM_PRIVATE_TMP": "1",
+                "TREEFIX_WARM_SCRATCH": ":".join(SCRATCH.split()),
+                "TREEFIX_WARM_RESULTS": RESULTS,
+                "TREEFIX_WARM_CGROUP": "1",
+            }
+        )
+        return docker_warm.spawn(
+            self.client.api, self.container.id, request.argv, env, USER, PROJECT
+        )
+
+    def stop(self, proc: docker_warm.ExecProcess) -> None:
+        docker_warm.stop(proc)
+
+    def _run_through(self, request: ExecRequest, through) -> ExecResult:
+        res = through(
+            request.argv, self._env(request.env), request.timeout, self.limits.output_bytes
+        )
+        if res.oom or res.pids_limited:  # keep the cold runs' counters in step
+            self._oom_seen, self._pids_seen = self._counters()
+        rc = res.returncode
+        sig = None
+        if (
+            not (res.timed_out or res.oom)
+            and rc is not None
+            and rc - 128 in _signal.valid_signals()
+        ):
+            sig = rc - 128  # the server reports a killed child as `sh -c` would: 128 + n
+        return ExecResult(
+            exit_code=None if res.timed_out or sig else rc,
+            stdout=res.stdout,
+            stderr=res.stderr,
+            duration=res.duration,
+            timed_out=res.timed_out,
+            signal=sig,
+            truncated=res.truncated,
+            oom=res.oom,
+            pids_limited=res.pids_limited,
+            artifacts=res.artifacts if res.artifacts is not None else self._artifacts(),
+        )
+
+    def _counters(self) -> tuple[int, int]:
+        """The cgroup's OOM kills and refused forks so far, read inside the container."""
+        code, out = self.container.exec_run(["sh", "-c", _COUNTERS], user=USER)
+        oom, _, pids = out.decode(errors="replace").strip().partition(",")
+        return (
+            int(oom) if oom.isdigit() else self._oom_seen,
+            int(pids) if pids.isdigit() else self._pids_seen,
+        )
+
     def _run(self, request: ExecRequest) -> ExecResult:
         api = self.client.api
-        env = sandbox_env(
-            request.env, base={"PATH": CONTAINER_PATH, "HOME": "/tmp", "TMPDIR": "/tmp"}
-        )
+        env = self._env(request.env)
         timeout = max(1, int(request.timeout + 0.999))
         oom_mark = f"__TREEFIX_OOM_{secrets.token_hex(6)}"
         # empty the results folder and every scratch place the candidate's uid can write (what one
@@ -282,10 +285,7 @@ class DockerSandbox:
         script = (
             f"chmod -R u+rwx {scratch} 2>/dev/null; find {scratch} -mindepth 1 -delete 2>/dev/null; "
             f'timeout -k {self.limits.kill_grace} {timeout} "$@"; rc=$?; kill -KILL -1 2>/dev/null; '
-            f"oom=; for f in {OOM_COUNTERS}; do [ -r $f ] && while read -r k v; do "
-            '[ "$k" = oom_kill ] && oom=$v; done < $f; done; '
-            f"pids=; for f in {PIDS_COUNTERS}; do [ -r $f ] && while read -r k v; do "
-            '[ "$k" = max ] && pids=$v; done < $f; done; '
+            f"{_READ_COUNTERS}"
             f'printf "\\n{oom_mark}=%s,%s\\n" "$oom" "$pids" >&2; '
             "exit $rc"
         )

@@ -70,6 +70,9 @@ class ProcessResult:
     duration: float
     timed_out: bool
     truncated: bool
+    oom: bool = False  # told by a warm server that reads its container's cgroup counters
+    pids_limited: bool = False
+    artifacts: dict[str, str] | None = None  # the results folder, when a warm server read it
 
 
 def _kill_group(pgid: int, sig: int) -> None:

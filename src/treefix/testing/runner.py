@@ -185,9 +185,10 @@ class TestRunner:
             server = self._server(sandbox)
             ready = server.ready if server.usable() else server.start()
             if ready is not None and ready.ok:
+                size = f", {ready.rss_kb / 1024:.0f} MiB" if ready.rss_kb else ""
                 self.harness.runner = (
-                    f"warm (one pytest server per worker, {ready.preloaded} modules preloaded, "
-                    "forked per candidate)"
+                    f"warm (one pytest server per worker, {ready.preloaded} modules preloaded"
+                    f"{size}, forked per candidate)"
                 )
                 return
             why = f"the warm server could not serve: {ready.why if ready else 'no answer'}"

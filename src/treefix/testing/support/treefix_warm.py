@@ -149,6 +149,12 @@ class Server:
         self.root = os.getcwd()
         self.private_tmp = os.environ.get("TREEFIX_WARM_PRIVATE_TMP", "")
         self.upper = os.environ.get("TREEFIX_WARM_UPPER", "")
+        # the Docker sandbox: more scratch places, a results folder and cgroup counters that
+        # only this side of the container can see (the host's cold script does the same work)
+        scratch = os.environ.get("TREEFIX_WARM_SCRATCH", "/tmp:/dev/shm")
+        self.scratch = [d for d in scratch.split(":") if d]
+        self.results = os.environ.get("TREEFIX_WARM_RESULTS", "")
+        self.cgroup = bool(os.environ.get("TREEFIX_WARM_CGROUP"))
         self.tmp_before = self._tmp_entries()
 
     def send(self, record):
@@ -158,7 +164,7 @@ class Server:
     def _tmp_entries(self):
         if not self.private_tmp:
             return {}
-        return {d: set(os.listdir(d)) for d in ("/tmp", "/dev/shm") if os.path.isdir(d)}
+        return {d: set(os.listdir(d)) for d in self.scratch if os.path.isdir(d)}
 
     def hello(self, req):
         loaded, failed = preload(req.get("modules", []), self.root)
@@ -188,11 +194,15 @@ class Server:
                 "python": ".".join(str(n) for n in sys.version_info[:3]),
                 "pytest": version,
                 "pid": os.getpid(),
+                "rss_kb": _rss_kb(),
             }
         )
         return not why
 
     def run(self, req):
+        if self.results:
+            _empty(self.results)  # nothing of the last candidate's results reaches this one
+        counters = cgroup_counters() if self.cgroup else None
         start = time.monotonic()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -202,6 +212,12 @@ class Server:
         os.close(out_w)
         os.close(err_w)
         res = self._wait(pid, [out_r, err_r], req, start)
+        if self.results:  # read back here: one engine round trip less per candidate
+            res["artifacts"] = _read_results(self.results)
+        if counters is not None:
+            after = cgroup_counters()
+            res["oom"] = after[0] > counters[0]
+            res["pids_limited"] = after[1] > counters[1]
         res["polluted"] = self._clean_up()
         self.send(res)
         return not res["polluted"]
@@ -338,6 +354,83 @@ class Server:
         if os.getcwd() != self.root:
             return "the server's working directory changed"
         return ""
+
+
+OOM_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+PIDS_COUNTERS = ("/sys/fs/cgroup/pids.events", "/sys/fs/cgroup/pids/pids.events")
+
+
+def cgroup_counters():
+    """(OOM kills, forks refused) of this container's cgroup (v2 or v1), 0 when unreadable."""
+
+    def read(paths, key):
+        for path in paths:
+            try:
+                with open(path) as fh:
+                    for line in fh:
+                        k, _, v = line.partition(" ")
+                        if k == key and v.strip().isdigit():
+                            return int(v)
+            except OSError:
+                continue
+        return 0
+
+    return read(OOM_COUNTERS, "oom_kill"), read(PIDS_COUNTERS, "max")
+
+
+RESULTS_INLINE = 8 << 20  # bigger results (a suite's coverage) are read back by the host
+
+
+def _read_results(folder):
+    """The regular files of the results folder as text, or None when they are too big to send
+    inline (the host reads them itself then)."""
+    out, total = {}, 0
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            total += os.path.getsize(path)
+            if total > RESULTS_INLINE:
+                return None
+            with open(path, "rb") as fh:
+                out[name] = fh.read(RESULTS_INLINE).decode("utf-8", "replace")
+        except OSError:
+            return None
+    return out
+
+
+def _rss_kb():
+    """This process's resident memory (what one warm server costs a worker), 0 if unknown."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _empty(folder):
+    """Empties a folder without following links (a candidate may have planted some)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
 
 
 def _children():

@@ -35,6 +35,7 @@ class Ready:
     failed: list[str] = field(default_factory=list)
     python: str = ""
     pytest: str = ""
+    rss_kb: int = 0  # the server's resident memory after preloading
 
     @classmethod
     def parse(cls, line: str) -> Ready:
@@ -48,6 +49,7 @@ class Ready:
             failed=[str(f) for f in rec.get("failed", [])],
             python=str(rec.get("python", "")),
             pytest=str(rec.get("pytest", "")),
+            rss_kb=int(rec.get("rss_kb", 0) or 0),
         )
 
 
@@ -74,11 +76,20 @@ class Done:
                 duration=float(rec.get("duration", 0.0)),
                 timed_out=bool(rec.get("timed_out")),
                 truncated=bool(rec.get("truncated")),
+                oom=bool(rec.get("oom")),
+                pids_limited=bool(rec.get("pids_limited")),
+                artifacts=_texts(rec.get("artifacts")),
             ),
             polluted=str(rec.get("polluted", "")),
             maxrss_kb=int(rec.get("maxrss_kb", 0)),
             cpu=float(rec.get("cpu", 0.0)),
         )
+
+
+def _texts(value) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
 def _record(line: str, event: str) -> dict | None:

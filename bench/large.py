@@ -1,0 +1,216 @@
+"""The large-project track (issue 13): treefix with default flags on a real project of thousands
+of tests, with five injected bugs of different kinds in five modules.
+
+    .venv/bin/python bench/large.py [--only N] [--out bench/results/large.md]
+
+Project: networkx 3.2.1 from its PyPI sdist (560 Python files: 279 library modules and 281 test
+modules; ~4,400 tests, ~65 CPU seconds of suite here), in its own virtualenv `.venv` inside the
+project with the pytest of its era (7.4; pytest 8 fails one of its tests), as a user's checkout
+would be. Everything is built under bench/.work/large/ (git-ignored); only this script and the
+results are committed. Each bug is one exact replacement in one module (BUGS below: reproducible,
+checked to apply once); per bug, a fresh git repo of the buggy tree and `treefix repair REPO --json`
+with no other flag.
+
+Reported per bug: fixed (validated by treefix, then checked here: the full suite passes with the
+patch), time to the validated fix, evaluations, peak memory of treefix's process tree; and once:
+the bare suite time vs the baseline with per-test coverage (treefix's own figure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+WORK = BENCH / ".work" / "large"
+SDIST = "networkx==3.2.1"
+PYTEST = "pytest==7.4.4"
+TREEFIX = str(Path(sys.executable).parent / "treefix")
+
+# (module, exact original text, buggy text, kind)
+BUGS = [
+    (
+        "networkx/classes/function.py",
+        "    d = m / (n * (n - 1))\n",
+        "    d = m / (n * (n + 1))\n",
+        "arithmetic off-by-one",
+    ),
+    (
+        "networkx/algorithms/isolate.py",
+        "    return G.degree(n) == 0\n",
+        "    return G.degree(n) == 1\n",
+        "wrong constant",
+    ),
+    (
+        "networkx/algorithms/dag.py",
+        "    return G.is_directed() and not has_cycle(G)\n",
+        "    return G.is_directed() and has_cycle(G)\n",
+        "negation dropped",
+    ),
+    (
+        "networkx/algorithms/shortest_paths/generic.py",
+        "    except nx.NetworkXNoPath:\n        return False\n",
+        "    except nx.NetworkXNoPath:\n        return True\n",
+        "wrong boolean literal",
+    ),
+    (
+        "networkx/algorithms/boundary.py",
+        "(e[1] in nset1 and e[0] in nset2)",
+        "(e[1] in nset1 and e[0] in nset1)",
+        "wrong variable",
+    ),
+]
+
+
+def sh(argv: list[str], cwd: Path | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, cwd=cwd, check=True, text=True, capture_output=True, **kw)
+
+
+def fetch() -> Path:
+    """The sdist, extracted once; its clean tree with the era's venv."""
+    clean = WORK / "clean"
+    if (clean / ".venv" / "bin" / "python").exists():
+        return clean
+    WORK.mkdir(parents=True, exist_ok=True)
+    pip = [sys.executable, "-m", "pip"]
+    sh([*pip, "download", "-q", SDIST, "--no-deps", "--no-binary", ":all:", "-d", str(WORK)])
+    archive = next(WORK.glob("networkx-*.tar.gz"))
+    with tarfile.open(archive) as tar:
+        tar.extractall(WORK, filter="data")
+    shutil.rmtree(clean, ignore_errors=True)
+    next(p for p in WORK.glob("networkx-*") if p.is_dir()).rename(clean)
+    sh([sys.executable, "-m", "venv", str(clean / ".venv")])
+    sh([str(clean / ".venv/bin/python"), "-m", "pip", "install", "-q", PYTEST])
+    return clean
+
+
+def make_bug(clean: Path, index: int) -> Path:
+    path, good, bad, _ = BUGS[index]
+    repo = WORK / f"bug{index + 1}"
+    shutil.rmtree(repo, ignore_errors=True)
+    shutil.copytree(clean, repo, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
+    # the venv's scripts name their own folder: a fresh one per repo, as a user would have
+    sh([sys.executable, "-m", "venv", str(repo / ".venv")])
+    sh([str(repo / ".venv/bin/python"), "-m", "pip", "install", "-q", PYTEST])
+    source = (repo / path).read_text()
+    if source.count(good) != 1:
+        raise SystemExit(f"bug {index + 1}: the original text occurs {source.count(good)} times")
+    (repo / path).write_text(source.replace(good, bad))
+    (repo / ".gitignore").write_text(".venv/\n")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    sh(["git", "init", "-q"], cwd=repo)
+    sh(["git", "add", "-A"], cwd=repo)
+    sh([*git, "commit", "-qm", "buggy"], cwd=repo)
+    return repo
+
+
+def suite_time(repo: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    out = subprocess.run(
+        [str(repo / ".venv/bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=repo,
+        text=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start, out.returncode
+
+
+def repair(repo: Path) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    out = subprocess.run([TREEFIX, "repair", str(repo), "--json"], text=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        report = json.loads(out.stdout)
+    except ValueError:
+        report = {"status": "no report", "message": out.stderr[-2000:]}
+    return {
+        "exit": out.returncode,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
+        # ru_maxrss of the children: the largest single process (treefix or a test run), KiB
+        "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
+        "report": report,
+    }
+
+
+def check_fix(repo: Path, patch: str) -> bool:
+    """The patch applied to a fresh copy of the buggy tree: the whole suite passes."""
+    copy = repo.with_name(repo.name + "-check")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(repo, copy, symlinks=True, ignore=shutil.ignore_patterns(".venv", ".treefix"))
+    os.symlink(repo / ".venv", copy / ".venv")
+    subprocess.run(["git", "apply", "-"], cwd=copy, input=patch, text=True, check=True)
+    _, rc = suite_time(copy)
+    shutil.rmtree(copy, ignore_errors=True)
+    return rc == 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", type=int, default=0, help="bug number 1-5 (0: all)")
+    ap.add_argument("--out", default=str(BENCH / "results" / "large.md"))
+    args = ap.parse_args()
+    clean = fetch()
+    bare, rc = suite_time(clean)
+    if rc != 0:
+        raise SystemExit(f"the clean suite does not pass here (exit {rc})")
+    rows = []
+    for i in [args.only - 1] if args.only else range(len(BUGS)):
+        repo = make_bug(clean, i)
+        res = repair(repo)
+        rep = res["report"]
+        fix = rep.get("fix") or {}
+        res["checked"] = bool(fix.get("patch")) and check_fix(repo, fix["patch"])
+        timings = rep.get("timings", {})
+        rows.append({"bug": i + 1, "module": BUGS[i][0], "kind": BUGS[i][3], **res})
+        print(
+            f"bug {i + 1} ({BUGS[i][3]}): {rep.get('status')} in {res['wall_s']} s, "
+            f"checked {res['checked']}, baseline {timings.get('baseline_duration')}",
+            file=sys.stderr,
+        )
+        shutil.rmtree(repo, ignore_errors=True)
+    (Path(args.out).with_suffix(".json")).write_text(json.dumps(rows, indent=1, default=str))
+    Path(args.out).write_text(render(rows, bare))
+    print(render(rows, bare))
+
+
+def render(rows: list[dict], bare: float) -> str:
+    load = os.getloadavg()[0]
+    lines = [
+        "# Large-project track (networkx 3.2.1, 5 injected bugs, default flags)",
+        "",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load:.1f} "
+        f"on {os.cpu_count()} cores (shared machine: wall times are upper bounds)",
+        f"- bare suite (`pytest -q`, the project's venv): {bare:.0f} s wall",
+        "",
+        "| bug | module | kind | status | checked here | wall s | evaluations | baseline s "
+        "| baseline / bare | peak RSS MiB | limits chosen |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        rep = r["report"]
+        search = rep.get("search") or {}
+        base = (rep.get("timings") or {}).get("baseline_duration")
+        ratio = f"{base / bare:.2f}" if isinstance(base, int | float) and bare else "-"
+        limits = rep.get("limits") or {}
+        lim = ", ".join(f"{k} {v}" for k, v in limits.items() if isinstance(v, int | float))
+        lines.append(
+            f"| {r['bug']} | `{r['module']}` | {r['kind']} | {rep.get('status')} | "
+            f"{'yes' if r['checked'] else 'no'} | {r['wall_s']} | {search.get('evaluations', '-')} "
+            f"| {base if base is not None else '-'} | {ratio} | {r['peak_rss_mib']} | {lim} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
