@@ -142,12 +142,22 @@ def flaky_targets(
     options: SearchOptions,
     deadline: float,
 ) -> list[str]:
-    """Targets that pass when simply run again: not bugs to repair."""
-    # a hang is not re-checked: re-running it would cost the whole per-test limit again
-    rerun = [t for t in targets if not base.tests.get(t) or "Timeout" not in base.tests[t].message]
+    """Targets that pass when simply run again: not bugs to repair. A target the baseline killed
+    at the per-test limit is run again too, last and without coverage: line tracing makes a slow
+    test several times slower, and after a first hang the plugin gives the rest a quarter of the
+    limit, so a slow test is no hang. The re-run stops at its first real hang, so a bug that
+    loops costs one more per-test limit, not one per hanging test."""
+    hung = [t for t in targets if base.tests.get(t) and "Timeout" in base.tests[t].message]
+    rerun = [t for t in targets if t not in hung] + hung
     if not command.selects or not rerun or time.monotonic() >= deadline:
         return []
-    again = executor.run([Evaluation({}, rerun, options.test_timeout, options.per_test_timeout)])[0]
+    again = executor.run(
+        [
+            Evaluation(
+                {}, rerun, options.test_timeout, options.per_test_timeout, stop_on_hang=bool(hung)
+            )
+        ]
+    )[0]
     return [t for t in targets if t in again.tests and again.tests[t].outcome == "passed"]
 
 

@@ -323,7 +323,12 @@ class TestRunner:
             reported="junit.xml" in res.artifacts,
             pids_limited=res.pids_limited,
         )
-        if stopped_at_budget(jsonl) and status in (Status.ERROR, Status.FAILED, Status.PASSED):
+        if stopped_at_budget(jsonl) and status in (
+            Status.ERROR,
+            Status.FAILED,
+            Status.PASSED,
+            Status.TIMEOUT,  # per-test hangs too: the run still stopped itself before the rest
+        ):
             status, detail = Status.TIMEOUT, f"{WALL_CLOCK} (stopped in time: results kept)"
         if status in (Status.OOM, Status.CRASHED, Status.RESOURCE_LIMIT):
             # the test that was running when the run died: say what killed it, not "timeout"
