@@ -1,0 +1,56 @@
+"""bench/real/patterns.py: the edit families it assigns to developer fixes (its PATTERNS.md is
+the proposer's priority list, so a misfiled edit misorders the work)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REAL = Path(__file__).resolve().parents[2] / "bench" / "real"
+sys.path.insert(0, str(REAL))
+
+import patterns  # noqa: E402
+
+
+def _families(buggy: str, fixed: str) -> list[str]:
+    return [e.family for e in patterns.classify(buggy, fixed)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "family"),
+    [
+        ("    a += i", "    a += [i]", "wrap in list/tuple"),
+        ("    t = s.lower", "    t = s.lower()", "missing call ()"),
+        ("    print(x)", "    return x", "print -> return"),
+        ("    if day == b[1]:", "    if date == b[1]:", "wrong variable"),
+        ("    if x < y:", "    if x <= y:", "operator"),
+        ("    n = 0", "    n = 1", "constant"),
+        (
+            "    if s == [] or ():",
+            "    if s == [] or s == ():",
+            "comparison completed (`x == 1 or 2`)",
+        ),
+        ("    count == 0", "    count = 0", "comparison for assignment (`==` -> `=`)"),
+        ("    a = b.append(x)", "    b.append(x)", "in-place call's None assigned"),
+        ("    a = s.m[x]", "    a = s.m(x)", "missing call ()"),
+        ("    return f(x)", "    return f(x, y)", "call arguments changed"),
+        ("    if a:", "    if a and b:", "condition clause added"),
+    ],
+)
+def test_one_line_families(old: str, new: str, family: str):
+    buggy = f"def f(a, b, s, x, y):\n{old}\n"
+    assert _families(buggy, f"def f(a, b, s, x, y):\n{new}\n") == [family]
+
+
+def test_indentation_move_insert_and_delete():
+    buggy = "def f(xs):\n    for x in xs:\n        y = x\n    return y\n"
+    dedented = "def f(xs):\n    for x in xs:\n        pass\n    y = x\n    return y\n"
+    assert "statement moved" in _families(buggy, dedented)
+    assert _families(buggy, buggy.replace("        y = x", "    y = x")) == [
+        "indentation (into/out of a block)"
+    ]
+    inserted = buggy.replace("        y = x\n", "        y = x\n        break\n")
+    assert _families(buggy, inserted) == ["jump inserted (return/break/continue)"]
+    assert _families(inserted, buggy) == ["statement deleted"]
