@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from treefix.propose.mutate.calls import args, sibling_calls
 from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
+from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
 from treefix.propose.mutate.moves import move
 from treefix.propose.mutate.names import attr, rename, returns
 from treefix.propose.mutate.operators import binop, dropcond, isnone_compare, negate, swapargs
@@ -43,6 +44,13 @@ OPERATORS: tuple[Operator, ...] = (
     guard,
     jump,
     trywrap,
+    # Python-specific slips (bench/real/PATTERNS.md)
+    wrap,
+    callfix,
+    printret,
+    inplace,
+    eqassign,
+    orchain,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]
