@@ -223,3 +223,125 @@ def test_no_eqassign_or_orchain_on_legal_conditions():
 
 def test_print_outside_a_function_is_not_returned():
     assert "printret" not in _families("x = 1\nprint(x)\n", 2)
+
+
+UNBOUND = [
+    pytest.param(
+        """\
+        def unique_day(date, days):
+            n = 0
+            for d in days:
+                if d[1] == day:
+                    n += 1
+            return n == 1
+        """,
+        4,
+        """\
+        def unique_day(date, days):
+            n = 0
+            for d in days:
+                if d[1] == date:
+                    n += 1
+            return n == 1
+        """,
+        2,
+        id="unbound-read-to-parameter",
+    ),
+    pytest.param(
+        """\
+        def unique_day(date, days):
+            n = 0
+            for d in days:
+                if d[1] == day:
+                    n += 1
+            return n == 1
+        """,
+        4,
+        """\
+        def unique_day(day, days):
+            n = 0
+            for d in days:
+                if d[1] == day:
+                    n += 1
+            return n == 1
+        """,
+        6,
+        id="unused-parameter-renamed",
+    ),
+    pytest.param(
+        """\
+        def top(lst, k):
+            new_list = lst.copy()
+            new_list.pop()
+            return top(new_lst, k - 1)
+        """,
+        4,
+        """\
+        def top(lst, k):
+            new_list = lst.copy()
+            new_list.pop()
+            return top(new_list, k - 1)
+        """,
+        1,
+        id="unbound-misspelt",
+    ),
+    pytest.param(
+        """\
+        def dedupe(lst):
+            return lists(dict.fromkeys(lst))
+        """,
+        2,
+        """\
+        def dedupe(lst):
+            return list(dict.fromkeys(lst))
+        """,
+        1,
+        id="unbound-callee-to-builtin",
+    ),
+    pytest.param(
+        """\
+        def total(lst):
+            s = 0
+            for number in list:
+                s += number
+            return s
+        """,
+        3,
+        """\
+        def total(lst):
+            s = 0
+            for number in lst:
+                s += number
+            return s
+        """,
+        1,
+        id="builtin-iterated-for-variable",
+    ),
+]
+
+
+@pytest.mark.parametrize(("buggy", "line", "fixed", "within"), UNBOUND)
+def test_unbound_name_gets_a_name_in_scope(buggy: str, line: int, fixed: str, within: int):
+    rank, cand = rank_of(buggy, line, fixed)
+    assert cand.operator == "undefined"
+    assert rank <= within, (rank, cand.description)
+
+
+def test_bound_names_and_higher_order_builtins_are_left_to_rename():
+    source = """\
+    def f(xs, n):
+        ys = list(map(str, xs))
+        return ys[:n]
+    """
+    assert "undefined" not in _families(source, 2) | _families(source, 3)
+
+
+def test_no_wrap_of_a_number_accumulator():
+    source = """\
+    def running(xs):
+        total = 0
+        for x in xs:
+            total += x
+        return total
+    """
+    assert "wrap" not in _families(source, 4)

@@ -15,6 +15,7 @@ from treefix.propose.mutate.patterns import convert, swaptargets
 from treefix.propose.mutate.plastic import addcond, ingredient
 from treefix.propose.mutate.site import Mutant, Site, SourceFile
 from treefix.propose.mutate.statements import delete, insert, none_guards
+from treefix.propose.mutate.undefined import undefined
 
 Operator = Callable[[Site], Iterable[Mutant]]
 
@@ -51,6 +52,7 @@ OPERATORS: tuple[Operator, ...] = (
     inplace,
     eqassign,
     orchain,
+    undefined,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from treefix.code.syntax import iter_nodes
 from treefix.propose.mutate.exprs import atom
 from treefix.propose.mutate.operators import comparison_parts
 from treefix.propose.mutate.site import Mutant, Site, is_called, short
@@ -33,6 +34,7 @@ _NOT_ELEMENT = frozenset(
     }
 )
 _STRINGS = frozenset({"string", "concatenated_string"})
+_SCALARS = frozenset({"integer", "float", "string", "concatenated_string", "true", "false"})
 # Built-in mutators that return None: `x = lst.append(v)` loses the list.
 _IN_PLACE = frozenset(
     {
@@ -104,8 +106,13 @@ def wrap(site: Site) -> Iterator[Mutant]:
                 continue
             if right.type in _NOT_ELEMENT or right.type in _STRINGS:
                 continue
-            yield site.replace(right, f"[{f.text(right)}]", "wrap", 1.0)
-            yield site.replace(right, f"({f.text(right)},)", "wrap", 0.7)
+            left = n.child_by_field_name("left")
+            kinds = _initial_kinds(site, f.text(left)) if left is not None else set()
+            if kinds & _SCALARS:
+                continue  # `total = 0 ... total += x`: a number, not a list
+            w = 1.0 if kinds & {"list", "tuple"} else 0.7
+            yield site.replace(right, f"[{f.text(right)}]", "wrap", w)
+            yield site.replace(right, f"({f.text(right)},)", "wrap", 0.7 * w)
         elif n.type == "binary_operator":
             op, left = n.child_by_field_name("operator"), n.child_by_field_name("left")
             right = n.child_by_field_name("right")
@@ -119,6 +126,7 @@ def wrap(site: Site) -> Iterator[Mutant]:
                 and _assigned_to(site, n, f.text(left))
             ):
                 yield site.replace(right, f"[{f.text(right)}]", "wrap", 0.9)
+                yield site.replace(right, f"({f.text(right)},)", "wrap", 0.6)
         elif n.type == "call":
             fn, arglist = n.child_by_field_name("function"), n.child_by_field_name("arguments")
             name = fn.child_by_field_name("attribute") if fn and fn.type == "attribute" else None
@@ -128,6 +136,20 @@ def wrap(site: Site) -> Iterator[Mutant]:
             if len(positional) == 1 and positional[0].type not in _NOT_ELEMENT:
                 a = positional[0]
                 yield site.replace(a, f"[{f.text(a)}]", "wrap", 0.8)
+
+
+def _initial_kinds(site: Site, name: str) -> set[str]:
+    """Node types of the literals `name` is assigned in the site's function (`[]`, `0`, ...)."""
+    f, func = site.file, site.func
+    if func is None:
+        return set()
+    out: set[str] = set()
+    for n in iter_nodes(func):
+        if n.type == "assignment":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if left is not None and right is not None and f.text(left) == name:
+                out.add(right.type)
+    return out
 
 
 def _assigned_to(site: Site, expr: Node, name: str) -> bool:

@@ -87,6 +87,9 @@ OPERATOR_PRIORS: dict[str, float] = {
     # wrap 7 bugs, printret 4, orchain 3, inplace ~5, eqassign 2, callfix 4 incl. `m[x]`->`m(x)`).
     # Each matches one narrow shape and yields one or two mutants per site, so a high prior
     # costs a program without the shape nothing and puts the fix early in one with it.
+    # a name bound nowhere raises NameError when reached: it must change. "change identifier
+    # used" (237K) is the largest TSSB-3M pattern; fan-out <= 5 names per unbound name
+    "undefined": 0.95,
     "eqassign": 0.9,  # `a == b` as a statement is never what was meant
     "orchain": 0.9,  # `x == 1 or 2`: the literal clause is constant
     "inplace": 0.85,  # `x = lst.append(v)` keeps None
