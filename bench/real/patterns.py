@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import difflib
 import json
 from collections import Counter
@@ -81,6 +82,25 @@ def _contains(outer: ast.AST, inner: ast.AST) -> bool:
     return any(ast.dump(n) == dump for n in ast.walk(outer) if n is not outer)
 
 
+def _bound(module: str) -> set[str] | None:
+    """Names the module binds anywhere (a rough cut: stores, parameters, defs, imports)."""
+    out: set[str] = set()
+    try:
+        tree = ast.parse(module)
+    except SyntaxError:
+        return None
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            out.add(n.id)
+        elif isinstance(n, ast.arg):
+            out.add(n.arg)
+        elif isinstance(n, (ast.FunctionDef, ast.ClassDef)):
+            out.add(n.name)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            out.update((a.asname or a.name).split(".")[0] for a in n.names)
+    return out
+
+
 def classify_line(old: str, new: str, module: str) -> str:
     """The family of a one-line replacement `old` -> `new` in the buggy `module`."""
     if old.strip() == new.strip():
@@ -103,6 +123,9 @@ def classify_line(old: str, new: str, module: str) -> str:
     if isinstance(x, ast.Name) and isinstance(y, ast.Name):
         if isinstance(x.ctx, ast.Store):
             return "binding renamed (loop/assignment target)"
+        bound = _bound(module)
+        if bound is not None and x.id not in bound and x.id not in dir(builtins):
+            return "unbound name (NameError)"
         return "wrong variable"
     if (
         isinstance(x, ast.Subscript)
@@ -211,6 +234,39 @@ def classify(buggy: str, fixed: str) -> list[Edit]:
     return edits
 
 
+# Which mutation families (src/treefix/propose/mutate) propose each kind of edit.
+OPERATORS = {
+    "wrong variable": "rename, ingredient",
+    "unbound name (NameError)": "undefined",
+    "parameter renamed": "undefined (an unused parameter renamed to the unbound name read)",
+    "binding renamed (loop/assignment target)": "- (mostly a no-op rename in the nearest fix)",
+    "operator": "binop, isnone",
+    "constant": "const",
+    "+1/-1": "offbyone",
+    "wrap in list/tuple": "wrap",
+    "missing call ()": "callfix",
+    "print -> return": "printret",
+    "in-place call's None assigned": "inplace",
+    "comparison for assignment (`==` -> `=`)": "eqassign",
+    "comparison completed (`x == 1 or 2`)": "orchain",
+    "assignment/break -> return": "jump (`return x` after `x = ...`), return",
+    "condition clause added": "addcond",
+    "condition clause dropped": "dropcond",
+    "operand dropped": "ingredient (partly)",
+    "call arguments changed": "args, swapargs",
+    "jump inserted (return/break/continue)": "jump, return (missing return at the end)",
+    "statement inserted (copy in module)": "insert",
+    "statement inserted (new code)": "insert (donors only), guard",
+    "statement deleted": "delete",
+    "statement moved": "move",
+    "indentation (into/out of a block)": "move (into/out of a block)",
+    "expression replaced (ingredient in module)": "ingredient",
+    "expression replaced (new code)": "- (beyond templates; some are test-equivalent to a binop)",
+    "statement kind changed": "-",
+    "multi-line rewrite": "-",
+}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=WORK)
@@ -247,11 +303,12 @@ def main() -> int:
         "",
         "Edits per fix: " + ", ".join(f"{k} edit(s): {sizes[k]} bugs" for k in ("1", "2", "3+")),
         "",
-        "| family | edits | bugs with it | bugs whose only edit it is |",
-        "|---|---|---|---|",
+        "| family | edits | bugs with it | bugs whose only edit it is | proposed by |",
+        "|---|---|---|---|---|",
     ]
     for fam, count in per_edit.most_common():
-        out.append(f"| {fam} | {count} | {per_bug[fam]} | {alone[fam]} |")
+        ops = OPERATORS.get(fam, "-")
+        out.append(f"| {fam} | {count} | {per_bug[fam]} | {alone[fam]} | {ops} |")
     args.md.write_text("\n".join(out) + "\n")
     print("\n".join(out))
     return 0

@@ -24,7 +24,8 @@ def _families(buggy: str, fixed: str) -> list[str]:
         ("    a += i", "    a += [i]", "wrap in list/tuple"),
         ("    t = s.lower", "    t = s.lower()", "missing call ()"),
         ("    print(x)", "    return x", "print -> return"),
-        ("    if day == b[1]:", "    if date == b[1]:", "wrong variable"),
+        ("    if a == b[1]:", "    if s == b[1]:", "wrong variable"),
+        ("    if day == b[1]:", "    if a == b[1]:", "unbound name (NameError)"),
         ("    if x < y:", "    if x <= y:", "operator"),
         ("    n = 0", "    n = 1", "constant"),
         (
@@ -40,8 +41,9 @@ def _families(buggy: str, fixed: str) -> list[str]:
     ],
 )
 def test_one_line_families(old: str, new: str, family: str):
-    buggy = f"def f(a, b, s, x, y):\n{old}\n"
-    assert _families(buggy, f"def f(a, b, s, x, y):\n{new}\n") == [family]
+    body = "\n        pass" if old.endswith(":") else ""
+    buggy = f"def f(a, b, s, x, y):\n{old}{body}\n"
+    assert _families(buggy, f"def f(a, b, s, x, y):\n{new}{body}\n") == [family]
 
 
 def test_indentation_move_insert_and_delete():
