@@ -5,7 +5,7 @@ program into the developer's fix (same `ast.dump`), and at which place? No test 
 
 The focus given to the proposer is the lines the developer changed (score 0.9) then every other
 line (0.3), i.e. fault localisation at its best: what is left is the proposer's reach and order.
-Only single-edit fixes can be reached by one candidate; the rest are counted apart.
+Fixes of one edit and of several are counted apart (one candidate may make several edits).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def main() -> int:
     ap.add_argument("--only", default="")
     args = ap.parse_args()
     only = set(filter(None, args.only.split(",")))
-    single = reached = 0
+    counts: dict[str, list[int]] = {"single": [0, 0], "multi": [0, 0]}
     places: list[int] = []
     for bug in sorted((args.work / "bugs").glob("refactory-*")):
         if only and bug.name not in only:
@@ -70,17 +70,19 @@ def main() -> int:
         buggy = (bug / "repo" / PATH).read_text()
         fixed = (bug / "fix" / PATH).read_text()
         edits = patterns.classify(buggy, fixed)
-        if len(edits) != 1:
-            continue
-        single += 1
+        group = "single" if len(edits) == 1 else "multi"
+        counts[group][0] += 1
         place, family = reach(buggy, fixed)
         if place is not None:
-            reached += 1
+            counts[group][1] += 1
             places.append(place)
-        print(f"{bug.name}\t{edits[0].family}\t{place or '-'}\t{family}")
+        kinds = "+".join(e.family for e in edits)
+        print(f"{bug.name}\t{kinds}\t{place or '-'}\t{family}")
     places.sort()
     median = places[len(places) // 2] if places else "-"
-    print(f"single-edit fixes: {single}; reached by one candidate: {reached}; median place {median}")
+    for group, (n, hit) in counts.items():
+        print(f"{group}-edit fixes: {n}; reached by one candidate: {hit}")
+    print(f"median place of the reached: {median}")
     return 0
 
 

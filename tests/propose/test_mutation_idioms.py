@@ -345,3 +345,27 @@ def test_no_wrap_of_a_number_accumulator():
         return total
     """
     assert "wrap" not in _families(source, 4)
+
+
+def test_unbound_name_used_twice_is_renamed_everywhere_at_once():
+    rank, cand = rank_of(
+        """\
+        def sort_age(lst):
+            smallest = a[0]
+            for element in a:
+                if element[1] < smallest[1]:
+                    smallest = element
+            return smallest
+        """,
+        2,
+        """\
+        def sort_age(lst):
+            smallest = lst[0]
+            for element in lst:
+                if element[1] < smallest[1]:
+                    smallest = element
+            return smallest
+        """,
+    )
+    assert cand.operator == "undefined"
+    assert rank <= 3, (rank, cand.description)

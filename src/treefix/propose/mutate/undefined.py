@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from treefix.code.syntax import iter_nodes
 from treefix.propose.mutate.names import is_read
 from treefix.propose.mutate.scope import SKIP_NAMES
 from treefix.propose.mutate.site import Mutant, Site, is_called
@@ -106,9 +107,26 @@ def undefined(site: Site) -> Iterator[Mutant]:
             for rank, alt in enumerate(alts):
                 yield site.replace(n, alt, "undefined", 0.8 - 0.05 * rank)
             continue
+        uses = _reads(site, name)
         for rank, alt in enumerate(_candidates(site, name, row, pool)):
-            yield site.replace(n, alt, "undefined", 1.0 - 0.05 * rank)
+            w = 1.0 - 0.05 * rank
+            if len(uses) > 1:
+                # Unbound here is unbound everywhere in the function: rename every read at once.
+                edits = tuple((u.start_byte, u.end_byte, alt) for u in uses)
+                desc = f"replace the unbound `{name}` with `{alt}` ({len(uses)} uses)"
+                yield Mutant("undefined", edits, desc, w)
+                w *= 0.8
+            yield site.replace(n, alt, "undefined", w)
         yield from _unused_parameter(site, name)
+
+
+def _reads(site: Site, name: str) -> list[Node]:
+    """Every read of `name` in the site's function (or module-level code)."""
+    root = site.func if site.func is not None else site.file.tree.root_node
+    f = site.file
+    return [
+        n for n in iter_nodes(root) if n.type == "identifier" and f.text(n) == name and is_read(n)
+    ]
 
 
 def _unused_parameter(site: Site, name: str) -> Iterator[Mutant]:
