@@ -56,3 +56,40 @@ def test_indentation_move_insert_and_delete():
     inserted = buggy.replace("        y = x\n", "        y = x\n        break\n")
     assert _families(buggy, inserted) == ["jump inserted (return/break/continue)"]
     assert _families(inserted, buggy) == ["statement deleted"]
+
+
+def test_compare_tables_only_the_bugs_both_runs_scored(tmp_path: Path):
+    import json
+
+    import compare
+
+    def row(i: str, ok: bool, evals: int) -> dict:
+        return {
+            "id": i,
+            "kind": "program",
+            "plausible": ok,
+            "ast_equal": ok,
+            "fixed_by_treefix": ok,
+            "evaluations": evals,
+            "evals_to_first_fix": evals if ok else None,
+            "time_to_first_fix": 1.0 if ok else None,
+            "wall": 2.0,
+            "fl_rank": 1,
+            "stop_reason": "fixed" if ok else "evaluation budget",
+        }
+
+    (tmp_path / "a.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in [row("b1", False, 200), row("b2", True, 5)])
+    )
+    (tmp_path / "b.jsonl").write_text(
+        "".join(
+            json.dumps(r) + "\n"
+            for r in [row("b1", True, 7), row("b2", True, 3), row("b3", True, 1)]
+        )
+    )
+    lines = compare.compare({n: compare.load(tmp_path / f"{n}.jsonl") for n in ("a", "b")})
+    text = "\n".join(lines)
+    assert "| a | 2 | 1/2 (50%) |" in text
+    assert "| b | 2 | 2/2 (100%) |" in text  # b3 is not in run a: not compared
+    assert "| b1 | no (evaluation budget, 200 evals) | yes, AST-equal (7 evals) |" in text
+    assert "b3" not in text
