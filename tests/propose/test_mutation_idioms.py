@@ -369,3 +369,75 @@ def test_unbound_name_used_twice_is_renamed_everywhere_at_once():
     )
     assert cand.operator == "undefined"
     assert rank <= 3, (rank, cand.description)
+
+
+def test_loopexit_moves_the_else_return_after_the_loop():
+    rank, cand = rank_of(
+        """\
+        def search(x, seq):
+            for i, elem in enumerate(seq):
+                if x <= elem:
+                    return i
+                else:
+                    return len(seq)
+        """,
+        6,
+        """\
+        def search(x, seq):
+            for i, elem in enumerate(seq):
+                if x <= elem:
+                    return i
+            return len(seq)
+        """,
+    )
+    assert cand.operator == "loopexit"
+    assert rank <= 3, (rank, cand.description)
+
+
+def test_loopexit_keeps_the_rest_of_the_loop_body():
+    rank, cand = rank_of(
+        """\
+        def first_big(xs):
+            n = 0
+            for x in xs:
+                if x > 9:
+                    return x
+                else:
+                    return None
+                n += 1
+            return n
+        """,
+        4,
+        """\
+        def first_big(xs):
+            n = 0
+            for x in xs:
+                if x > 9:
+                    return x
+                n += 1
+            return None
+            return n
+        """,
+    )
+    assert cand.operator == "loopexit"
+
+
+def test_no_loopexit_outside_a_loop_or_for_a_longer_else():
+    outside = """\
+    def sign(x):
+        if x > 0:
+            return 1
+        else:
+            return -1
+    """
+    longer = """\
+    def f(xs):
+        for x in xs:
+            if x:
+                return x
+            else:
+                print(x)
+                return 0
+    """
+    assert "loopexit" not in _families(outside, 2)
+    assert "loopexit" not in _families(longer, 3)

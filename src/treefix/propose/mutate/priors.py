@@ -90,6 +90,9 @@ OPERATOR_PRIORS: dict[str, float] = {
     # a name bound nowhere raises NameError when reached: it must change. "change identifier
     # used" (237K) is the largest TSSB-3M pattern; fan-out <= 5 names per unbound name
     "undefined": 0.95,
+    # an `if`/`else` in a loop body that returns on both branches: the loop never passes its
+    # first element. The shape is rare in working code and one mutant per loop
+    "loopexit": 0.8,
     "eqassign": 0.9,  # `a == b` as a statement is never what was meant
     "orchain": 0.9,  # `x == 1 or 2`: the literal clause is constant
     "inplace": 0.85,  # `x = lst.append(v)` keeps None
