@@ -142,14 +142,7 @@ def test_every_prompt_piece_and_phrase_in_use_exists_and_fills():
     for name in pieces:
         text = render(name, patch="P", number=2, reasons="R", relation="L", description="D")
         assert text.endswith("\n") and "{patch}" not in text and "{number}" not in text
-    for name in (
-        "reviewer",
-        "no_failing",
-        "no_critique",
-        "no_change",
-        "no_detail",
-        "nothing_tried",
-    ):
+    for name in ("reviewer", "no_failing", "no_critique", "no_change", "no_detail", "nothing_tried"):
         assert phrase(name) and "\n" not in phrase(name)
     assert phrase("tried_left_out", count=3).startswith("(3 patches tried")
     assert phrase("why", critique="{critique}") == "why: {critique}"  # filled once, not again
