@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from treefix.propose.mutate.calls import args, sibling_calls
 from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
+from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
+from treefix.propose.mutate.loops import loopexit
 from treefix.propose.mutate.moves import move
 from treefix.propose.mutate.names import attr, rename, returns
 from treefix.propose.mutate.operators import binop, dropcond, isnone_compare, negate, swapargs
@@ -14,6 +16,7 @@ from treefix.propose.mutate.patterns import convert, swaptargets
 from treefix.propose.mutate.plastic import addcond, ingredient
 from treefix.propose.mutate.site import Mutant, Site, SourceFile
 from treefix.propose.mutate.statements import delete, insert, none_guards
+from treefix.propose.mutate.undefined import undefined
 
 Operator = Callable[[Site], Iterable[Mutant]]
 
@@ -43,6 +46,15 @@ OPERATORS: tuple[Operator, ...] = (
     guard,
     jump,
     trywrap,
+    # Python-specific slips (bench/real/PATTERNS.md)
+    wrap,
+    callfix,
+    printret,
+    inplace,
+    eqassign,
+    orchain,
+    undefined,
+    loopexit,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -82,6 +82,23 @@ OPERATOR_PRIORS: dict[str, float] = {
     "jump": 0.3,  # a missing `return`/`break`/`continue` after a statement
     "swaptargets": 0.3,
     "trywrap": 0.2,  # swallowing an exception fits many wrong programs: last resort
+    # Python-specific slips (`idioms`): outside TSSB-3M's patterns except `callfix` ("add method
+    # call" 60K). Counted in the development corpus's developer fixes (bench/real/PATTERNS.md:
+    # wrap 7 bugs, printret 4, orchain 3, inplace ~5, eqassign 2, callfix 4 incl. `m[x]`->`m(x)`).
+    # Each matches one narrow shape and yields one or two mutants per site, so a high prior
+    # costs a program without the shape nothing and puts the fix early in one with it.
+    # a name bound nowhere raises NameError when reached: it must change. "change identifier
+    # used" (237K) is the largest TSSB-3M pattern; fan-out <= 5 names per unbound name
+    "undefined": 0.95,
+    # an `if`/`else` in a loop body that returns on both branches: the loop never passes its
+    # first element. The shape is rare in working code and one mutant per loop
+    "loopexit": 0.8,
+    "eqassign": 0.9,  # `a == b` as a statement is never what was meant
+    "orchain": 0.9,  # `x == 1 or 2`: the literal clause is constant
+    "inplace": 0.85,  # `x = lst.append(v)` keeps None
+    "printret": 0.95,  # x0.7 when the function already returns a value elsewhere
+    "wrap": 0.75,
+    "callfix": 0.75,  # x1.0 for a known method, x0.3 for an attribute never called
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
 
