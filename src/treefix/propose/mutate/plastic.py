@@ -11,6 +11,7 @@ from treefix.code.syntax import iter_nodes
 from treefix.propose.mutate.exprs import ATOMIC
 from treefix.propose.mutate.ingredients import (
     Donor,
+    bound_at,
     callee_name,
     clauses,
     norm_expr,
@@ -98,8 +99,6 @@ def _body_names(site: Site) -> tuple[set[str], set[str]]:
 
 
 def _bound(site: Site, name: str) -> bool:
-    from treefix.propose.mutate.ingredients import bound_at
-
     return bound_at(site, name)
 
 
