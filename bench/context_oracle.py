@@ -213,6 +213,7 @@ def run_case(case_id: str, tmp: Path, server: LLMServer) -> CaseResult:
         "time_limit": 90.0,
         "max_llm_calls": 3,
         "max_evals": 12,
+        "fixes": 1,  # the oracle has one reference fix: stop there (a model's default K is 3)
     }
     if "value" in {f.name for f in dataclasses.fields(ModelOptions)}:
         values["value"] = "off"  # proposal calls only (absent before --value existed)

@@ -170,11 +170,13 @@ def repair(
         int, typer.Option(**bounded("max_depth"), help="Most edits in one fix.")
     ] = 3,
     fixes: Annotated[
-        int,
+        int | None,
         typer.Option(
-            **bounded("fixes"), help="Validated fixes to find, then rank and pick among them."
+            **bounded("fixes"),
+            help="Validated fixes to find, then rank and pick among them "
+            "(default: 1 offline, 3 when a model proposes).",
         ),
-    ] = 1,
+    ] = None,
     extra_evals: Annotated[
         int,
         typer.Option(
