@@ -118,12 +118,17 @@ def prompt_text(body: dict) -> str:
     return "\n".join(parts)
 
 
-def baseline_failure(case: Path, timeout: float = 20) -> tuple[str | None, list[str]]:
+def baseline_failure(
+    case: Path, timeout: float = 20, args: tuple[str, ...] = ()
+) -> tuple[str | None, list[str]]:
     """The first assertion or exception line and the failing test ids of a plain pytest run
-    (None for the message when the run hangs: plain pytest has no message for a hang)."""
+    (None for the message when the run hangs: plain pytest has no message for a hang); args:
+    what to run (default: the whole suite)."""
+    extra = [a for a in args if a not in ("-q", "-p", "no:cacheprovider")]
     try:
         out = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "--tb=short"],
+            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "--tb=short"]
+            + extra,
             cwd=case,
             capture_output=True,
             text=True,
