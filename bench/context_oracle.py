@@ -119,7 +119,7 @@ def prompt_text(body: dict) -> str:
 
 
 def baseline_failure(
-    case: Path, timeout: float = 20, args: tuple[str, ...] = ()
+    case: Path, timeout: float = 20, args: tuple[str, ...] = (), python: str = sys.executable
 ) -> tuple[str | None, list[str]]:
     """The first assertion or exception line and the failing test ids of a plain pytest run
     (None for the message when the run hangs: plain pytest has no message for a hang); args:
@@ -127,8 +127,7 @@ def baseline_failure(
     extra = [a for a in args if a not in ("-q", "-p", "no:cacheprovider")]
     try:
         out = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "--tb=short"]
-            + extra,
+            [python, "-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "--tb=short"] + extra,
             cwd=case,
             capture_output=True,
             text=True,

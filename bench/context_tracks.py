@@ -63,6 +63,7 @@ class Case:
     patch: str
     test_cmd: str | None  # None: treefix finds the command
     pytest_args: tuple[str, ...] = ()
+    python: str = sys.executable  # runs the plain pytest that reads the failure beforehand
 
 
 @dataclass
@@ -153,14 +154,19 @@ def corpus_cases(tmp: Path) -> list[Case]:
     return out
 
 
-def real_cases(tmp: Path) -> list[Case]:
+def real_cases(tmp: Path, kind: str = "program") -> list[Case]:
+    """Built and validated bugs of bench/real (program: Refactory; repo: BugsInPy)."""
     import difflib
 
+    validated = json.loads((BENCH / "real" / "validated.json").read_text())
+    ok = {b["id"] for b in validated["bugs"] if b["outcome"] == "ok"}
     out = []
     root = BENCH / "real" / ".work" / "bugs"
     for d in sorted(root.iterdir()) if root.is_dir() else []:
+        if not (d / "bug.json").exists() or d.name not in ok:
+            continue
         meta = json.loads((d / "bug.json").read_text())
-        if meta["bug"]["kind"] != "program":
+        if meta["bug"]["kind"] != kind:
             continue
         proj = tmp / d.name
         shutil.copytree(d / "repo", proj, ignore=shutil.ignore_patterns(".git"))
@@ -170,8 +176,13 @@ def real_cases(tmp: Path) -> list[Case]:
             b = (d / "fix" / path).read_text(encoding="utf-8").splitlines(keepends=True)
             patch += "".join(difflib.unified_diff(a, b, f"a/{path}", f"b/{path}"))
         args = tuple(meta["bug"]["test_cmd"].split()[3:])  # after "{python} -m pytest"
-        out.append(Case(d.name, proj, patch, meta["test_cmd"], args))
+        python = meta["test_cmd"].split()[0]
+        out.append(Case(d.name, proj, patch, meta["test_cmd"], args, python))
     return out
+
+
+def repo_cases(tmp: Path) -> list[Case]:
+    return real_cases(tmp, "repo")
 
 
 def large_cases(tmp: Path) -> list[Case]:
@@ -186,7 +197,12 @@ def large_cases(tmp: Path) -> list[Case]:
     return out
 
 
-TRACKS = {"corpus": corpus_cases, "real": real_cases, "large": large_cases}
+TRACKS = {
+    "corpus": corpus_cases,
+    "real": real_cases,
+    "real-repos": repo_cases,
+    "large": large_cases,
+}
 
 
 # -- one case --------------------------------------------------------------------------------------
@@ -197,7 +213,10 @@ def run_case(case: Case, server: LLMServer) -> Result:
     from treefix.pipeline.options import RunOptions
 
     hunks = parse_patch(case.patch)
-    message, failing = baseline_failure(case.proj, args=case.pytest_args)
+    # a loaded machine makes a plain run slow: a hang is what outlasts 90 s, not 20
+    message, failing = baseline_failure(
+        case.proj, timeout=90, args=case.pytest_args, python=case.python
+    )
     oracle = ReadingOracle(hunks, message, _starts(case.proj, hunks))
     server.default = oracle
     server.requests.clear()
@@ -267,7 +286,7 @@ def summary(track: str, results: list[Result], note: str) -> str:
     share = sum(r.cache_read_tokens for r in results) / max(1, sum(r.input_tokens for r in results))
     code_first = [r.changed_lines for r in asked]
     code_any = [r.changed_lines_any for r in asked]
-    target_first = 0.8 if track == "real" else None
+    target_first = 0.8 if track.startswith("real") else None
     rows = [
         f"## Context oracle, track `{track}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"{len(results)} cases, anthropic SDK -> local oracle server counting tokens and cache)",

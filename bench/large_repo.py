@@ -49,7 +49,7 @@ INJECTIONS = [
         "nx-cycle-graph-open",
         "networkx/generators/classic.py",
         "G.add_edges_from(pairwise(nodes, cyclic=True))",
-        "G.add_edges_from(pairwise(nodes))",
+        "G.add_edges_from(pairwise(nodes, cyclic=False))",
         "networkx/generators/tests/test_classic.py",
     ),
     Injection(
@@ -67,11 +67,19 @@ INJECTIONS = [
         "networkx/algorithms/tests/test_dag.py",
     ),
     Injection(
-        "nx-connected-count",
+        "nx-is-connected",
         "networkx/algorithms/components/connected.py",
-        "    return sum(1 for cc in connected_components(G))\n",
-        "    return sum(1 for cc in connected_components(G) if len(cc) > 1)\n",
+        "    return sum(1 for node in _plain_bfs(G, n, arbitrary_element(G))) == len(G)\n",
+        "    return sum(1 for node in _plain_bfs(G, n, arbitrary_element(G))) == len(G) - 1\n",
         "networkx/algorithms/components/tests/test_connected.py",
+    ),
+    # a module-level default: run at import, never by the failing test (the spectrum misses it)
+    Injection(
+        "nx-lukes-default-node-weight",
+        "networkx/algorithms/community/lukes.py",
+        "D_NODE_VALUE = 1\n",
+        "D_NODE_VALUE = 0\n",
+        "networkx/algorithms/community/tests/test_lukes.py",
     ),
 ]
 
