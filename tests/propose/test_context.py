@@ -110,3 +110,23 @@ def test_a_small_window_trims_map_and_tests_first_prompt_still_has_the_message()
 def test_a_module_that_failed_to_collect_is_shown_whole():
     (mod,) = TestSource(ProgramState(SRC)).for_targets(["tests/test_cart.py"])
     assert mod.kind == "module" and "def test_count(n, cart):" in mod.text
+
+
+def test_the_code_shown_comes_with_the_module_defaults_it_reads():
+    """A wrong default runs at import, never under the failing test: the spectrum ranks only the
+    function that reads it, so the function's module-level names are shown beside it."""
+    from treefix.propose.code_context import code_context
+
+    lukes = (
+        '"""Partitions."""\nimport os\n\nD_NODE_VALUE = 0  # the bug: 1\nUNUSED = 3\n'
+        "CACHE = {\n    'size': 2048,\n}\n\n\n"
+        "def node_weight(G, n):\n    return G.get(n, D_NODE_VALUE) + CACHE['size']\n"
+    )
+    shown = code_context(
+        ProgramState({"pkg/lukes.py": lukes.encode()}),
+        [Suspicion("pkg/lukes.py", 12, 0.9, ("spectrum",))],
+    )
+    assert "4 | D_NODE_VALUE = 0  # the bug: 1" in shown
+    assert "6 | CACHE = {" in shown and "8 | }" in shown
+    assert ">>12 |     return G.get(n, D_NODE_VALUE)" in shown
+    assert "UNUSED" not in shown and "import os" not in shown

@@ -1,8 +1,11 @@
 """The code a model is shown: the enclosing function or class of each suspicious line, numbered,
-with the suspicious lines marked, within a line budget (most suspicious first)."""
+with the suspicious lines marked, within a line budget (most suspicious first); beside them the
+module-level assignments those lines read (a wrong default or constant runs at import, never
+under the failing test, so the spectrum alone never shows it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from treefix.code.syntax import parse
@@ -12,6 +15,8 @@ from treefix.types import ProgramState, Suspicion
 MAX_CONTEXT_LINES = 400
 MAX_FILES = 4
 MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
+MAX_GLOBAL = 5  # lines of one module-level assignment shown beside the code that reads it
+_NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def numbered(lines: list[str], lo: int, hi: int, marks: set[int]) -> str:
@@ -54,6 +59,7 @@ def code_context(
         for s in sus[:10]:
             lo, hi = _enclosing(tree, s.line, lines)
             spans.append((lo, hi))
+        spans += _globals_read(tree, lines, spans)
         merged: list[list[int]] = []
         for lo, hi in sorted(spans):
             if merged and lo <= merged[-1][1] + 1:
@@ -73,6 +79,23 @@ def code_context(
         if chunks:
             parts.append(f"### {path}\n```python\n" + "\n   ...\n".join(chunks) + "\n```")
     return "\n\n".join(parts) or "(no suspicious source lines were localised)"
+
+
+def _globals_read(tree, lines: list[str], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of the module-level `NAME = ...` statements whose NAME the shown spans mention."""
+    used = {m for lo, hi in spans for ln in lines[lo - 1 : hi] for m in _NAME.findall(ln)}
+    out = []
+    for node in tree.root_node.children:
+        if node.type != "expression_statement" or not node.named_children:
+            continue
+        stmt = node.named_children[0]
+        left = stmt.child_by_field_name("left") if stmt.type == "assignment" else None
+        if left is None or left.type != "identifier" or left.text.decode() not in used:
+            continue
+        lo, hi = node.start_point[0] + 1, node.end_point[0] + 1
+        if hi - lo < MAX_GLOBAL and not any(a <= lo <= b for a, b in spans):
+            out.append((lo, hi))
+    return out
 
 
 def _enclosing(tree, line: int, lines: list[str]) -> tuple[int, int]:
