@@ -52,7 +52,7 @@ from context_oracle import (  # noqa: E402
 from tests.models.llm_server import LLMServer, Step  # noqa: E402
 from tests.models.llm_server import prompt_text as full_text  # noqa: E402
 
-READS = 2  # read_file calls the oracle asks for per case before it guesses
+READS = 6  # read_file calls the oracle asks for per case before it guesses
 NUMBERED = re.compile(r"^\s*\d+  ")  # read_file's "   12  code" lines
 
 
@@ -90,6 +90,16 @@ class ReadingOracle(Oracle):
     def __init__(self, hunks: list[Hunk], message: str | None, starts: list[int]):
         super().__init__(hunks, message)
         self.starts, self.reads = starts, 0
+        # one read per file the fix touches, spanning its hunks (split where it would pass
+        # read_file's 200 lines)
+        self.windows: list[dict] = []
+        for h, start in sorted(zip(hunks, starts, strict=True), key=lambda x: (x[0].path, x[1])):
+            lo, hi = max(1, start - 5), start + len(h.old) + 5
+            last = self.windows[-1] if self.windows else None
+            if last and last["path"] == h.path and hi - last["start"] < 200:
+                last["end"] = max(last["end"], hi)
+            else:
+                self.windows.append({"path": h.path, "start": lo, "end": hi})
 
     def holds(self, text: str) -> tuple[bool, bool]:
         plain = "\n".join(NUMBERED.sub("", ln) for ln in text.splitlines())
@@ -115,14 +125,9 @@ class ReadingOracle(Oracle):
         code, message = self.holds(full_text(body))
         if code and message:
             return "EXPLANATION: The reference fix.\n\n" + _blocks(self.hunks)
-        if not code and self.reads < READS and "tools" in body:
-            h, start = (
-                self.hunks[self.reads % len(self.hunks)],
-                self.starts[self.reads % len(self.starts)],
-            )
+        if not code and self.reads < min(READS, len(self.windows)) and "tools" in body:
             self.reads += 1
-            args = {"path": h.path, "start": max(1, start - 5), "end": start + len(h.old) + 5}
-            return Step(tools=[("read_file", args)])
+            return Step(tools=[("read_file", self.windows[self.reads - 1])])
         return super().__call__(body)
 
 
