@@ -71,6 +71,9 @@ class Result:
     case: str
     changed_lines: bool = False
     changed_lines_any: bool = False  # after retrieval: some request of the case held them
+    # the first prompt holds at least one changed line (developer commits also touch docstrings
+    # and code the failure never reaches; the strict measure wants every hunk)
+    some_changed_line: bool = False
     assertion_message: bool = False
     test_source: bool = False
     first_prompt_chars: int = 0
@@ -263,6 +266,10 @@ def run_case(case: Case, server: LLMServer) -> Result:
     if proposals:
         text = prompt_text(proposals[0].body)
         res.changed_lines, res.assertion_message = oracle.holds(text)
+        res.some_changed_line = any(
+            Oracle([Hunk(h.path, h.old, h.new, h.removed, h.added)], None).holds(text)[0]
+            for h in hunks
+        )
         res.changed_lines_any = any(oracle.holds(full_text(r.body))[0] for r in proposals)
         res.hang = message is None
         res.test_source = _has_tests(text, failing, case.proj)
@@ -307,6 +314,8 @@ def summary(track: str, results: list[Result], note: str) -> str:
             else "-"
         )
         + " |",
+        f"| first prompt holds the lines of at least one hunk of the fix | "
+        f"{_pct([r.some_changed_line for r in asked])} | - |",
         f"| ... after retrieval (read_file calls the oracle asked for) | {_pct(code_any)} | "
         f">= 95% {mark(sum(code_any) >= 0.95 * len(code_any))} |",
         f"| first prompt holds the failing assertion message (hangs left out: {len(asked) - len(msg)}) "
