@@ -130,3 +130,34 @@ def test_the_code_shown_comes_with_the_module_defaults_it_reads():
     assert "6 | CACHE = {" in shown and "8 | }" in shown
     assert ">>12 |     return G.get(n, D_NODE_VALUE)" in shown
     assert "UNUSED" not in shown and "import os" not in shown
+
+
+def test_a_function_the_failing_line_calls_is_shown_though_it_left_no_frame():
+    """`from_str_params(t.to_str_params())` fails inside from_str_params; the bug is in
+    to_str_params, which returned normally: it is shown too, unmarked, after the ranked code."""
+    task = (
+        "class Task:\n"
+        "    @classmethod\n    def from_str_params(cls, params):\n"
+        "        return cls(**{k: params[k] for k in cls.names})\n\n"  # 4: the KeyError
+        "    def to_str_params(self):\n"
+        "        return {k: str(v) for k, v in self.kw.items() if k != 'x'}\n\n"  # 7: the bug
+        "    def unrelated(self):\n        return 0\n"
+    )
+    test = "from pkg.task import Task\n\n\ndef test_round_trip():\n    t = Task()\n" + (
+        "    assert Task.from_str_params(t.to_str_params())\n"
+    )
+    state = ProgramState({"pkg/task.py": task.encode(), "tests/test_task.py": test.encode()})
+    target = "tests/test_task.py::test_round_trip"
+    out = TestOutcome(
+        target, "failed", "KeyError: 'x'", frames=[("tests/test_task.py", 6), ("pkg/task.py", 4)]
+    )
+    report = TestReport(Status.FAILED, 1, 0.1, tests={target: out})
+    focus = [Suspicion("pkg/task.py", 4, 0.9, ("traceback",))]
+    p = build_first_prompt(state, focus, report, [target])
+    assert ">>4 |         return cls(**" in p.code
+    assert "  7 |         return {k: str(v) for k, v in self.kw.items() if k != 'x'}" in p.code
+    assert ">>7" not in p.code and "def unrelated" not in p.code
+    # the proposer's own prompts show it as well
+    prop = LLMProposer(Gateway(ScriptedModel(["x"])), samples=1)
+    request = prop.build_request(state, focus, Feedback(report, [target]), 0)
+    assert "if k != 'x'}" in "\n".join(m.content for m in request.messages)

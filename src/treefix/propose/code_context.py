@@ -15,6 +15,7 @@ from treefix.types import ProgramState, Suspicion
 MAX_CONTEXT_LINES = 400
 MAX_FILES = 4
 MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
+CONTEXT_ONLY = "called by the failing test"  # a reason shown as context, never marked >>
 MAX_GLOBAL = 5  # lines of one module-level assignment shown beside the code that reads it
 _NAME = re.compile(r"[A-Za-z_]\w*")
 
@@ -55,7 +56,7 @@ def code_context(
         lines = source.decode("utf-8", "replace").splitlines()
         tree = parse(source)
         spans: list[tuple[int, int]] = []
-        marks = {s.line for s in sus[:10]}
+        marks = {s.line for s in sus[:10] if CONTEXT_ONLY not in s.reasons}
         for s in sus[:10]:
             lo, hi = _enclosing(tree, s.line, lines)
             spans.append((lo, hi))
