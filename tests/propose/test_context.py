@@ -161,3 +161,15 @@ def test_a_function_the_failing_line_calls_is_shown_though_it_left_no_frame():
     prop = LLMProposer(Gateway(ScriptedModel(["x"])), samples=1)
     request = prop.build_request(state, focus, Feedback(report, [target]), 0)
     assert "if k != 'x'}" in "\n".join(m.content for m in request.messages)
+
+
+def test_the_ranked_code_takes_the_line_budget_before_the_names_it_reads():
+    from treefix.propose.code_context import code_context
+
+    consts = "".join(f"C{i} = {i}\n" for i in range(30))
+    body = " + ".join(f"C{i}" for i in range(30))
+    src = consts + f"\n\ndef total():\n    x = 1\n    return {body}\n"
+    focus = [Suspicion("pkg/m.py", 35, 0.9, ("ochiai",))]
+    shown = code_context(ProgramState({"pkg/m.py": src.encode()}), focus, max_lines=10)
+    assert ">>35 |     return C0 + C1" in shown and "33 | def total():" in shown
+    assert shown.count(" = ") <= 10 - 3  # the constants get only what the function left
