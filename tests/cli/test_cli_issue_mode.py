@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import write_tree
+from tests.conftest import git, init_repo, write_tree
 from tests.models.llm_server import Step, prompt_text, serve
 from treefix.cli.app import app
 
@@ -154,3 +154,58 @@ def test_keep_test_adds_the_reproduction_test_to_the_fix(shop, llm_server, monke
         text=True,
     )
     assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout
+
+
+def _keep_test_run(root: Path, llm_server, monkeypatch, *extra: str):
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(root.parent))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", llm_server.key)
+    llm_server.default = _answers(REPRO)
+    model = ["--proposer", "model", "--provider", "anthropic", "--base-url", llm_server.url]
+    return _run(root, *model, "--keep-test", *extra)
+
+
+def test_keep_test_with_branch_commits_the_reproduction_test_beside_the_fix(
+    shop, llm_server, monkeypatch
+):
+    init_repo(shop)
+    head = git(shop, "rev-parse", "HEAD").strip()
+    result, report = _keep_test_run(shop, llm_server, monkeypatch, "--branch", "fix/vat")
+    assert result.exit_code == 0, result.output
+    assert report["write_back"]["mode"] == "branch"
+    assert report["reproduction"]["committed"] and not report["reproduction"]["written"]
+    changed = git(shop, "diff", "--name-only", "main", "fix/vat").split()
+    assert changed == ["shop/tax.py", "tests/test_vat_issue.py"]
+    assert "def test_vat_is_twenty_percent" in git(shop, "show", "fix/vat:tests/test_vat_issue.py")
+    assert git(shop, "show", "fix/vat:shop/tax.py") == "# VAT\nRATE = 0.2\n"
+    # the user's tree, index and HEAD are untouched: no test file appears there
+    assert git(shop, "rev-parse", "HEAD").strip() == head
+    assert not (shop / "tests/test_vat_issue.py").exists()
+    assert (shop / "shop/tax.py").read_text() == SHOP["shop/tax.py"]
+    # the branch's suite passes, the kept test included
+    work = shop.parent / "checkout"
+    git(shop, "worktree", "add", "-q", str(work), "fix/vat")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout
+
+
+def test_keep_test_with_commit_commits_the_reproduction_test_with_the_fix(
+    shop, llm_server, monkeypatch
+):
+    init_repo(shop)
+    head = git(shop, "rev-parse", "HEAD").strip()
+    result, report = _keep_test_run(shop, llm_server, monkeypatch, "--commit")
+    assert result.exit_code == 0, result.output
+    assert git(shop, "rev-parse", "HEAD^").strip() == head
+    assert report["write_back"]["commit"] == git(shop, "rev-parse", "HEAD").strip()
+    assert report["reproduction"]["committed"] and report["reproduction"]["written"]
+    changed = git(shop, "diff", "--name-only", "HEAD^", "HEAD").split()
+    assert changed == ["shop/tax.py", "tests/test_vat_issue.py"]
+    assert "def test_vat_is_twenty_percent" in (shop / "tests/test_vat_issue.py").read_text()
+    # committed, written and staged: nothing left over in `git status` (.treefix/ is the run's)
+    status = git(shop, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert [line for line in status if not line.startswith("?? .treefix/")] == []

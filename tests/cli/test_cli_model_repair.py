@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import BUGGY, write_tree
-from tests.models.llm_server import Step, serve
+from tests.models.llm_server import Step, prompt_text, serve
 from treefix.cli.app import app
 
 llm_server = pytest.fixture(serve, name="llm_server")
@@ -51,7 +51,10 @@ WRONG = (
     "    return greeting(name).upper() + ''\n"
     ">>>>>>> REPLACE\n"
 )
+# --fixes 1: these tests count the calls of a run that stops at its first fix (a model's default
+# is 3, tested on its own below)
 FAST = ["--sandbox", "local", "--workers", "1", "--time-limit", "120", "--samples", "1"]
+FAST += ["--fixes", "1"]
 
 
 @pytest.fixture
@@ -335,3 +338,68 @@ def test_a_bad_value_mode_is_a_usage_error(greet):
     result, _ = _run(greet, "--value", "sometimes")
     assert result.exit_code == 2
     assert "value must be one of auto, on, off" in result.output
+
+
+def _block(new: str) -> str:
+    return (
+        "EXPLANATION: The greeting literal is misspelled.\n\n"
+        "<<<<<<< SEARCH greet/core.py\n"
+        '    return "Helo, " + name + "!"\n'
+        "=======\n"
+        f"    {new}\n"
+        ">>>>>>> REPLACE\n"
+    )
+
+
+# three fixes of the same bug that differ once normalised (parse + unparse)
+THREE = [
+    _block('return "Hello, " + name + "!"'),
+    _block('return "Hello, %s!" % name'),
+    _block('return f"Hello, {name}!"'),
+]
+
+
+@pytest.mark.parametrize(("provider", "fixes"), [("anthropic", []), ("openai", ["--fixes", "3"])])
+def test_a_model_finds_three_distinct_fixes_and_the_judge_picks_one(
+    provider, fixes, greet, llm_server, monkeypatch
+):
+    """With a model the search goes on to three validated fixes (the default, or --fixes 3);
+    --judge sees all three patches in one request and its pick is the fix."""
+    monkeypatch.setenv(f"{provider.upper()}_API_KEY", llm_server.key)
+    answers = iter(THREE * 4)
+
+    def serve_fixes(body: dict) -> str:
+        if "candidate patches that all pass" in json.dumps(body):
+            return "PICK: 2\nEXPLANATION: the format string reads best."
+        return next(answers)
+
+    llm_server.default = serve_fixes
+    base = llm_server.url + ("/v1" if provider == "openai" else "")
+    model = ["--proposer", "model", "--provider", provider, "--base-url", base]
+    args = [*FAST[:-2], *model, "--judge", "--value", "off", *fixes]
+    result = CliRunner().invoke(app, ["repair", str(greet), "--json", *args])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert report["options"]["fixes"] == 3
+    assert report["options"]["fixes_from"] == ("--fixes" if fixes else "default with a model")
+    assert report["search"]["fixes"] == 3 and len(report["alternatives"]) == 2
+    patches = [report["fix"]["patch"], *(a["patch"] for a in report["alternatives"])]
+    added = sorted(next(x for x in p.splitlines() if x.startswith("+ ")) for p in patches)
+    assert added == sorted("+    " + b.split("=======\n    ")[1].split("\n")[0] for b in THREE)
+    # one judge request showing the three patches; the fix is the candidate it picked
+    judged = [r for r in llm_server.requests if "candidate patches that all" in json.dumps(r.body)]
+    assert len(judged) == 1
+    shown = prompt_text(judged[0].body)
+    assert all(x.split("\n")[0] in shown for x in added)
+    second = shown.split("## Candidate 2")[1].split("## Candidate 3")[0]
+    picked = next(x for x in report["fix"]["patch"].splitlines() if x.startswith("+ "))
+    assert picked in second
+    assert report["search"]["pick_reason"] == "judge: the format string reads best."
+
+
+def test_offline_the_search_stops_at_its_first_fix(buggy_project):
+    result = CliRunner().invoke(app, ["repair", str(buggy_project), "--json", *FAST[:-2]])
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0, result.output
+    assert report["options"]["fixes"] == 1 and report["options"]["fixes_from"] == "default offline"
+    assert report["search"]["fixes"] == 1 and report["alternatives"] == []

@@ -53,7 +53,7 @@ def test_the_model_reads_the_config_module_through_tools_then_fixes(
         "off",
     ]
     args += ["--time-limit", "120", "--samples", "1", "--proposer", "model", "--max-llm-calls", "8"]
-    args += ["--provider", provider, "--base-url", base]
+    args += ["--provider", provider, "--base-url", base, "--fixes", "1"]  # counts one fix's calls
     result = CliRunner().invoke(app, args)
     report = json.loads(result.stdout)
     assert result.exit_code == 0, result.output

@@ -8,11 +8,20 @@ is recorded, with the key header checked against `key` (a mismatch is a 401).
 Tool use: a step with `tools=[(name, arguments), ...]` answers with tool calls (Anthropic
 `tool_use` blocks, OpenAI `tool_calls`); the next request carries the results, which
 `tool_results(body)` reads back in either protocol. `default` may also return a Step.
+
+Usage: fixed figures by default (tests assert on them). With `count_tokens=True` the server counts
+as the real APIs do, tokens estimated as characters / 4: Anthropic caches the prefix up to a
+`cache_control` breakpoint (tools, then system, then messages) once it reaches 1,024 tokens; a
+later request with the same prefix reads it (`cache_read_input_tokens`), a new one writes it
+(`cache_creation_input_tokens`), and `input_tokens` is the rest. OpenAI caches automatically:
+`prompt_tokens_details.cached_tokens` is the prefix shared with an earlier request, counted from
+1,024 tokens in steps of 128. Each request's usage is kept on its `Seen`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +45,48 @@ class Seen:
     body: dict
     key: str
     status: int = 0
+    usage: dict = field(default_factory=dict)  # what the server answered in `usage`
+
+
+CACHE_MIN = 1024  # tokens: shorter prefixes are never cached (both APIs)
+OPENAI_STEP = 128  # OpenAI counts cached tokens in steps of 128 above the minimum
+
+
+def _tokens(text: str) -> int:
+    return len(text) // 4
+
+
+def _anthropic_segments(body: dict) -> list[tuple[str, bool]]:
+    """(serialised block, carries cache_control), in the order the API caches: tools, system,
+    messages."""
+    out = [(json.dumps(t, sort_keys=True), "cache_control" in t) for t in body.get("tools", [])]
+    system = body.get("system", "")
+    if isinstance(system, str):
+        out.append((system, False))
+    else:
+        out += [(b.get("text", ""), "cache_control" in b) for b in system]
+    for m in body.get("messages", []):
+        content = m.get("content")
+        if isinstance(content, str):
+            out.append((m["role"] + content, False))
+            continue
+        for b in content:
+            marked = "cache_control" in b
+            out.append(
+                (
+                    m["role"]
+                    + json.dumps(
+                        {k: v for k, v in b.items() if k != "cache_control"}, sort_keys=True
+                    ),
+                    marked,
+                )
+            )
+    return out
+
+
+def _openai_text(body: dict) -> str:
+    tools = json.dumps(body.get("tools", []), sort_keys=True)
+    return tools + "".join(json.dumps(m, sort_keys=True) for m in body.get("messages", []))
 
 
 class LLMServer:
@@ -44,6 +95,9 @@ class LLMServer:
         self.steps: list[Step] = []
         self.default: str | Callable[[dict], str | Step] = "no edits"
         self.requests: list[Seen] = []
+        self.count_tokens = False  # True: usage counted as the real APIs do (module docstring)
+        self._cached: set[str] = set()  # Anthropic: prefixes written to the cache
+        self._prompts: list[str] = []  # OpenAI: earlier prompts, for the shared prefix
         self._lock = threading.Lock()
         server = self
 
@@ -115,6 +169,8 @@ class LLMServer:
         model = body.get("model", "")
         n = len(self.requests)
         calls = [(f"call_{n}_{i}", name, args) for i, (name, args) in enumerate(step.tools)]
+        usage = self._usage(api, body, step, calls)
+        seen.usage = usage
         if api == "anthropic":
             content = [{"type": "text", "text": step.text}] if step.text or not calls else []
             content += [{"type": "tool_use", "id": i, "name": nm, "input": a} for i, nm, a in calls]
@@ -126,12 +182,7 @@ class LLMServer:
                 "content": content,
                 "stop_reason": "tool_use" if calls else "end_turn",
                 "stop_sequence": None,
-                "usage": {
-                    "input_tokens": 1000,
-                    "output_tokens": 200,
-                    "cache_creation_input_tokens": 0,
-                    "cache_read_input_tokens": 500,
-                },
+                "usage": usage,
             }
         else:
             payload = {
@@ -160,9 +211,55 @@ class LLMServer:
                         "finish_reason": "tool_calls" if calls else "stop",
                     }
                 ],
-                "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200},
+                "usage": usage,
             }
         self._send(h, 200, payload, step.headers)
+
+    def _usage(self, api: str, body: dict, step: Step, calls: list) -> dict:
+        if not self.count_tokens:
+            if api == "anthropic":
+                return {
+                    "input_tokens": 1000,
+                    "output_tokens": 200,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 500,
+                }
+            return {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}
+        out = _tokens(step.text + json.dumps([c[1:] for c in calls]))
+        with self._lock:
+            if api == "anthropic":
+                return self._anthropic_usage(body) | {"output_tokens": out}
+            text = _openai_text(body)
+            shared = max((len(os.path.commonprefix([text, p])) for p in self._prompts), default=0)
+            self._prompts.append(text)
+        cached = _tokens(text[:shared])
+        cached = 0 if cached < CACHE_MIN else cached - (cached - CACHE_MIN) % OPENAI_STEP
+        total = _tokens(text)
+        return {
+            "prompt_tokens": total,
+            "completion_tokens": out,
+            "total_tokens": total + out,
+            "prompt_tokens_details": {"cached_tokens": cached},
+        }
+
+    def _anthropic_usage(self, body: dict) -> dict:
+        segments = _anthropic_segments(body)
+        total = _tokens("".join(t for t, _ in segments))
+        prefixes = []  # the text up to each breakpoint long enough to cache
+        for i, (_, marked) in enumerate(segments):
+            text = "".join(t for t, _ in segments[: i + 1])
+            if marked and _tokens(text) >= CACHE_MIN:
+                prefixes.append(text)
+        read = max((_tokens(p) for p in prefixes if p in self._cached), default=0)
+        written = 0
+        if prefixes and prefixes[-1] not in self._cached:
+            written = _tokens(prefixes[-1]) - read
+        self._cached.update(prefixes)
+        return {
+            "input_tokens": total - read - written,
+            "cache_creation_input_tokens": written,
+            "cache_read_input_tokens": read,
+        }
 
     def _error(self, h, api: str, status: int, message: str, headers: dict) -> None:
         kind = {401: "authentication_error", 404: "not_found_error", 429: "rate_limit_error"}.get(

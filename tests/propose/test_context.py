@@ -110,3 +110,66 @@ def test_a_small_window_trims_map_and_tests_first_prompt_still_has_the_message()
 def test_a_module_that_failed_to_collect_is_shown_whole():
     (mod,) = TestSource(ProgramState(SRC)).for_targets(["tests/test_cart.py"])
     assert mod.kind == "module" and "def test_count(n, cart):" in mod.text
+
+
+def test_the_code_shown_comes_with_the_module_defaults_it_reads():
+    """A wrong default runs at import, never under the failing test: the spectrum ranks only the
+    function that reads it, so the function's module-level names are shown beside it."""
+    from treefix.propose.code_context import code_context
+
+    lukes = (
+        '"""Partitions."""\nimport os\n\nD_NODE_VALUE = 0  # the bug: 1\nUNUSED = 3\n'
+        "CACHE = {\n    'size': 2048,\n}\n\n\n"
+        "def node_weight(G, n):\n    return G.get(n, D_NODE_VALUE) + CACHE['size']\n"
+    )
+    shown = code_context(
+        ProgramState({"pkg/lukes.py": lukes.encode()}),
+        [Suspicion("pkg/lukes.py", 12, 0.9, ("spectrum",))],
+    )
+    assert "4 | D_NODE_VALUE = 0  # the bug: 1" in shown
+    assert "6 | CACHE = {" in shown and "8 | }" in shown
+    assert ">>12 |     return G.get(n, D_NODE_VALUE)" in shown
+    assert "UNUSED" not in shown and "import os" not in shown
+
+
+def test_a_function_the_failing_line_calls_is_shown_though_it_left_no_frame():
+    """`from_str_params(t.to_str_params())` fails inside from_str_params; the bug is in
+    to_str_params, which returned normally: it is shown too, unmarked, after the ranked code."""
+    task = (
+        "class Task:\n"
+        "    @classmethod\n    def from_str_params(cls, params):\n"
+        "        return cls(**{k: params[k] for k in cls.names})\n\n"  # 4: the KeyError
+        "    def to_str_params(self):\n"
+        "        return {k: str(v) for k, v in self.kw.items() if k != 'x'}\n\n"  # 7: the bug
+        "    def unrelated(self):\n        return 0\n"
+    )
+    test = "from pkg.task import Task\n\n\ndef test_round_trip():\n    t = Task()\n" + (
+        "    assert Task.from_str_params(t.to_str_params())\n"
+    )
+    state = ProgramState({"pkg/task.py": task.encode(), "tests/test_task.py": test.encode()})
+    target = "tests/test_task.py::test_round_trip"
+    out = TestOutcome(
+        target, "failed", "KeyError: 'x'", frames=[("tests/test_task.py", 6), ("pkg/task.py", 4)]
+    )
+    report = TestReport(Status.FAILED, 1, 0.1, tests={target: out})
+    focus = [Suspicion("pkg/task.py", 4, 0.9, ("traceback",))]
+    p = build_first_prompt(state, focus, report, [target])
+    assert ">>4 |         return cls(**" in p.code
+    assert "  7 |         return {k: str(v) for k, v in self.kw.items() if k != 'x'}" in p.code
+    assert ">>7" not in p.code and "def unrelated" not in p.code
+    # the proposer's own prompts show it as well
+    prop = LLMProposer(Gateway(ScriptedModel(["x"])), samples=1)
+    request = prop.build_request(state, focus, Feedback(report, [target]), 0)
+    assert "if k != 'x'}" in "\n".join(m.content for m in request.messages)
+
+
+def test_the_ranked_code_takes_the_line_budget_before_the_names_it_reads():
+    from treefix.propose.code_context import code_context
+
+    consts = "".join(f"C{i} = {i}\n" for i in range(30))
+    body = " + ".join(f"C{i}" for i in range(30))
+    src = consts + f"\n\ndef total():\n    x = 1\n    return {body}\n"
+    focus = [Suspicion("pkg/m.py", 35, 0.9, ("ochiai",))]
+    shown = code_context(ProgramState({"pkg/m.py": src.encode()}), focus, max_lines=10)
+    assert ">>35 |     return C0 + C1" in shown and "33 | def total():" in shown
+    assert shown.count(" = ") <= 10 - 3  # the constants get only what the function left

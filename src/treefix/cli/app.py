@@ -81,7 +81,7 @@ def repair(
     seed: opt.Seed = 0,
     workers: opt.Workers = 0,
     max_depth: opt.MaxDepth = 3,
-    fixes: opt.Fixes = 1,
+    fixes: opt.Fixes = None,
     extra_evals: opt.ExtraEvals = 60,
     runner: opt.Runner = "auto",
     apply: opt.Apply = False,

@@ -136,9 +136,11 @@ Workers = Annotated[
 ]
 MaxDepth = Annotated[int, typer.Option(**bounded("max_depth"), help="Most edits in one fix.")]
 Fixes = Annotated[
-    int,
+    int | None,
     typer.Option(
-        **bounded("fixes"), help="Validated fixes to find, then rank and pick among them."
+        **bounded("fixes"),
+        help="Validated fixes to find, then rank and pick among them "
+        "(default: 1 offline, 3 when a model proposes).",
     ),
 ]
 ExtraEvals = Annotated[

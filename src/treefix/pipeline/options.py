@@ -28,8 +28,9 @@ class SearchOptions:
     widen_k: float = 2.0
     widen_alpha: float = 0.7
     # validated fixes to find before stopping (the discriminator chooses among them), and the
-    # most evaluations spent after the first one
-    fixes: int = 1
+    # most evaluations spent after the first one; unset: 1 offline, 3 when a model proposes
+    # (pipeline/search.py's wanted_fixes: the model's fixes differ, the judge has a choice)
+    fixes: int | None = None
     extra_evals: int = 60
     # how candidates run: warm (a pytest server per worker, forked per candidate), cold (a new
     # process each), auto (warm where it can serve, else cold; the header says which and why)

@@ -54,6 +54,7 @@ class RunRecord:
     write_back: WriteBackResult | None = None
     reproduction: Reproduction | None = None  # issue mode: the test the run repairs against
     limits: Limits | None = None  # the time limits the run derived from its baseline
+    fixes_wanted: tuple[int, str] | None = None  # (K, why) once the search starts
 
     def bare_focus_argv(self) -> list[str] | None:
         """The focused test command as a user would type it, for the overhead benchmark."""

@@ -38,7 +38,11 @@ def _reproduction(record: RunRecord, report: dict) -> None:
     report["reproduction"] = {
         **repro.as_dict(),
         "kept_in_fix": bool(keep and report.get("fix")),
-        "written": repro.path in record.applied,  # --apply only: --branch/--commit carry the code
+        # in the working tree (--apply, --commit); --branch commits it on the branch only
+        "written": repro.path in record.applied,
+        "committed": bool(
+            keep and report.get("fix") and (record.write_back and record.write_back.commit)
+        ),
     }
     if keep and report.get("fix"):
         fix = report["fix"]

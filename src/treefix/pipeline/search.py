@@ -30,6 +30,20 @@ def model_hooks(record: RunRecord, events: Events) -> dict:
     return {"value": value, "choose": Discriminator(judge, record.baseline)}
 
 
+FIXES_OFFLINE = 1  # mutation's fixes are near-duplicates: the first validated one is enough
+FIXES_WITH_MODEL = 3  # a model's fixes differ in kind; the discriminator and the judge choose
+
+
+def wanted_fixes(record: RunRecord) -> tuple[int, str]:
+    """(K, why): --fixes when given, else the default for whether a model proposes."""
+    given = record.options.search.fixes
+    if given is not None:
+        return given, "--fixes"
+    if record.model is not None and record.model.llm is not None:
+        return FIXES_WITH_MODEL, "default with a model"
+    return FIXES_OFFLINE, "default offline"
+
+
 def search(
     record: RunRecord,
     state: ProgramState,
@@ -44,6 +58,7 @@ def search(
     assert record.baseline is not None and record.model is not None
     opts = record.options.search
     budget = Budget(opts.max_evals, deadline, opts.max_depth)
+    record.fixes_wanted = wanted_fixes(record)
     mcts = Search(
         root_state=state,
         root_report=record.baseline.report,
@@ -55,7 +70,7 @@ def search(
         workers=workers,
         seed=opts.seed,
         policy=SelectionPolicy(widen_k=opts.widen_k, widen_alpha=opts.widen_alpha),
-        fixes=opts.fixes,
+        fixes=record.fixes_wanted[0],
         extra_evals=opts.extra_evals,
         on_node=lambda node, stats: events.node(node, stats, budget),
         relocalize=relocalize,

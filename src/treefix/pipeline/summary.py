@@ -177,7 +177,9 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
             "seed": run.options.search.seed,
             "proposer": run.options.model.proposer,
             "max_depth": run.options.search.max_depth,
-            "fixes": run.options.search.fixes,
+            # the K the search used, and why (--fixes, or the default offline / with a model)
+            "fixes": (run.fixes_wanted or (run.options.search.fixes, "--fixes"))[0],
+            "fixes_from": (run.fixes_wanted or (None, None))[1],
             "extra_evals": run.options.search.extra_evals,
             "widen_k": run.options.search.widen_k,
             "widen_alpha": run.options.search.widen_alpha,

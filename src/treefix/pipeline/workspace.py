@@ -60,14 +60,15 @@ def write_fix(record: RunRecord) -> TreefixError | None:
     if plan.mode == "patch" or record.status != "fixed" or fix is None:
         return None
     assert record.project is not None
+    added = _kept_test(record) if plan.mode in ("branch", "commit") else {}
     message = commit_message(
-        sorted(fix.state.changed()),
+        sorted({*fix.state.changed(), *added}),
         [c.description for c in fix.chain()],
         record.baseline.targets if record.baseline else [],
         record.run_id,
     )
     try:
-        result = write_back(plan, record.project, record.git_snapshot, fix.state, message)
+        result = write_back(plan, record.project, record.git_snapshot, fix.state, message, added)
     except TreefixError as exc:
         record.write_back = WriteBackResult(plan.mode)
         record.write_back.error = str(exc)
@@ -77,9 +78,17 @@ def write_fix(record: RunRecord) -> TreefixError | None:
     return _write_test(record)
 
 
+def _kept_test(record: RunRecord) -> dict[str, bytes]:
+    """--keep-test: the reproduction test, a new file --branch/--commit put in the fix's commit."""
+    repro = record.reproduction
+    if repro is None or not record.options.workflow.keep_test:
+        return {}
+    return {repro.path: repro.source.encode("utf-8")}
+
+
 def _write_test(record: RunRecord) -> TreefixError | None:
     """--keep-test with --apply: the reproduction test is created beside the fix (never over an
-    existing file). --branch/--commit carry the code fix only; the test stays in fix.patch."""
+    existing file); --branch/--commit commit it with the fix (write_back's `added`)."""
     repro, project = record.reproduction, record.project
     if repro is None or not record.options.workflow.keep_test or project is None:
         return None

@@ -1,8 +1,11 @@
 """The code a model is shown: the enclosing function or class of each suspicious line, numbered,
-with the suspicious lines marked, within a line budget (most suspicious first)."""
+with the suspicious lines marked, within a line budget (most suspicious first); beside them the
+module-level assignments those lines read (a wrong default or constant runs at import, never
+under the failing test, so the spectrum alone never shows it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from treefix.code.syntax import parse
@@ -12,6 +15,9 @@ from treefix.types import ProgramState, Suspicion
 MAX_CONTEXT_LINES = 400
 MAX_FILES = 4
 MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
+CONTEXT_ONLY = "called by the failing test"  # a reason shown as context, never marked >>
+MAX_GLOBAL = 5  # lines of one module-level assignment shown beside the code that reads it
+_NAME = re.compile(r"[A-Za-z_]\w*")
 
 
 def numbered(lines: list[str], lo: int, hi: int, marks: set[int]) -> str:
@@ -40,7 +46,10 @@ def code_context(
         if s.path not in by_file and len(by_file) >= MAX_FILES:
             continue
         by_file.setdefault(s.path, []).append(s)
-    parts: list[str] = []
+    # the ranked code takes the budget first; what only gives context (the module-level names it
+    # reads, the failing lines' callees) gets what is left, whole spans only
+    files: dict[str, tuple[list[str], set[int], list[tuple[int, int]]]] = {}
+    chosen: dict[str, list[tuple[int, int]]] = {}
     budget = max_lines
     for path, sus in by_file.items():
         try:
@@ -49,19 +58,14 @@ def code_context(
             continue
         lines = source.decode("utf-8", "replace").splitlines()
         tree = parse(source)
-        spans: list[tuple[int, int]] = []
-        marks = {s.line for s in sus[:10]}
-        for s in sus[:10]:
-            lo, hi = _enclosing(tree, s.line, lines)
-            spans.append((lo, hi))
-        merged: list[list[int]] = []
-        for lo, hi in sorted(spans):
-            if merged and lo <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        chunks = []
-        for lo, hi in merged:
+        ranked_here = [s for s in sus[:10] if CONTEXT_ONLY not in s.reasons]
+        marks = {s.line for s in ranked_here}
+        spans = [_enclosing(tree, s.line, lines) for s in ranked_here]
+        extra = [_enclosing(tree, s.line, lines) for s in sus[:10] if s not in ranked_here]
+        extra += _globals_read(tree, lines, spans + extra)
+        files[path] = (lines, marks, extra)
+        chosen[path] = []
+        for lo, hi in _merge(spans):
             if budget <= 0:
                 break
             if hi - lo + 1 > budget:  # centre what fits on the most suspicious line inside
@@ -69,10 +73,47 @@ def code_context(
                 lo = max(lo, min(inside[0] - budget // 2, hi - budget + 1))
                 hi = lo + budget - 1
             budget -= hi - lo + 1
-            chunks.append(numbered(lines, lo, hi, marks))
+            chosen[path].append((lo, hi))
+    for path, (_, _, extra) in files.items():
+        for lo, hi in _merge(extra):
+            if hi - lo + 1 <= budget and not any(
+                a <= lo <= b or a <= hi <= b for a, b in chosen[path]
+            ):
+                budget -= hi - lo + 1
+                chosen[path].append((lo, hi))
+    parts: list[str] = []
+    for path, (lines, marks, _) in files.items():
+        chunks = [numbered(lines, lo, hi, marks) for lo, hi in _merge(chosen[path])]
         if chunks:
             parts.append(f"### {path}\n```python\n" + "\n   ...\n".join(chunks) + "\n```")
     return "\n\n".join(parts) or "(no suspicious source lines were localised)"
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[list[int]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
+
+
+def _globals_read(tree, lines: list[str], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of the module-level `NAME = ...` statements whose NAME the shown spans mention."""
+    used = {m for lo, hi in spans for ln in lines[lo - 1 : hi] for m in _NAME.findall(ln)}
+    out = []
+    for node in tree.root_node.children:
+        if node.type != "expression_statement" or not node.named_children:
+            continue
+        stmt = node.named_children[0]
+        left = stmt.child_by_field_name("left") if stmt.type == "assignment" else None
+        if left is None or left.type != "identifier" or left.text.decode() not in used:
+            continue
+        lo, hi = node.start_point[0] + 1, node.end_point[0] + 1
+        if hi - lo < MAX_GLOBAL and not any(a <= lo <= b for a, b in spans):
+            out.append((lo, hi))
+    return out
 
 
 def _enclosing(tree, line: int, lines: list[str]) -> tuple[int, int]:

@@ -143,7 +143,8 @@ class LLMProposer:
         self._learn_root(state, focus, feedback)
         assert self.context is not None
         stable = self.context.stable(level)
-        context = render("context.txt", code=code_context(state, focus, lines, top))
+        shown = [*focus, *self.context.callees]  # the failing tests' callees, last
+        context = render("context.txt", code=code_context(state, shown, lines, top))
         current = ""
         if feedback.patch:
             current = render("patch_applied.txt", patch=feedback.patch.strip())

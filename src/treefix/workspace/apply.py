@@ -45,17 +45,21 @@ def _fsync_dir(path: Path) -> None:
 # -- which paths a fix may touch ----------------------------------------------------------------
 
 
-def check_paths(project: Project, paths: list[str]) -> None:
-    """Reject fixes touching .git, symlinks, paths outside the project, submodules or nested repos."""
+def check_paths(project: Project, paths: list[str], *, new: bool = False) -> None:
+    """Reject fixes touching .git, symlinks, paths outside the project, submodules or nested repos.
+    new: files the fix creates (issue mode's kept test), which must not exist yet."""
     for path in paths:
         pure = PurePosixPath(path)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise WriteBackRefused(f"not written: {path} lies outside the project")
         if ".git" in pure.parts or ".treefix" in pure.parts[:1]:
             raise WriteBackRefused(f"not written: {path} is inside .git or .treefix")
-        if path not in project.sources:
-            raise WriteBackRefused(f"not written: {path} was not part of the snapshot")
         target = project.root / path
+        # issue mode's snapshot holds the reproduction test; the user's disk must not
+        if new and os.path.lexists(target):
+            raise WriteBackRefused(f"not written: {path} already exists")
+        if not new and path not in project.sources:
+            raise WriteBackRefused(f"not written: {path} was not part of the snapshot")
         if target.is_symlink():
             raise WriteBackRefused(f"not written: {path} is a symlink")
         parent = project.root

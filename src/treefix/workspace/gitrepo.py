@@ -273,11 +273,14 @@ class GitRepo:
         _, out = self._run("diff-index", "--cached", "--name-only", "-z", commit, "--", *paths)
         return [n for n in out.decode("utf-8", "surrogateescape").split("\0") if n]
 
-    def stage(self, files: dict[str, tuple[str, str]], env: dict[str, str] | None = None) -> None:
+    def stage(
+        self, files: dict[str, tuple[str, str]], env: dict[str, str] | None = None, add_new=False
+    ) -> None:
         """Set the index entries of files (repo path -> (mode, blob)): in the user's index (only
-        the fixed files, after a --commit) unless env names a temporary one."""
+        the fixed files, after a --commit) unless env names a temporary one. The user's index
+        gains new entries only with add_new (a file the commit created)."""
         info = "".join(f"{mode} {sha}\t{path}\0" for path, (mode, sha) in sorted(files.items()))
-        add = ["--add"] if env else []
+        add = ["--add"] if env or add_new else []
         self._run("update-index", "-z", *add, "--index-info", env=env, input=info.encode())
 
     def commit_with(

@@ -101,16 +101,43 @@ def preflight(plan: WriteBackPlan, path: str) -> None:
         )
 
 
+Added = dict[str, bytes]  # files a fix creates (issue mode's kept test): path -> content
+
+
+def _new_files(
+    repo: GitRepo, project: Project, commit: str, prefix: str, added: Added
+) -> dict[str, tuple[str, str]]:
+    """Index entries for files the fix creates; each must exist neither in commit nor on disk."""
+    check_paths(project, sorted(added), new=True)
+    files = {}
+    for p, data in sorted(added.items()):
+        if repo.tree_entry(commit, prefix + p) is not None:
+            raise WriteBackRefused(f"not committed: {p} already exists in {commit[:12]}")
+        files[prefix + p] = ("100644", repo.hash_blob(prefix + p, data))
+    return files
+
+
 def commit_on_branch(
-    project: Project, snap: Snapshot, state: ProgramState, name: str, message: str
+    project: Project,
+    snap: Snapshot,
+    state: ProgramState,
+    name: str,
+    message: str,
+    added: Added | None = None,
 ) -> WriteBackResult:
     """A new branch: the snapshot commit plus one commit with the fix. Tree, index, HEAD untouched."""
     with _repo_for(project, "--branch") as repo:
-        return _commit_on_branch(repo, project, snap, state, name, message)
+        return _commit_on_branch(repo, project, snap, state, name, message, added or {})
 
 
 def _commit_on_branch(
-    repo: GitRepo, project: Project, snap: Snapshot, state: ProgramState, name: str, message: str
+    repo: GitRepo,
+    project: Project,
+    snap: Snapshot,
+    state: ProgramState,
+    name: str,
+    message: str,
+    added: Added,
 ) -> WriteBackResult:
     ref = check_branch_name(repo, name)
     changed = state.changed()
@@ -126,25 +153,36 @@ def _commit_on_branch(
     base = snap.commit
     if snap.head.commit and snap.tree and repo.tree_of(snap.head.commit) == snap.tree:
         base = snap.head.commit  # a clean tree: no need for the snapshot commit on the branch
+    files.update(_new_files(repo, project, base, prefix, added))
     commit = repo.commit_with(base, files, [base], message)
     repo.publish(ref, commit, ZERO, "treefix: fix branch")
     return WriteBackResult("branch", commit=commit, ref=ref)
 
 
 def commit_on_current(
-    project: Project, snap: Snapshot, state: ProgramState, message: str
+    project: Project,
+    snap: Snapshot,
+    state: ProgramState,
+    message: str,
+    added: Added | None = None,
 ) -> WriteBackResult:
     """Commit only the fix on the current branch (or detached HEAD) and write it into the tree.
 
     The commit is HEAD's tree plus the fixed files (HEAD's version of each with the fix's hunks);
     the user's other staged and unstaged changes stay where they are. The index entries of the fixed
-    files are moved to the committed content, so `git status` shows no phantom revert."""
+    files are moved to the committed content, so `git status` shows no phantom revert. Files the
+    fix creates (added) are committed, written and staged the same way."""
     with _repo_for(project, "--commit") as repo:
-        return _commit_on_current(repo, project, snap, state, message)
+        return _commit_on_current(repo, project, snap, state, message, added or {})
 
 
 def _commit_on_current(
-    repo: GitRepo, project: Project, snap: Snapshot, state: ProgramState, message: str
+    repo: GitRepo,
+    project: Project,
+    snap: Snapshot,
+    state: ProgramState,
+    message: str,
+    added: Added,
 ) -> WriteBackResult:
     repo.refuse_if_busy()
     head = repo.head()
@@ -187,14 +225,26 @@ def _commit_on_current(
                 f"not committed: the fix overlaps uncommitted changes in {p}; use --apply or --branch"
             )
         files[rp] = (entry[0], repo.hash_blob(rp, new))
-    commit = repo.commit_with(head.commit, files, [head.commit], message)
+    new_files = _new_files(repo, project, head.commit, prefix, added)
+    commit = repo.commit_with(head.commit, files | new_files, [head.commit], message)
     applied = apply_fix(project, state)
+    for p, data in sorted(added.items()):
+        target = project.root / p
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as fh:  # never over a file that appeared meanwhile
+                fh.write(data)
+        except OSError as exc:
+            raise WriteBackRefused(f"not committed: {p} could not be written ({exc})") from None
+        applied.append(p)
     subject = message.splitlines()[0]
     if head.branch:
         repo.publish(head.branch, commit, head.commit, f"commit: {subject}")
     else:
         repo.publish("HEAD", commit, head.commit, f"commit: {subject}", no_deref=True)
     repo.stage(files)
+    if new_files:
+        repo.stage(new_files, add_new=True)
     return WriteBackResult("commit", applied=applied, commit=commit, ref=head.branch or "HEAD")
 
 
@@ -204,7 +254,10 @@ def write_back(
     snap: Snapshot | None,
     state: ProgramState,
     message: str,
+    added: Added | None = None,
 ) -> WriteBackResult:
+    """added: files the fix creates, carried by --branch and --commit (--apply's caller writes
+    them itself, after the all-or-nothing apply)."""
     if plan.mode == "apply":
         return WriteBackResult("apply", applied=apply_fix(project, state))
     if plan.mode not in ("branch", "commit"):
@@ -213,5 +266,5 @@ def write_back(
         _repo_for(project, f"--{plan.mode}")
         raise WriteBackRefused(f"not written: no snapshot commit was recorded for --{plan.mode}")
     if plan.mode == "branch":
-        return commit_on_branch(project, snap, state, plan.branch or "", message)
-    return commit_on_current(project, snap, state, message)
+        return commit_on_branch(project, snap, state, plan.branch or "", message, added)
+    return commit_on_current(project, snap, state, message, added)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from treefix.code.prompts import phrase, render
 from treefix.propose.code_context import code_context
 from treefix.propose.context.budget import fit
+from treefix.propose.context.callees import callee_suspicions
 from treefix.propose.context.failure import failure_text
 from treefix.propose.context.repomap import repo_map
 from treefix.propose.context.tests import TestSource, render_snippets
@@ -56,6 +57,8 @@ class RunContext:
         self.report = report
         self.targets = list(targets)
         self.tests = render_snippets(TestSource(state).for_targets(self.targets[:10]))
+        # what the failing tests' lines call: shown after the ranked code (callees.py says why)
+        self.callees = callee_suspicions(state, report, self.targets[:10])
         frames = [
             p
             for t in self.targets
@@ -67,7 +70,7 @@ class RunContext:
         self._seed = "\n".join(
             [
                 self.tests,
-                code_context(state, focus),
+                code_context(state, [*focus, *self.callees]),
                 failure_text(report, self.targets, state),
             ]
         )
@@ -112,6 +115,6 @@ def build_first_prompt(
     kw = {"max_lines": max_lines} if max_lines else {}
     return FirstPrompt(
         ctx.stable(level),
-        code_context(state, focus, top=top, **kw),
+        code_context(state, [*focus, *ctx.callees], top=top, **kw),
         failing_section(report, targets, state, level),
     )
