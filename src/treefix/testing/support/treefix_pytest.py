@@ -6,18 +6,17 @@ limit with SIGALRM (an infinite loop becomes a failure with a traceback pointing
 and with TREEFIX_COVERAGE=1 records which lines each test executed: coverage.py contexts when the
 project's interpreter has coverage.py, else treefix's own tracer (treefix_trace.py).
 
-It runs in the project's interpreter: Python 3.7+ and pytest 4.6+ (keep the syntax and the pytest
-API that old). Its first line says it loaded and with what; an error in its own hooks is written
+It runs in the project's interpreter: Python 3.6+ and pytest 4.6+ (keep the syntax and the pytest
+API that old: no `from __future__ import annotations`, typing's generics in signatures). Its first line says it loaded and with what; an error in its own hooks is written
 as a `plugin_error` line and turns it off, so the project's run goes on, graded by JUnit alone.
 """
-
-from __future__ import annotations
 
 import json
 import os
 import signal
 import sys
 import time
+from typing import List, Optional
 
 import pytest
 
@@ -58,14 +57,14 @@ def _write(record: dict) -> None:
     _out.flush()
 
 
-def _rel(path: str) -> str | None:
+def _rel(path: str) -> Optional[str]:
     path = os.path.abspath(path)
     if not path.startswith(_ROOT + os.sep):
         return None
     return os.path.relpath(path, _ROOT).replace(os.sep, "/")
 
 
-def _frames(excinfo) -> list[list]:
+def _frames(excinfo) -> List[list]:
     frames = []
     tb = excinfo.tb if excinfo is not None else None
     while tb is not None:
@@ -125,8 +124,9 @@ def _start_coverage() -> str:
         try:
             import coverage
         except ImportError:
-            pass
-        else:
+            coverage = None
+        # coverage.py before 5.0 has no per-test contexts (switch_context): treefix's tracer then
+        if coverage is not None and hasattr(coverage.Coverage, "switch_context"):
             _cov = coverage.Coverage(
                 data_file=None, source=[_ROOT], branch=False, config_file=False
             )
@@ -147,6 +147,22 @@ def _switch(nodeid) -> None:
             _tracer.start(nodeid)
         else:
             _tracer.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """pytest-cov off, as `--no-cov` does (a wrapper: it runs before pytest-cov's own hook).
+
+    A project's `addopts = --cov=...` would start a second coverage.py beside treefix's (their
+    collectors then stop out of order: an internal error), slow every candidate run, and a
+    `--cov-fail-under` would fail a focused run whose tests all pass."""
+    try:
+        namespace = early_config.known_args_namespace
+        if hasattr(namespace, "no_cov"):
+            namespace.no_cov = True
+    except Exception as exc:
+        _fail("load_initial_conftests", exc)
+    yield
 
 
 def pytest_configure(config):
