@@ -116,22 +116,24 @@ def _message_of(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
+def _coverage_module():
+    """coverage.py when the project's interpreter has 5.0+ (per-test contexts), else None."""
+    try:
+        import coverage
+    except ImportError:
+        return None
+    return coverage if hasattr(coverage.Coverage, "switch_context") else None
+
+
 def _start_coverage() -> str:
     """Starts per-test line recording; returns which recorder runs."""
     global _cov, _tracer
     kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin" or "settrace"
-    if not kind:
-        try:
-            import coverage
-        except ImportError:
-            coverage = None
-        # coverage.py before 5.0 has no per-test contexts (switch_context): treefix's tracer then
-        if coverage is not None and hasattr(coverage.Coverage, "switch_context"):
-            _cov = coverage.Coverage(
-                data_file=None, source=[_ROOT], branch=False, config_file=False
-            )
-            _cov.start()
-            return "coverage.py " + coverage.__version__
+    coverage = _coverage_module() if not kind else None
+    if coverage is not None:
+        _cov = coverage.Coverage(data_file=None, source=[_ROOT], branch=False, config_file=False)
+        _cov.start()
+        return "coverage.py " + coverage.__version__
     import treefix_trace  # type: ignore[import-not-found]  # beside this file on sys.path
 
     _tracer = treefix_trace.make_tracer(_ROOT, kind)
