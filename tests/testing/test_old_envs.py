@@ -158,3 +158,42 @@ def test_a_project_whose_addopts_run_pytest_cov(old_env, tmp_path: Path):
     report = json.loads(result.stdout[result.stdout.index("{") :])
     assert report["status"] == "fixed" and report["fix"]["files"] == ["pkg/stats.py"]
     assert BUG not in (root / "pkg/stats.py").read_text()
+
+
+def test_lines_a_test_module_runs_at_import_count_for_its_tests(old_env, tmp_path: Path):
+    """A test module that builds its fixture data at import (an app and its routes registered by
+    decorators, as FastAPI's tests do): the bug runs before any test, so per-test recording alone
+    gave the failing test no project line at all and nothing was searched."""
+    python, _ = old_env
+    root = write_legacy(tmp_path / "proj")
+    (root / "pkg/routes.py").write_text(
+        "def register(table, path):\n"
+        "    key = path.strip('/')\n"
+        "    table[key] = len(table)\n"
+        "    return key\n"
+    )
+    (root / "tests/test_routes.py").write_text(
+        "from pkg.routes import register\n"
+        "\n"
+        "TABLE = {}\n"
+        "register(TABLE, '/users/')\n"
+        "\n"
+        "\n"
+        "def test_registered_under_its_path():\n"
+        "    assert '/users/' in TABLE\n"
+        "\n"
+        "\n"
+        "def test_one_route():\n"
+        "    assert len(TABLE) == 1\n"
+    )
+    for interpreter in (python, sys.executable):
+        _, report = _baseline(root, interpreter, per_test_timeout=10, coverage=True)
+        failing = "tests/test_routes.py::test_registered_under_its_path"
+        assert failing in report.failing()
+        assert report.coverage is not None
+        assert {2, 3, 4} <= set(report.coverage[failing].get("pkg/routes.py", [])), interpreter
+        assert {2, 3, 4} <= set(
+            report.coverage["tests/test_routes.py::test_one_route"].get("pkg/routes.py", [])
+        )
+        # a module's import lines go to its own tests only
+        assert "pkg/routes.py" not in report.coverage["tests/test_unit.py::StatsTest::test_mean"]

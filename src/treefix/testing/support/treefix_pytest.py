@@ -41,6 +41,8 @@ _out = None
 _cov = None  # coverage.Coverage, when the project's interpreter has coverage.py
 _tracer = None  # treefix_trace.LineTracer otherwise
 _broken = False  # set by the first error in treefix's own code: from then on, do nothing
+_COLLECT = "treefix-collect:"  # context prefix of the lines a test module's import ran
+_items = []  # type: List[str]  # the collected node ids
 
 
 class TreefixTestTimeout(BaseException):
@@ -187,9 +189,10 @@ def pytest_collection_finish(session):
     if _broken:
         return
     try:
+        _items[:] = [item.nodeid for item in session.items]
         record = {"event": "collected", "time": time.time(), "count": len(session.items)}
         if _LIST_TESTS:
-            record["ids"] = [item.nodeid for item in session.items]
+            record["ids"] = list(_items)
         _write(record)
     except Exception as exc:
         _fail("collection_finish", exc)
@@ -282,10 +285,22 @@ def _record(item, call, report) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
+    # A test module's import runs its module-level code (an app and its routes built by
+    # decorators, fixtures' data): lines recorded under the module, given to each of its tests.
+    recording = False
+    if not _broken and (_cov is not None or _tracer is not None):
+        try:
+            if isinstance(collector, pytest.Module):
+                _switch(_COLLECT + collector.nodeid)
+                recording = True
+        except Exception as exc:
+            _fail("make_collect_report", exc)
     outcome = yield
     if _broken:
         return
     try:
+        if recording:
+            _switch(None)
         report = outcome.get_result()
         if report.failed:
             text = str(report.longrepr)[-4000:]
@@ -317,12 +332,26 @@ def pytest_sessionfinish(session, exitstatus):
     if _broken or not _RESULTS or (_cov is None and _tracer is None):
         return
     try:
-        per_test = _coverage_data()
+        per_test = _with_module_lines(_coverage_data())
         with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
             json.dump(_compact(per_test), fh, separators=(",", ":"))
     except Exception as exc:
         _fail("sessionfinish", exc)
     sys.stdout.flush()
+
+
+def _with_module_lines(per_test: dict) -> dict:
+    """Each test also ran its module's import-time lines (recorded once, under _COLLECT)."""
+    modules = {k[len(_COLLECT) :]: v for k, v in per_test.items() if k.startswith(_COLLECT)}
+    out = {k: v for k, v in per_test.items() if not k.startswith(_COLLECT)}
+    for nodeid in _items:
+        extra = modules.get(nodeid.split("::", 1)[0])
+        if not extra:
+            continue
+        mine = out.setdefault(nodeid, {})
+        for path, lines in extra.items():
+            mine[path] = sorted(set(mine.get(path, [])) | set(lines))
+    return out
 
 
 def _ranges(lines) -> list:
