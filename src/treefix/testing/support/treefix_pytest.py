@@ -11,6 +11,7 @@ API that old: no `from __future__ import annotations`, typing's generics in sign
 as a `plugin_error` line and turns it off, so the project's run goes on, graded by JUnit alone.
 """
 
+import ast
 import json
 import os
 import signal
@@ -340,9 +341,35 @@ def pytest_sessionfinish(session, exitstatus):
     sys.stdout.flush()
 
 
+def _function_lines(rel: str, cache: dict) -> set:
+    """Lines inside the function bodies of a project file: what an import ran beyond defining
+    things (module and class bodies, i.e. def/class/import lines, belong to no test)."""
+    if rel not in cache:
+        lines = cache[rel] = set()
+        try:
+            with open(os.path.join(_ROOT, rel), "rb") as fh:
+                tree = ast.parse(fh.read())
+        except (OSError, SyntaxError, ValueError):
+            return lines
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                body = node.body if isinstance(node.body, list) else [node.body]
+                for stmt in body:
+                    lines.update(n.lineno for n in ast.walk(stmt) if hasattr(n, "lineno"))
+    return cache[rel]
+
+
 def _with_module_lines(per_test: dict) -> dict:
-    """Each test also ran its module's import-time lines (recorded once, under _COLLECT)."""
-    modules = {k[len(_COLLECT) :]: v for k, v in per_test.items() if k.startswith(_COLLECT)}
+    """Each test also ran the functions its module called at import (recorded under _COLLECT)."""
+    cache = {}  # type: dict
+    modules = {
+        k[len(_COLLECT) :]: {
+            path: [n for n in lines if n in _function_lines(path, cache)]
+            for path, lines in v.items()
+        }
+        for k, v in per_test.items()
+        if k.startswith(_COLLECT)
+    }
     out = {k: v for k, v in per_test.items() if not k.startswith(_COLLECT)}
     for nodeid in _items:
         extra = modules.get(nodeid.split("::", 1)[0])
@@ -350,7 +377,8 @@ def _with_module_lines(per_test: dict) -> dict:
             continue
         mine = out.setdefault(nodeid, {})
         for path, lines in extra.items():
-            mine[path] = sorted(set(mine.get(path, [])) | set(lines))
+            if lines:
+                mine[path] = sorted(set(mine.get(path, [])) | set(lines))
     return out
 
 
