@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Root causes of the repository bugs treefix did not repair, one run beside another.
 
-    python bench/real/causes.py results/repos-before.jsonl results/repos-after.jsonl
+    python bench/real/causes.py [--common] results/repos-before.jsonl results/repos-after.jsonl
 
 Prints markdown: the summary row of each run (report.py's columns) and a table of root causes,
 one bug counted once, in the order below (the first cause that applies).
@@ -53,8 +53,13 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    runs = [Path(p) for p in sys.argv[1:]]
+    args = sys.argv[1:]
+    common = "--common" in args  # only the bugs every run scored (a run still under way)
+    runs = [Path(p) for p in args if p != "--common"]
     rows = {p.stem: load(p) for p in runs}
+    if common:
+        shared = set.intersection(*({r["id"] for r in rs} for rs in rows.values()))
+        rows = {name: [r for r in rs if r["id"] in shared] for name, rs in rows.items()}
     header = ["run", "bugs", "plausible", "AST-equal", "treefix said fixed", "median s to fix"]
     header += ["median wall s", "median evals", "median evals to fix"]
     header += [f"FL top-{k}" for k in report.TOPS] + ["not ranked"]
