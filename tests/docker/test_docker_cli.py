@@ -188,3 +188,24 @@ def test_sandbox_build_with_an_unknown_dependency_says_which(tmp_path, docker_en
     assert "treefix-no-such-package-zzz" in line
     with pytest.raises(docker.errors.ImageNotFound):
         docker_engine.images.get(image_tag(root, base))
+
+
+def test_auto_with_a_host_venv_outside_the_project_runs_locally_and_says_why(
+    buggy_project, sandbox_image
+):
+    """Engine up and image built, so `auto` would pick Docker; but the test command's interpreter
+    is a virtualenv elsewhere on the host (treefix's own here), which no container has: it used
+    to end in 'test command not found'."""
+    import sys
+
+    cmd = f"{sys.executable} -m pytest -q"
+    result, report = _repair(buggy_project, "--sandbox", "auto", "--json", "--test-cmd", cmd)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    assert f"sandbox: local (the test command runs {sys.executable}, a path on this host" in said
+    assert report["sandbox"]["kind"] == "local"
+    assert report["status"] == "fixed"
+    # asked for by name, Docker is refused up front, in one line, with what to do
+    result, _ = _repair(buggy_project, "--sandbox", "docker", "--test-cmd", cmd)
+    assert result.exit_code == 2, result.output
+    _one_error_line(result, sys.executable, "--sandbox local")

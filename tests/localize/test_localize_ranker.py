@@ -493,3 +493,60 @@ def test_relocalising_a_big_project_never_parses_an_unchanged_file_again(monkeyp
     again = localize(ProgramState(sources, {"pkg/m7.py": b"def f7(x):\n    return x\n"}), base, [])
     assert len(compiled) == 1 and parsed == []  # the one changed file, compiled, not parsed
     assert [s.path for s in again] == [s.path for s in first]
+
+
+# --- equal scores: the function the failing test talks about comes first ------------------
+
+ROUTER = src(
+    """
+    def add_route(table, path, handler):
+        table[path] = handler
+        return table
+
+
+    def include_router(app_routes, router_routes, prefix):
+        for path, handler in router_routes.items():
+            app_routes[prefix] = handler
+        return app_routes
+
+
+    def audit(event, store):
+        store.append(event)
+        return len(store)
+    """
+)
+
+ROUTER_TEST = src(
+    """
+    from app.routing import include_router
+
+
+    def test_include_router_with_prefix():
+        routes = include_router({}, {"/items": 1}, prefix="/api")
+        assert routes == {"/api/items": 1}
+    """
+)
+
+
+def test_among_equal_scores_the_function_the_failing_test_names_comes_first():
+    """One failing test ran three functions no passing test ran (a big project's selection of
+    one test file): Ochiai ties them all; path and line order put `add_route` and `audit`
+    lines first, though the test is about routers and prefixes."""
+    failing = "tests/test_routing.py::test_include_router_with_prefix"
+    fn_lines = [2, 3, 7, 8, 9, 13, 14]
+    state = ProgramState(
+        {
+            "app/__init__.py": b"",
+            "app/routing.py": ROUTER.encode(),
+            "tests/test_routing.py": ROUTER_TEST.encode(),
+        }
+    )
+    rep = report(
+        [Outcome(failing, "failed", message="AssertionError"), passed("tests/test_x.py::test_x")],
+        coverage={failing: {"app/routing.py": fn_lines}, "tests/test_x.py::test_x": {}},
+    )
+    result = localize(state, rep, [failing])
+    assert len({s.score for s in result}) == 1  # one tie, as the spectrum sees it
+    bug = line_of(ROUTER, "app_routes[prefix] = handler")
+    assert where(result)[:3] == [("app/routing.py", n) for n in (bug - 1, bug, bug + 1)]
+    assert ("app/routing.py", line_of(ROUTER, "store.append")) in where(result)[3:]

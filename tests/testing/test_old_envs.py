@@ -1,7 +1,8 @@
 """The oldest and newest project environments treefix supports, end to end.
 
-TREEFIX_TEST_PY37 / TREEFIX_TEST_PY313 name the interpreters of two virtualenvs that `.ci/run`
-creates: Python 3.7 with pytest 4.6.x, and Python 3.13 with the current pytest; neither has
+TREEFIX_TEST_PY36 / PY37 / PY313 name the interpreters of three virtualenvs that `.ci/run`
+creates: Python 3.6 with pytest 5.4 and pytest-cov 2.9 (coverage.py 5.1), as projects of that era
+have; Python 3.7 with pytest 4.6.x, and Python 3.13 with the current pytest, both without
 coverage.py, like many real projects' environments. Outside CI, unset means skipped; under CI it
 is a failure.
 """
@@ -26,6 +27,7 @@ from treefix.types import Status
 from treefix.workspace.snapshot import snapshot
 
 ENVS = {
+    "TREEFIX_TEST_PY36": {"python": (3, 6), "pytest": "5.4.", "tracer": "coverage.py 5.1"},
     "TREEFIX_TEST_PY37": {"python": (3, 7), "pytest": "4.6.", "tracer": "settrace"},
     "TREEFIX_TEST_PY313": {"python": (3, 13), "pytest": "", "tracer": "sys.monitoring"},
 }
@@ -55,7 +57,8 @@ def test_the_environment_is_what_it_claims_to_be(old_env):
     assert tuple(version) == want["python"]
     pytest_version = _ask(python, "import pytest; print(pytest.__version__)")
     assert pytest_version.startswith(want["pytest"]) and int(pytest_version.split(".")[0]) >= 4
-    assert "No module named 'coverage'" in _ask(python, "import coverage")
+    has_coverage = want["tracer"].startswith("coverage.py")
+    assert ("No module named 'coverage'" in _ask(python, "import coverage")) is not has_coverage
 
 
 def test_the_support_files_compile_in_that_interpreter(old_env):
@@ -112,7 +115,8 @@ def test_treefix_repairs_a_wrong_output_bug_in_that_environment(old_env, tmp_pat
     args += ["--max-evals", "100", "--time-limit", "150", "--test-cmd", f"{python} -m pytest"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert f"own line tracer ({want['tracer']}" in result.output
+    if not want["tracer"].startswith("coverage.py"):
+        assert f"own line tracer ({want['tracer']}" in result.output
     report = json.loads(result.stdout[result.stdout.index("{") :])
     assert report["status"] == "fixed" and report["fix"]["files"] == ["pkg/stats.py"]
     assert BUG not in (root / "pkg/stats.py").read_text()
@@ -125,3 +129,71 @@ def test_treefix_repairs_a_wrong_output_bug_in_that_environment(old_env, tmp_pat
         timeout=120,
     )
     assert check.returncode == 0, check.stdout
+
+
+def test_a_project_whose_addopts_run_pytest_cov(old_env, tmp_path: Path):
+    """`addopts = --cov=...` (pytest-cov) beside treefix's own coverage: pytest-cov is turned off
+    in treefix's runs (its collector and treefix's stopped out of order, an internal error, and
+    `--cov-fail-under` failed runs whose tests all pass), and the bug is repaired."""
+    python, want = old_env
+    if not want["tracer"].startswith("coverage.py"):
+        pytest.skip("this environment has no pytest-cov")
+    root = write_legacy(tmp_path / "proj")
+    (root / "setup.cfg").write_text(
+        "[tool:pytest]\naddopts = -vvv --cov=pkg --cov-report term-missing --cov-fail-under=100\n"
+    )
+    by_hand = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "coverage: platform" in by_hand.stdout  # pytest-cov runs in the project
+    args = ["repair", str(root), "--json", "--apply", "--sandbox", "local", "--workers", "2"]
+    args += ["--max-evals", "100", "--time-limit", "150", "--test-cmd", f"{python} -m pytest"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert report["status"] == "fixed" and report["fix"]["files"] == ["pkg/stats.py"]
+    assert BUG not in (root / "pkg/stats.py").read_text()
+
+
+def test_lines_a_test_module_runs_at_import_count_for_its_tests(old_env, tmp_path: Path):
+    """A test module that builds its fixture data at import (an app and its routes registered by
+    decorators, as FastAPI's tests do): the bug runs before any test, so per-test recording alone
+    gave the failing test no project line at all and nothing was searched."""
+    python, _ = old_env
+    root = write_legacy(tmp_path / "proj")
+    (root / "pkg/routes.py").write_text(
+        "def register(table, path):\n"
+        "    key = path.strip('/')\n"
+        "    table[key] = len(table)\n"
+        "    return key\n"
+    )
+    (root / "tests/test_routes.py").write_text(
+        "from pkg.routes import register\n"
+        "\n"
+        "TABLE = {}\n"
+        "register(TABLE, '/users/')\n"
+        "\n"
+        "\n"
+        "def test_registered_under_its_path():\n"
+        "    assert '/users/' in TABLE\n"
+        "\n"
+        "\n"
+        "def test_one_route():\n"
+        "    assert len(TABLE) == 1\n"
+    )
+    for interpreter in (python, sys.executable):
+        _, report = _baseline(root, interpreter, per_test_timeout=10, coverage=True)
+        failing = "tests/test_routes.py::test_registered_under_its_path"
+        assert failing in report.failing()
+        assert report.coverage is not None
+        assert {2, 3, 4} <= set(report.coverage[failing].get("pkg/routes.py", [])), interpreter
+        assert {2, 3, 4} <= set(
+            report.coverage["tests/test_routes.py::test_one_route"].get("pkg/routes.py", [])
+        )
+        # a module's import lines go to its own tests only
+        assert "pkg/routes.py" not in report.coverage["tests/test_unit.py::StatsTest::test_mean"]

@@ -23,7 +23,9 @@ def run_test(options: RunOptions, as_json: bool, console: Console) -> int:
     """One run in the sandbox `--sandbox` selects, as `treefix repair`'s baseline would."""
     box, search, workflow = options.sandbox, options.search, options.workflow
     project = snapshot(workflow.path)
-    kind, image = choose_sandbox(box.sandbox, project, box.image, console.print)
+    kind, image = choose_sandbox(
+        box.sandbox, project, box.image, console.print, workflow.test_cmd
+    )
     command = detect_test_command(project.root, workflow.test_cmd, python=backend(kind).python)
     sandbox = make_sandboxes(kind, project, 1, new_run_id(), image, box)[0]
     try:

@@ -54,7 +54,7 @@ def explain_empty(report: TestReport, targets: Sequence[str], harness: HarnessVi
         return head + (
             f"treefix's pytest plugin could not run ({harness.problem or 'it did not load'}), "
             "so there is no per-test coverage, and the failures' tracebacks end in test files. "
-            "Run the tests with Python 3.7+ and pytest 4.6+ (see README, Supported environments)."
+            "Run the tests with Python 3.6+ and pytest 4.6+ (see README, Supported environments)."
         )
     cov = report.coverage or {}
     if not any(t in cov for t in targets):

@@ -18,7 +18,9 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, path, line), capped at `limit`.
+those fewer passing tests ran come first. Ordering is (-score, -closeness, path, line), capped at
+`limit`: among equal scores, statements of functions lexically closer to the failing tests first
+(lexical.py).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from treefix.localize.frames import (
     parse_traceback_text,
     score_chain,
 )
+from treefix.localize.lexical import closeness, test_tokens, tokens
 from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
     FileIndex,
@@ -90,6 +93,17 @@ class _Ranking:
         self.resolver = PathResolver(self.paths)
         self._indexes: dict[str, FileIndex | None] = {}
         self.signals: dict[Key, _Signals] = {}
+        self._closeness: dict[tuple[str, int], float] = {}
+
+    def test_sources(self, nodeids: Sequence[str]) -> list[bytes]:
+        out = []
+        for path in dict.fromkeys(n.split("::", 1)[0] for n in nodeids):
+            resolved = self.resolver.resolve(path)
+            try:
+                out.append(bytes(self.state.read(resolved)) if resolved else b"")
+            except Exception:
+                continue
+        return out
 
     def index(self, path: str) -> FileIndex | None:
         if path not in self._indexes:
@@ -180,7 +194,19 @@ class _Ranking:
 
     # -- result --------------------------------------------------------------------------
 
-    def suspicions(self, with_spectrum: bool) -> list[Suspicion]:
+    def closeness(self, path: str, line: int, tests: frozenset[str]) -> float:
+        """How close the function holding this statement is to the failing tests' words."""
+        index = self.index(path)
+        node = index.statement(line) if index is not None else None
+        if node is None or not tests:
+            return 0.0
+        scope = enclosing_function(node) or node
+        key = (path, scope.start_byte)
+        if key not in self._closeness:
+            self._closeness[key] = closeness(tokens(scope.text or b""), tests)
+        return self._closeness[key]
+
+    def suspicions(self, with_spectrum: bool, tests: frozenset[str]) -> list[Suspicion]:
         out: list[Suspicion] = []
         for (path, line), sig in self.signals.items():
             if with_spectrum:
@@ -194,7 +220,7 @@ class _Ranking:
                 sig.reasons.discard("enclosing")  # the floor did not set this score
             reasons = tuple(r for r in _REASONS if r in sig.reasons)
             out.append(Suspicion(path=path, line=line, score=score, reasons=reasons))
-        out.sort(key=lambda s: (-s.score, s.path, s.line))
+        out.sort(key=lambda s: (-s.score, -self.closeness(s.path, s.line, tests), s.path, s.line))
         return out
 
 
@@ -226,4 +252,5 @@ def localize(
         for chain in chains_for(outcome, output_blocks or [], ranking.resolver):
             ranking.add_chain(chain, timeout=is_timeout(outcome), floor=spectrum is None)
 
-    return ranking.suspicions(with_spectrum=spectrum is not None)[:limit]
+    tests_said = test_tokens(ranking.test_sources(failing), failing)
+    return ranking.suspicions(spectrum is not None, tests_said)[:limit]

@@ -19,6 +19,7 @@ from treefix.types import ProgramState, Status, Suspicion, TestReport
 from treefix.workspace.snapshot import Project
 
 MAX_GUARDS = 25
+SLOW_RECHECK = 3.0  # the per-test limit, times this, for a target that hung under the tracer
 
 
 @dataclass
@@ -142,22 +143,25 @@ def flaky_targets(
     options: SearchOptions,
     deadline: float,
 ) -> list[str]:
-    """Targets that pass when simply run again: not bugs to repair. A target the baseline killed
-    at the per-test limit is run again too, last and without coverage: line tracing makes a slow
-    test several times slower, and after a first hang the plugin gives the rest a quarter of the
-    limit, so a slow test is no hang. The re-run stops at its first real hang, so a bug that
-    loops costs one more per-test limit, not one per hanging test."""
+    """Targets that pass when simply run again: not bugs to repair.
+
+    A target the baseline killed at the per-test limit while it traced coverage is re-run too,
+    last, untraced and with SLOW_RECHECK times the limit: line tracing makes a slow test several
+    times slower (luigi's scheduler speed tests run 3-10x slower traced), and after a first hang
+    the plugin gives the rest a quarter of the limit, so a slow test is no hang; kept as a target
+    it would make every candidate fail. The re-run stops at its first real hang, so a bug that
+    loops costs one more limit, not one per hanging test."""
     hung = [t for t in targets if base.tests.get(t) and "Timeout" in base.tests[t].message]
-    rerun = [t for t in targets if t not in hung] + hung
+    rerun = [t for t in targets if t not in hung]
+    per_test = options.per_test_timeout
+    if hung and base.coverage is not None:
+        rerun += hung
+        per_test = min(per_test * SLOW_RECHECK, max(per_test, (deadline - time.monotonic()) / 2))
     if not command.selects or not rerun or time.monotonic() >= deadline:
         return []
-    again = executor.run(
-        [
-            Evaluation(
-                {}, rerun, options.test_timeout, options.per_test_timeout, stop_on_hang=bool(hung)
-            )
-        ]
-    )[0]
+    timeout = max(options.test_timeout, per_test * len(hung) + options.per_test_timeout)
+    stop = bool(hung) and hung[-1] in rerun
+    again = executor.run([Evaluation({}, rerun, timeout, per_test, stop_on_hang=stop)])[0]
     return [t for t in targets if t in again.tests and again.tests[t].outcome == "passed"]
 
 

@@ -121,7 +121,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     project = record.project = snapshot(opts.workflow.path)
     take_snapshot(record, project)
     kind, image = choose_sandbox(
-        opts.sandbox.sandbox, project, opts.sandbox.image, events.message
+        opts.sandbox.sandbox, project, opts.sandbox.image, events.message, opts.workflow.test_cmd
     )
     record.sandbox_kind = kind
     python = backend(kind).python

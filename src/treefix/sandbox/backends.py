@@ -7,10 +7,14 @@ line below.
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
-from treefix.errors import SandboxUnavailable
+from treefix.errors import SandboxUnavailable, UsageError
 from treefix.markup import escape
 from treefix.registry import Entry, Registry
 
@@ -59,25 +63,65 @@ SANDBOXES.register(
 )
 
 
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
 def backend(name: str) -> Backend:
     return SANDBOXES[SANDBOXES.check(name)].load()
 
 
+def host_program(project, test_cmd: str | None) -> str | None:
+    """The program a `--test-cmd` starts when it is a host path outside the project (a virtualenv's
+    python elsewhere on this machine), else None. A backend with its own interpreter (a
+    container) has no such path: the run would end in 'test command not found'."""
+    if not test_cmd:
+        return None
+    try:
+        words = shlex.split(test_cmd)
+    except ValueError:
+        return None
+    while words and (words[0] == "env" or _ASSIGNMENT.match(words[0])):
+        words.pop(0)  # `env VAR=x prog ...`, `VAR=x prog ...`
+    if not words or "/" not in words[0]:
+        return None  # a name looked up on PATH: the sandbox's own
+    # not resolved: a venv's python is a symlink to its base interpreter, and the venv is the point
+    root = Path(os.path.abspath(project.root))
+    program = Path(os.path.normpath(root / os.path.expanduser(words[0])))
+    return None if program.is_relative_to(root) else str(program)
+
+
 def choose_sandbox(
-    kind: str, project, image: str | None, message: Callable[[str], None]
+    kind: str,
+    project,
+    image: str | None,
+    message: Callable[[str], None],
+    test_cmd: str | None = None,
 ) -> tuple[str, str | None]:
     """(backend name, image). A named backend must probe ok; `auto` takes the most preferred one
     usable for this project and says why it passed over a preferred one."""
     SANDBOXES.check(kind)
+    host = host_program(project, test_cmd)
     if kind != "auto":
         chosen = backend(kind)
         ok, why = chosen.probe()
         if not ok:
             raise SandboxUnavailable(f"--sandbox {kind}: {why}; {chosen.remedy}")
+        if host and chosen.python is not None:
+            raise UsageError(
+                f"--sandbox {kind} cannot run the test command: {host} is a path on this host, "
+                f"outside the project; use --sandbox local, or a command the image has "
+                f"(e.g. `{chosen.python} -m pytest`)"
+            )
         return kind, chosen.image(project, image)
     ranked = sorted(SANDBOXES.names(), key=lambda name: backend(name).auto_rank)
     passed_over = ""
     for name in ranked:
+        if host and backend(name).python is not None:
+            passed_over = passed_over or (
+                f"the test command runs {host}, a path on this host outside the project, "
+                f"which {name} cannot run"
+            )
+            continue
         ok, why = backend(name).available(project, image)
         if ok:
             if passed_over:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from treefix.types import TestReport
 
-SUPPORTED = "Python 3.7+ with pytest 4.6+"
+SUPPORTED = "Python 3.6+ with pytest 4.6+"
 
 
 @dataclass

@@ -6,18 +6,18 @@ limit with SIGALRM (an infinite loop becomes a failure with a traceback pointing
 and with TREEFIX_COVERAGE=1 records which lines each test executed: coverage.py contexts when the
 project's interpreter has coverage.py, else treefix's own tracer (treefix_trace.py).
 
-It runs in the project's interpreter: Python 3.7+ and pytest 4.6+ (keep the syntax and the pytest
-API that old). Its first line says it loaded and with what; an error in its own hooks is written
+It runs in the project's interpreter: Python 3.6+ and pytest 4.6+ (keep the syntax and the pytest
+API that old: no `from __future__ import annotations`, typing's generics in signatures). Its first line says it loaded and with what; an error in its own hooks is written
 as a `plugin_error` line and turns it off, so the project's run goes on, graded by JUnit alone.
 """
 
-from __future__ import annotations
-
+import ast
 import json
 import os
 import signal
 import sys
 import time
+from typing import List, Optional
 
 import pytest
 
@@ -42,6 +42,8 @@ _out = None
 _cov = None  # coverage.Coverage, when the project's interpreter has coverage.py
 _tracer = None  # treefix_trace.LineTracer otherwise
 _broken = False  # set by the first error in treefix's own code: from then on, do nothing
+_COLLECT = "treefix-collect:"  # context prefix of the lines a test module's import ran
+_items = []  # type: List[str]  # the collected node ids
 
 
 class TreefixTestTimeout(BaseException):
@@ -58,14 +60,14 @@ def _write(record: dict) -> None:
     _out.flush()
 
 
-def _rel(path: str) -> str | None:
+def _rel(path: str) -> Optional[str]:
     path = os.path.abspath(path)
     if not path.startswith(_ROOT + os.sep):
         return None
     return os.path.relpath(path, _ROOT).replace(os.sep, "/")
 
 
-def _frames(excinfo) -> list[list]:
+def _frames(excinfo) -> List[list]:
     frames = []
     tb = excinfo.tb if excinfo is not None else None
     while tb is not None:
@@ -117,21 +119,24 @@ def _message_of(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
+def _coverage_module():
+    """coverage.py when the project's interpreter has 5.0+ (per-test contexts), else None."""
+    try:
+        import coverage
+    except ImportError:
+        return None
+    return coverage if hasattr(coverage.Coverage, "switch_context") else None
+
+
 def _start_coverage() -> str:
     """Starts per-test line recording; returns which recorder runs."""
     global _cov, _tracer
     kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin" or "settrace"
-    if not kind:
-        try:
-            import coverage
-        except ImportError:
-            pass
-        else:
-            _cov = coverage.Coverage(
-                data_file=None, source=[_ROOT], branch=False, config_file=False
-            )
-            _cov.start()
-            return "coverage.py " + coverage.__version__
+    coverage = _coverage_module() if not kind else None
+    if coverage is not None:
+        _cov = coverage.Coverage(data_file=None, source=[_ROOT], branch=False, config_file=False)
+        _cov.start()
+        return "coverage.py " + coverage.__version__
     import treefix_trace  # type: ignore[import-not-found]  # beside this file on sys.path
 
     _tracer = treefix_trace.make_tracer(_ROOT, kind)
@@ -147,6 +152,22 @@ def _switch(nodeid) -> None:
             _tracer.start(nodeid)
         else:
             _tracer.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """pytest-cov off, as `--no-cov` does (a wrapper: it runs before pytest-cov's own hook).
+
+    A project's `addopts = --cov=...` would start a second coverage.py beside treefix's (their
+    collectors then stop out of order: an internal error), slow every candidate run, and a
+    `--cov-fail-under` would fail a focused run whose tests all pass."""
+    try:
+        namespace = early_config.known_args_namespace
+        if hasattr(namespace, "no_cov"):
+            namespace.no_cov = True
+    except Exception as exc:
+        _fail("load_initial_conftests", exc)
+    yield
 
 
 def pytest_configure(config):
@@ -169,9 +190,10 @@ def pytest_collection_finish(session):
     if _broken:
         return
     try:
+        _items[:] = [item.nodeid for item in session.items]
         record = {"event": "collected", "time": time.time(), "count": len(session.items)}
         if _LIST_TESTS:
-            record["ids"] = [item.nodeid for item in session.items]
+            record["ids"] = list(_items)
         _write(record)
     except Exception as exc:
         _fail("collection_finish", exc)
@@ -264,10 +286,22 @@ def _record(item, call, report) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
+    # A test module's import runs its module-level code (an app and its routes built by
+    # decorators, fixtures' data): lines recorded under the module, given to each of its tests.
+    recording = False
+    if not _broken and (_cov is not None or _tracer is not None):
+        try:
+            if isinstance(collector, pytest.Module):
+                _switch(_COLLECT + collector.nodeid)
+                recording = True
+        except Exception as exc:
+            _fail("make_collect_report", exc)
     outcome = yield
     if _broken:
         return
     try:
+        if recording:
+            _switch(None)
         report = outcome.get_result()
         if report.failed:
             text = str(report.longrepr)[-4000:]
@@ -299,12 +333,53 @@ def pytest_sessionfinish(session, exitstatus):
     if _broken or not _RESULTS or (_cov is None and _tracer is None):
         return
     try:
-        per_test = _coverage_data()
+        per_test = _with_module_lines(_coverage_data())
         with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
             json.dump(_compact(per_test), fh, separators=(",", ":"))
     except Exception as exc:
         _fail("sessionfinish", exc)
     sys.stdout.flush()
+
+
+def _function_lines(rel: str, cache: dict) -> set:
+    """Lines inside the function bodies of a project file: what an import ran beyond defining
+    things (module and class bodies, i.e. def/class/import lines, belong to no test)."""
+    if rel not in cache:
+        lines = cache[rel] = set()
+        try:
+            with open(os.path.join(_ROOT, rel), "rb") as fh:
+                tree = ast.parse(fh.read())
+        except (OSError, SyntaxError, ValueError):
+            return lines
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                body = node.body if isinstance(node.body, list) else [node.body]
+                for stmt in body:
+                    lines.update(n.lineno for n in ast.walk(stmt) if hasattr(n, "lineno"))
+    return cache[rel]
+
+
+def _with_module_lines(per_test: dict) -> dict:
+    """Each test also ran the functions its module called at import (recorded under _COLLECT)."""
+    cache = {}  # type: dict
+    modules = {
+        k[len(_COLLECT) :]: {
+            path: [n for n in lines if n in _function_lines(path, cache)]
+            for path, lines in v.items()
+        }
+        for k, v in per_test.items()
+        if k.startswith(_COLLECT)
+    }
+    out = {k: v for k, v in per_test.items() if not k.startswith(_COLLECT)}
+    for nodeid in _items:
+        extra = modules.get(nodeid.split("::", 1)[0])
+        if not extra:
+            continue
+        mine = out.setdefault(nodeid, {})
+        for path, lines in extra.items():
+            if lines:
+                mine[path] = sorted(set(mine.get(path, [])) | set(lines))
+    return out
 
 
 def _ranges(lines) -> list:

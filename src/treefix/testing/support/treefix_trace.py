@@ -1,18 +1,17 @@
 """treefix's own per-test line tracer, for projects whose interpreter has no coverage.py.
 
-Runs inside the project's interpreter (Python 3.7 and up: keep the syntax that old). Records, per
+Runs inside the project's interpreter (Python 3.6 and up: keep the syntax that old; signatures
+use typing's generics, annotations inside functions are never evaluated). Records, per
 test, the lines executed in the project's own files: sys.monitoring on 3.12+ (each line reported
 once per test, then disabled until the next test), sys.settrace before that (frames of files
 outside the project are dropped at their call event, so library code costs one dict lookup per
 call). The data has the shape coverage.py's contexts give: {nodeid: {path: [lines]}}.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 import threading
-from typing import Any
+from typing import Any, Set
 
 _PRUNE = ("site-packages", "dist-packages")
 
@@ -46,7 +45,7 @@ class LineTracer:
         self._files[filename] = rel
         return rel
 
-    def _lines(self, rel: str) -> set[int]:
+    def _lines(self, rel: str) -> Set[int]:
         current = self._current
         assert current is not None  # only called while a test runs
         lines = current.get(rel)
