@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from treefix.errors import SandboxError, TreefixError
 from treefix.extras import MissingExtra
 from treefix.protocols import Evaluation
+from treefix.testing.command import TestCommand
+from treefix.testing.harness import Harness
 from treefix.testing.runner import TestRunner
 from treefix.types import TestReport
 
@@ -53,6 +56,30 @@ def connect(address: str | None) -> Any:
     return ray
 
 
+@dataclass
+class Decisions:
+    """What a TestRunner decides on the baseline (how the plugin grades, warm or cold) and keeps
+    for the whole repair. The ThreadExecutor's workers share one runner; Ray actors each hold
+    their own, so the decisions travel: the driver's to every run, the baseline's back."""
+
+    command: TestCommand
+    mode: str
+    harness: Harness
+    probed: bool
+    decided: bool
+    modules: list[str] | None
+    cold_why: str
+
+    @classmethod
+    def of(cls, r: TestRunner) -> Decisions:
+        return cls(r.command, r.mode, r.harness, r._probed, r._decided, r._modules, r._cold_why)
+
+    def apply(self, r: TestRunner) -> None:
+        """Into r, in place: the pipeline holds on to r.harness."""
+        r.mode, r._probed, r._decided = self.mode, self.probed, self.decided
+        r._modules, r._cold_why = self.modules, self.cold_why
+        vars(r.harness).update(vars(self.harness))
+
 
 class SandboxActor:
     """Lives on a Ray node: one sandbox over a private copy of the snapshot."""
@@ -60,42 +87,56 @@ class SandboxActor:
     def __init__(
         self, files: dict[str, Any], kind: str, image: str | None, options: object, run_id: str
     ):
+        import ray
+
         from treefix.sandbox.backends import make_sandboxes
         from treefix.workspace.snapshot import snapshot
 
-        self.tmp = Path(tempfile.mkdtemp(prefix="treefix-actor-"))
+        node = ray.get_runtime_context().get_node_id()[:8]  # which node holds it, for who looks
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"treefix-actor-{node}-"))
         for rel, (data, mode) in files.items():
             p = self.tmp / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
             p.chmod(mode & 0o7777)
         self.sandbox = make_sandboxes(kind, snapshot(self.tmp), 1, run_id, image, options)[0]
+        self.runner: TestRunner | None = None  # made on the first run; holds the warm server
 
     def info(self) -> tuple[str, str, str]:
         import ray
 
         return self.sandbox.kind, self.sandbox.isolation, ray.get_runtime_context().get_node_id()
 
-    def run(self, runner: TestRunner, ev: Evaluation) -> tuple[TestReport, object, bool, str]:
+    def run(self, decided: Decisions, ev: Evaluation) -> tuple[TestReport, Decisions, int, str]:
+        """One evaluation with this actor's own runner (its warm server stays here), graded as
+        the driver decided; the runner's decisions come back (the baseline makes them)."""
         import ray
 
+        if self.runner is None:
+            self.runner = TestRunner(decided.command, decided.mode)
+        decided.apply(self.runner)
+        warm_before = self.runner.warm_runs
         tests = list(ev.tests) if ev.tests is not None else None
-        report = runner.run(
+        report = self.runner.run(
             self.sandbox,
             ev.changed,
             tests,
             timeout=ev.timeout,
             per_test_timeout=ev.per_test_timeout,
             coverage=ev.coverage,
+            stop_on_hang=ev.stop_on_hang,
+            list_tests=ev.list_tests,
         )
         node = ray.get_runtime_context().get_node_id()
-        return report, runner.harness, runner._probed, node
+        return report, Decisions.of(self.runner), self.runner.warm_runs - warm_before, node
 
     def cancel(self) -> None:
         self.sandbox.cancel()
 
     def close(self) -> None:
         try:
+            if self.runner is not None:
+                self.runner.close()
             self.sandbox.close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -112,9 +153,11 @@ class RayExecutor:
         run_id: str,
         runner: TestRunner,
         workers: int,
+        say: Callable[[str], None] = lambda text: None,
     ):
         self.ray = ray
         self.runner = runner
+        self.say = say  # the run's events: a lost node is worth a line
         # no restarts: with every CPU taken a restarted actor would wait forever; the evaluations
         # of an actor that died go to the surviving ones instead (run())
         actor = ray.remote(num_cpus=1, max_concurrency=2)(SandboxActor)
@@ -123,15 +166,19 @@ class RayExecutor:
             actor.options(scheduling_strategy="SPREAD").remote(ref, kind, image, options, run_id)
             for _ in range(workers)
         ]
-        infos = ray.get([a.info.remote() for a in self.actors])
-        self.workers = workers
-        self.kind, self.isolation = infos[0][0], infos[0][1]
-        self.nodes = [i[2] for i in infos]  # where each actor (sandbox) lives
-        self.ran_on: list[str] = []  # node of every evaluation, in order
         self.everyone = list(self.actors)  # killed on close, lost ones included
+        self.workers = workers
+        self.ran_on: list[str] = []  # node of every evaluation, in order
         self.lost = 0  # actors lost with their node
         self._cancelled = False
         self._closed = False
+        try:
+            infos = ray.get([a.info.remote() for a in self.actors])
+        except BaseException:  # Ctrl-C while the actors start: none may outlive the run
+            self.close()
+            raise
+        self.kind, self.isolation = infos[0][0], infos[0][1]
+        self.nodes = [i[2] for i in infos]  # where each actor (sandbox) lives
 
     @property
     def cancelled(self) -> bool:
@@ -141,8 +188,9 @@ class RayExecutor:
         if self._cancelled:
             raise KeyboardInterrupt
         ray, actors = self.ray, list(self.actors)
+        decided = Decisions.of(self.runner)
         pending: list[tuple[int, Any, Any]] = [
-            (i, a, a.run.remote(self.runner, batch[i]))
+            (i, a, a.run.remote(decided, batch[i]))
             for i, a in ((i, actors[i % len(actors)]) for i in range(len(batch)))
         ]
         out: list[Any] = [None] * len(batch)
@@ -154,14 +202,19 @@ class RayExecutor:
                 if actor in self.actors:
                     self.actors.remove(actor)
                     self.lost += 1
+                    self.say(
+                        f"ray: a sandbox actor was lost with its node; its evaluations run "
+                        f"again on the {len(self.actors)} other actor(s)"
+                    )
                 if not self.actors:
                     raise SandboxError("every Ray sandbox actor was lost with its node") from None
                 other = self.actors[i % len(self.actors)]
-                pending.append((i, other, other.run.remote(self.runner, batch[i])))
-        for _, harness, probed, node in out:
+                pending.append((i, other, other.run.remote(decided, batch[i])))
+        for _, theirs, warm, node in out:  # in submission order, as one shared runner would
             self.ran_on.append(node)
-            if probed and not self.runner._probed:  # the baseline decided the harness
-                self.runner.harness, self.runner._probed = harness, True
+            self.runner.warm_runs += warm
+            if theirs != Decisions.of(self.runner):  # the baseline decided, or the plugin failed
+                theirs.apply(self.runner)
         return [r[0] for r in out]
 
     def cancel(self) -> None:

@@ -45,7 +45,9 @@ def open_executor(
         from treefix.workspace.snapshot import read_files
 
         ray = connect(options.ray_address)
-        executor = RayExecutor(ray, read_files(project), kind, image, options, run_id, runner, n)
+        executor = RayExecutor(
+            ray, read_files(project), kind, image, options, run_id, runner, n, events.message
+        )
         events.message(f"ray: {n} sandbox actor(s) on {len(set(executor.nodes))} node(s)")
         return executor, time.monotonic() - t0
     if options.executor != "local":
