@@ -41,6 +41,7 @@ def connect(address: str | None) -> Any:
     """ray.init on the cluster at address (or a local one); a one-line error when unreachable."""
     ray = require_ray()
     if not ray.is_initialized():
+        _events_to_stderr()
         try:
             ray.init(
                 address=address,
@@ -79,6 +80,23 @@ class Decisions:
         r.mode, r._probed, r._decided = self.mode, self.probed, self.decided
         r._modules, r._cold_why = self.modules, self.cold_why
         vars(r.harness).update(vars(self.harness))
+
+
+def _events_to_stderr() -> None:
+    """Ray's driver prints cluster events (a node marked dead...) on stdout, where treefix
+    writes its JSON report or diff: they go to stderr instead. Ray keeps this printer private;
+    without it nothing changes."""
+    import ray._private.worker as worker
+
+    printer = getattr(worker, "print_to_stdstream", None)
+    if printer is None or getattr(printer, "treefix", False):
+        return
+
+    def to_stderr(data: dict[str, Any], ignore_prefix: bool) -> None:
+        printer({**data, "is_err": True}, ignore_prefix)
+
+    to_stderr.treefix = True  # type: ignore[attr-defined]
+    worker.print_to_stdstream = to_stderr
 
 
 class SandboxActor:
@@ -173,12 +191,28 @@ class RayExecutor:
         self._cancelled = False
         self._closed = False
         try:
-            infos = ray.get([a.info.remote() for a in self.actors])
+            infos = self._started(ray)
         except BaseException:  # Ctrl-C while the actors start: none may outlive the run
             self.close()
             raise
         self.kind, self.isolation = infos[0][0], infos[0][1]
         self.nodes = [i[2] for i in infos]  # where each actor (sandbox) lives
+
+    def _started(self, ray: Any) -> list[tuple[str, str, str]]:
+        """Each actor's sandbox kind, isolation and node; an actor lost with its node while
+        starting is dropped (the others do its share)."""
+        refs = [(a, a.info.remote()) for a in self.actors]
+        infos = []
+        for actor, ref in refs:
+            try:
+                infos.append(ray.get(ref))
+            except ray.exceptions.RayActorError:
+                self.actors.remove(actor)
+                self.lost += 1
+                self.say("ray: a sandbox actor was lost with its node while starting")
+        if not self.actors:
+            raise SandboxError("every Ray sandbox actor was lost with its node")
+        return infos
 
     @property
     def cancelled(self) -> bool:
