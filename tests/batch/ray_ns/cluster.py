@@ -109,6 +109,11 @@ class Cluster:
 
 def env(tmp: Path) -> dict[str, str]:
     e = {**os.environ, **SETTINGS, "TMPDIR": str(tmp)}
+    # a home of its own: Ray reads ~/.ray/auth_token when present, which anything on the machine
+    # may write (one appeared mid-run here), and a node then failed to join its head
+    e["HOME"] = str(tmp.parent / "home")
+    e.pop("RAY_AUTH_TOKEN", None)
+    e.pop("RAY_AUTH_TOKEN_PATH", None)
     e.pop("RAY_ADDRESS", None)
     return e
 
@@ -117,7 +122,10 @@ def start(workers: tuple[str, ...] = ("worker",), port: int = PORT) -> Cluster:
     """A head plus the named worker nodes, 1 CPU each, all alive when this returns."""
     tmp = Path(tempfile.mkdtemp(prefix="raytest-"))
     (tmp / "tasks").mkdir()
+    (tmp / "home").mkdir()
     cluster = Cluster(f"127.0.0.1:{port}", tmp / "tasks")
+    # this process is a driver too (in-process CLI runs, the benchmark's executors)
+    os.environ["HOME"] = cluster.env["HOME"]
     subprocess.run(
         [
             str(BIN / "ray"),
@@ -153,34 +161,46 @@ _COMMON = ["--num-cpus", "1", "--node-ip-address", "127.0.0.1", "--disable-usage
 
 
 def _worker(address: str, name: str, e: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            str(BIN / "ray"),
-            "start",
-            "--block",
-            "--address",
-            address,
-            "--resources",
-            json.dumps({name: 1}),
-            *_COMMON,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=e,
-        start_new_session=True,
-    )
+    log = Path(e["TMPDIR"]).parent / f"node-{name}.log"  # why a start failed, for the error
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [
+                str(BIN / "ray"),
+                "start",
+                "--block",
+                "--address",
+                address,
+                "--resources",
+                json.dumps({name: 1}),
+                # the head's: by default a node reads /tmp/ray/session_latest, which any other
+                # Ray cluster on the machine (another namespace's) may have started last
+                "--temp-dir",
+                str(Path(e["TMPDIR"]).parent / "ray"),
+                *_COMMON,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=e,
+            start_new_session=True,
+        )
 
 
 def wait_for(cluster: Cluster, names: set[str], timeout: float = 300) -> dict[str, str]:
     """Waits (asking the cluster, not sleeping a guess) until the named nodes are alive."""
     deadline = time.monotonic() + timeout
+    restarts: dict[str, int] = {}
     while time.monotonic() < deadline:
         alive = cluster.alive()
         if names <= alive.keys():
             return alive
         for name in names - {"head"}:
-            if cluster.nodes[name].proc.poll() is not None:
-                raise RuntimeError(f"ray node {name} exited while starting")
+            node = cluster.nodes[name]
+            if node.proc.poll() is not None:  # a join can time out on a busy machine: again
+                restarts[name] = restarts.get(name, 0) + 1
+                log = (cluster.tmp.parent / f"node-{name}.log").read_text(errors="replace")
+                if restarts[name] > 3:
+                    raise RuntimeError(f"ray node {name} exited while starting: {log[-1500:]}")
+                node.proc = _worker(cluster.address, name, cluster.env)
         time.sleep(1)
     raise RuntimeError(f"the Ray nodes {sorted(names)} did not come up in {timeout:.0f}s")
 
