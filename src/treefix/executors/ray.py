@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,9 @@ class SandboxActor:
             p.chmod(mode & 0o7777)
         self.sandbox = make_sandboxes(kind, snapshot(self.tmp), 1, run_id, image, options)[0]
         self.runner: TestRunner | None = None  # made on the first run; holds the warm server
+        # one run at a time in the sandbox: a lost actor's evaluation re-sent here must wait for
+        # the one in flight (max_concurrency=2 is for cancel(), not for two runs in one folder)
+        self._one = threading.Lock()
 
     def info(self) -> tuple[str, str, str]:
         import ray
@@ -128,6 +132,11 @@ class SandboxActor:
     def run(self, decided: Decisions, ev: Evaluation) -> tuple[TestReport, Decisions, int, str]:
         """One evaluation with this actor's own runner (its warm server stays here), graded as
         the driver decided; the runner's decisions come back (the baseline makes them)."""
+
+        with self._one:
+            return self._run(decided, ev)
+
+    def _run(self, decided: Decisions, ev: Evaluation) -> tuple[TestReport, Decisions, int, str]:
         import ray
 
         if self.runner is None:
