@@ -15,6 +15,7 @@ import socket
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from treefix.batch.manifest import Entry
 from treefix.errors import GitError, TreefixError
@@ -89,9 +90,35 @@ def repair_files(files: Files, values: dict[str, object]) -> dict:
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
             os.chmod(p, mode & 0o7777)
-        return repair_folder(str(tmp), values, apply=False)
+        interrupt = Interrupt()
+        previous = _cancel_on_sigint(interrupt)
+        try:
+            return repair_folder(str(tmp), values, apply=False, interrupt=interrupt)
+        finally:
+            if previous is not None:
+                import signal
+
+                signal.signal(signal.SIGINT, previous)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cancel_on_sigint(interrupt: Interrupt) -> Any:
+    """ray.cancel reaches a task as SIGINT (interrupt_main): as in the console script, the
+    repair's executor stops its runs first, then KeyboardInterrupt unwinds the repair, which
+    removes its sandboxes. A bare KeyboardInterrupt can land where a run swallows it, and the
+    repair then went on until the driver killed it, leaving its folders behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: object) -> None:
+        interrupt.cancel("Ctrl-C")
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, handler)
 
 
 def _changed(outcome) -> dict[str, bytes]:

@@ -12,7 +12,11 @@ from treefix.executors.ray import connect
 from treefix.types import ProgramState
 from treefix.workspace.writeback import apply_fix
 
-GRACE = 20.0  # seconds a cancelled repair has to clean up before it is killed
+# seconds a cancelled repair has to remove its sandboxes and temp folder before it is killed: a
+# few normally, tens on a loaded machine (20 s left folders behind at a load average of 16)
+GRACE = 60.0
+
+
 class RayBackend:
     def __init__(self, opts: BatchOptions):
         self.ray = ray = connect(opts.ray_address)

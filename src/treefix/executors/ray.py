@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,8 @@ from treefix.errors import SandboxError, TreefixError, UsageError
 from treefix.extras import MissingExtra, require
 from treefix.protocols import Evaluation
 from treefix.sandbox.backends import make_sandboxes
+from treefix.testing.command import TestCommand
+from treefix.testing.harness import Harness
 from treefix.testing.runner import TestRunner
 from treefix.types import TestReport
 from treefix.workspace.snapshot import snapshot
@@ -37,6 +41,7 @@ def connect(address: str | None) -> Any:
     """ray.init on the cluster at address (or a local one); a one-line error when unreachable."""
     ray = require_ray()
     if not ray.is_initialized():
+        _events_to_stderr()
         try:
             ray.init(
                 address=address,
@@ -52,6 +57,47 @@ def connect(address: str | None) -> Any:
     return ray
 
 
+@dataclass
+class Decisions:
+    """What a TestRunner decides on the baseline (how the plugin grades, warm or cold) and keeps
+    for the whole repair. The ThreadExecutor's workers share one runner; Ray actors each hold
+    their own, so the decisions travel: the driver's to every run, the baseline's back."""
+
+    command: TestCommand
+    mode: str
+    harness: Harness
+    probed: bool
+    decided: bool
+    modules: list[str] | None
+    cold_why: str
+
+    @classmethod
+    def of(cls, r: TestRunner) -> Decisions:
+        return cls(r.command, r.mode, r.harness, r._probed, r._decided, r._modules, r._cold_why)
+
+    def apply(self, r: TestRunner) -> None:
+        """Into r, in place: the pipeline holds on to r.harness."""
+        r.mode, r._probed, r._decided = self.mode, self.probed, self.decided
+        r._modules, r._cold_why = self.modules, self.cold_why
+        vars(r.harness).update(vars(self.harness))
+
+
+def _events_to_stderr() -> None:
+    """Ray's driver prints cluster events (a node marked dead...) on stdout, where treefix
+    writes its JSON report or diff: they go to stderr instead. Ray keeps this printer private;
+    without it nothing changes."""
+    import ray._private.worker as worker
+
+    printer = getattr(worker, "print_to_stdstream", None)
+    if printer is None or getattr(printer, "treefix", False):
+        return
+
+    def to_stderr(data: dict[str, Any], ignore_prefix: bool) -> None:
+        printer({**data, "is_err": True}, ignore_prefix)
+
+    to_stderr.treefix = True  # type: ignore[attr-defined]
+    worker.print_to_stdstream = to_stderr
+
 
 class SandboxActor:
     """Lives on a Ray node: one sandbox over a private copy of the snapshot."""
@@ -59,39 +105,61 @@ class SandboxActor:
     def __init__(
         self, files: dict[str, Any], kind: str, image: str | None, options: object, run_id: str
     ):
-        self.tmp = Path(tempfile.mkdtemp(prefix="treefix-actor-"))
+        import ray
+
+        node = ray.get_runtime_context().get_node_id()[:8]  # which node holds it, for who looks
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"treefix-actor-{node}-"))
         for rel, (data, mode) in files.items():
             p = self.tmp / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(data)
             p.chmod(mode & 0o7777)
         self.sandbox = make_sandboxes(kind, snapshot(self.tmp), 1, run_id, image, options)[0]
+        self.runner: TestRunner | None = None  # made on the first run; holds the warm server
+        # one run at a time in the sandbox: a lost actor's evaluation re-sent here must wait for
+        # the one in flight (max_concurrency=2 is for cancel(), not for two runs in one folder)
+        self._one = threading.Lock()
 
     def info(self) -> tuple[str, str, str]:
         import ray
 
         return self.sandbox.kind, self.sandbox.isolation, ray.get_runtime_context().get_node_id()
 
-    def run(self, runner: TestRunner, ev: Evaluation) -> tuple[TestReport, object, bool, str]:
+    def run(self, decided: Decisions, ev: Evaluation) -> tuple[TestReport, Decisions, int, str]:
+        """One evaluation with this actor's own runner (its warm server stays here), graded as
+        the driver decided; the runner's decisions come back (the baseline makes them)."""
+
+        with self._one:
+            return self._run(decided, ev)
+
+    def _run(self, decided: Decisions, ev: Evaluation) -> tuple[TestReport, Decisions, int, str]:
         import ray
 
+        if self.runner is None:
+            self.runner = TestRunner(decided.command, decided.mode)
+        decided.apply(self.runner)
+        warm_before = self.runner.warm_runs
         tests = list(ev.tests) if ev.tests is not None else None
-        report = runner.run(
+        report = self.runner.run(
             self.sandbox,
             ev.changed,
             tests,
             timeout=ev.timeout,
             per_test_timeout=ev.per_test_timeout,
             coverage=ev.coverage,
+            stop_on_hang=ev.stop_on_hang,
+            list_tests=ev.list_tests,
         )
         node = ray.get_runtime_context().get_node_id()
-        return report, runner.harness, runner._probed, node
+        return report, Decisions.of(self.runner), self.runner.warm_runs - warm_before, node
 
     def cancel(self) -> None:
         self.sandbox.cancel()
 
     def close(self) -> None:
         try:
+            if self.runner is not None:
+                self.runner.close()
             self.sandbox.close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -108,9 +176,11 @@ class RayExecutor:
         run_id: str,
         runner: TestRunner,
         workers: int,
+        say: Callable[[str], None] = lambda text: None,
     ):
         self.ray = ray
         self.runner = runner
+        self.say = say  # the run's events: a lost node is worth a line
         # no restarts: with every CPU taken a restarted actor would wait forever; the evaluations
         # of an actor that died go to the surviving ones instead (run())
         actor = ray.remote(num_cpus=1, max_concurrency=2)(SandboxActor)
@@ -119,15 +189,35 @@ class RayExecutor:
             actor.options(scheduling_strategy="SPREAD").remote(ref, kind, image, options, run_id)
             for _ in range(workers)
         ]
-        infos = ray.get([a.info.remote() for a in self.actors])
-        self.workers = workers
-        self.kind, self.isolation = infos[0][0], infos[0][1]
-        self.nodes = [i[2] for i in infos]  # where each actor (sandbox) lives
-        self.ran_on: list[str] = []  # node of every evaluation, in order
         self.everyone = list(self.actors)  # killed on close, lost ones included
+        self.workers = workers
+        self.ran_on: list[str] = []  # node of every evaluation, in order
         self.lost = 0  # actors lost with their node
         self._cancelled = False
         self._closed = False
+        try:
+            infos = self._started(ray)
+        except BaseException:  # Ctrl-C while the actors start: none may outlive the run
+            self.close()
+            raise
+        self.kind, self.isolation = infos[0][0], infos[0][1]
+        self.nodes = [i[2] for i in infos]  # where each actor (sandbox) lives
+
+    def _started(self, ray: Any) -> list[tuple[str, str, str]]:
+        """Each actor's sandbox kind, isolation and node; an actor lost with its node while
+        starting is dropped (the others do its share)."""
+        refs = [(a, a.info.remote()) for a in self.actors]
+        infos = []
+        for actor, ref in refs:
+            try:
+                infos.append(ray.get(ref))
+            except ray.exceptions.RayActorError:
+                self.actors.remove(actor)
+                self.lost += 1
+                self.say("ray: a sandbox actor was lost with its node while starting")
+        if not self.actors:
+            raise SandboxError("every Ray sandbox actor was lost with its node")
+        return infos
 
     @property
     def cancelled(self) -> bool:
@@ -137,8 +227,9 @@ class RayExecutor:
         if self._cancelled:
             raise KeyboardInterrupt
         ray, actors = self.ray, list(self.actors)
+        decided = Decisions.of(self.runner)
         pending: list[tuple[int, Any, Any]] = [
-            (i, a, a.run.remote(self.runner, batch[i]))
+            (i, a, a.run.remote(decided, batch[i]))
             for i, a in ((i, actors[i % len(actors)]) for i in range(len(batch)))
         ]
         out: list[Any] = [None] * len(batch)
@@ -150,14 +241,19 @@ class RayExecutor:
                 if actor in self.actors:
                     self.actors.remove(actor)
                     self.lost += 1
+                    self.say(
+                        f"ray: a sandbox actor was lost with its node; its evaluations run "
+                        f"again on the {len(self.actors)} other actor(s)"
+                    )
                 if not self.actors:
                     raise SandboxError("every Ray sandbox actor was lost with its node") from None
                 other = self.actors[i % len(self.actors)]
-                pending.append((i, other, other.run.remote(self.runner, batch[i])))
-        for _, harness, probed, node in out:
+                pending.append((i, other, other.run.remote(decided, batch[i])))
+        for _, theirs, warm, node in out:  # in submission order, as one shared runner would
             self.ran_on.append(node)
-            if probed and not self.runner._probed:  # the baseline decided the harness
-                self.runner.harness, self.runner._probed = harness, True
+            self.runner.warm_runs += warm
+            if theirs != Decisions.of(self.runner):  # the baseline decided, or the plugin failed
+                theirs.apply(self.runner)
         return [r[0] for r in out]
 
     def cancel(self) -> None:

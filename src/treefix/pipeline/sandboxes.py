@@ -43,7 +43,9 @@ def open_executor(
     t0 = time.monotonic()
     if options.executor == "ray":  # candidate evaluations on Ray actors, one sandbox each
         ray = connect(options.ray_address)
-        executor = RayExecutor(ray, read_files(project), kind, image, options, run_id, runner, n)
+        executor = RayExecutor(
+            ray, read_files(project), kind, image, options, run_id, runner, n, events.message
+        )
         events.message(f"ray: {n} sandbox actor(s) on {len(set(executor.nodes))} node(s)")
         return executor, time.monotonic() - t0
     if options.executor != "local":
