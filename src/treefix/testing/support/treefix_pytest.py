@@ -11,7 +11,6 @@ API that old: no `from __future__ import annotations`, typing's generics in sign
 as a `plugin_error` line and turns it off, so the project's run goes on, graded by JUnit alone.
 """
 
-import ast
 import json
 import os
 import signal
@@ -20,6 +19,7 @@ import time
 from typing import List, Optional
 
 import pytest
+from treefix_coverage_shape import compact, with_module_lines  # beside this file
 
 _RESULTS = os.environ.get("TREEFIX_RESULTS", "")
 _TIMEOUT = float(os.environ.get("TREEFIX_TEST_TIMEOUT", "0") or 0)
@@ -333,78 +333,12 @@ def pytest_sessionfinish(session, exitstatus):
     if _broken or not _RESULTS or (_cov is None and _tracer is None):
         return
     try:
-        per_test = _with_module_lines(_coverage_data())
+        per_test = with_module_lines(_coverage_data(), _items, _ROOT, _COLLECT)
         with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
-            json.dump(_compact(per_test), fh, separators=(",", ":"))
+            json.dump(compact(per_test), fh, separators=(",", ":"))
     except Exception as exc:
         _fail("sessionfinish", exc)
     sys.stdout.flush()
-
-
-def _function_lines(rel: str, cache: dict) -> set:
-    """Lines inside the function bodies of a project file: what an import ran beyond defining
-    things (module and class bodies, i.e. def/class/import lines, belong to no test)."""
-    if rel not in cache:
-        lines = cache[rel] = set()
-        try:
-            with open(os.path.join(_ROOT, rel), "rb") as fh:
-                tree = ast.parse(fh.read())
-        except (OSError, SyntaxError, ValueError):
-            return lines
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                body = node.body if isinstance(node.body, list) else [node.body]
-                for stmt in body:
-                    lines.update(n.lineno for n in ast.walk(stmt) if hasattr(n, "lineno"))
-    return cache[rel]
-
-
-def _with_module_lines(per_test: dict) -> dict:
-    """Each test also ran the functions its module called at import (recorded under _COLLECT)."""
-    cache = {}  # type: dict
-    modules = {
-        k[len(_COLLECT) :]: {
-            path: [n for n in lines if n in _function_lines(path, cache)]
-            for path, lines in v.items()
-        }
-        for k, v in per_test.items()
-        if k.startswith(_COLLECT)
-    }
-    out = {k: v for k, v in per_test.items() if not k.startswith(_COLLECT)}
-    for nodeid in _items:
-        extra = modules.get(nodeid.split("::", 1)[0])
-        if not extra:
-            continue
-        mine = out.setdefault(nodeid, {})
-        for path, lines in extra.items():
-            if lines:
-                mine[path] = sorted(set(mine.get(path, [])) | set(lines))
-    return out
-
-
-def _ranges(lines) -> list:
-    """[1, 2, 3, 7] -> [[1, 3], [7, 7]]: a test runs whole blocks, so a few ranges per file."""
-    out: list[list[int]] = []
-    for n in sorted(set(lines)):
-        if out and n == out[-1][1] + 1:
-            out[-1][1] = n
-        else:
-            out.append([n, n])
-    return out
-
-
-def _compact(per_test: dict) -> dict:
-    """Each path once (tests refer to it by index), lines as ranges: thousands of tests stay a
-    few MiB where {test: {path: [lines]}} grew past any cap."""
-    files: dict[str, int] = {}
-    tests: dict[str, dict[str, list[list[int]]]] = {}
-    for nodeid, by_path in per_test.items():
-        entry: dict[str, list[list[int]]] = {}
-        for path, lines in by_path.items():
-            index = files.setdefault(path, len(files))
-            entry[str(index)] = _ranges(lines)
-        tests[nodeid] = entry
-    return {"format": "treefix-coverage-2", "files": sorted(files, key=files.__getitem__), "tests": tests}
 
 
 def _coverage_data() -> dict:
