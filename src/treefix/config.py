@@ -48,7 +48,13 @@ class Settings:
 
     def options(self, path: str, *, plan=None, hook: bool = False):
         """The run's typed options (pipeline.options.RunOptions.build, the one constructor)."""
-        return RunOptions.build(path, self.values, plan=plan, hook=hook)
+        return RunOptions.build(
+            path,
+            self.values,
+            plan=plan,
+            hook=hook,
+            time_limit_is_default=self.sources.get("time_limit") == "default",
+        )
 
 
 def _hints() -> dict[str, object]:

@@ -179,3 +179,27 @@ def test_slow_tests_killed_in_the_baseline_are_not_bugs_and_the_baseline_still_c
     limits = report["limits"]
     assert limits["baseline_runs"] >= 2 and limits["baseline_cut"] is None
     assert report["baseline"]["tests"] == 14
+
+
+def test_the_default_time_limit_is_the_searchs_from_the_end_of_the_baseline(tmp_path: Path):
+    """networkx's baseline took 226 s of the default 300 s here: left as a whole-run limit, the
+    search got a minute. The default is the search's; a limit the user sets bounds the run."""
+    import time
+
+    from treefix.config import resolve
+    from treefix.pipeline.main import search_deadline
+
+    assert resolve(tmp_path, {}).options(str(tmp_path)).search.time_limit_is_default
+    given = resolve(tmp_path, {"time_limit": 50.0}).options(str(tmp_path)).search
+    assert not given.time_limit_is_default
+    env = {"TREEFIX_TIME_LIMIT": "80"}
+    assert not resolve(tmp_path, {}, environ=env).options(str(tmp_path)).search.time_limit_is_default
+
+    said: list[str] = []
+    events = type("Events", (), {"message": staticmethod(said.append)})()
+    start = time.monotonic()
+    default = SearchOptions(time_limit=100.0, time_limit_is_default=True)
+    moved = search_deadline(default, start + 40.0, events)  # the baseline took 60 of the 100 s
+    assert moved >= start + 100.0 and "baseline took 60s" in said[0]
+    set_by_user = SearchOptions(time_limit=100.0)
+    assert search_deadline(set_by_user, start + 40.0, events) == start + 40.0

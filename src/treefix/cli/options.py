@@ -129,7 +129,10 @@ Locate = Annotated[
 # --- the search (repair; check has its own budget texts)
 MaxEvals = Annotated[int, typer.Option(**bounded("max_evals"), help="Most candidate runs.")]
 TimeLimit = Annotated[
-    float, typer.Option(**bounded("time_limit"), help="Seconds for the whole run.")
+    float, typer.Option(
+        **bounded("time_limit"),
+        help="Seconds for the whole run (default: 300 for the search, after the baseline).",
+    )
 ]
 Workers = Annotated[
     int, typer.Option(**bounded("workers"), help="Parallel sandboxes (0: one per core, at most 4).")

@@ -22,7 +22,7 @@ from treefix.pipeline.exits import process_exit_code, run_exit_code
 from treefix.pipeline.issue import reproduce
 from treefix.pipeline.limits import derive
 from treefix.pipeline.locate import model_locate
-from treefix.pipeline.options import RunOptions
+from treefix.pipeline.options import RunOptions, SearchOptions
 from treefix.pipeline.record import RunRecord
 from treefix.pipeline.report import resume_hint, write_run_folder
 from treefix.pipeline.sandboxes import open_executor
@@ -163,6 +163,22 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
             interrupt.detach()
 
 
+def search_deadline(opts: SearchOptions, deadline: float, events: Events) -> float:
+    """With the default time limit, the search gets all of it from here: a suite whose baseline
+    takes minutes is still searched (a limit the user set bounds the whole run)."""
+    if not opts.time_limit_is_default:
+        return deadline
+    spent = time.monotonic() - (deadline - opts.time_limit)
+    if spent >= 0.1 * opts.time_limit:
+        events.message(
+            escape(
+                f"time limit: {opts.time_limit:g}s for the search from here (the default; the "
+                f"baseline took {spent:.0f}s; --time-limit bounds the whole run)"
+            )
+        )
+    return time.monotonic() + opts.time_limit
+
+
 def _stages(
     record: RunRecord,
     executor: Executor,
@@ -211,4 +227,13 @@ def _stages(
     events.message(escape(limits.line()))
     evaluate = CandidateRuns(executor, focus_tests, limits, opts, record.candidate_durations)
     relocalize = relocalizer(language, state, base, targets)
-    search(record, state, evaluate, executor.workers, language, relocalize, events, deadline)
+    search(
+        record,
+        state,
+        evaluate,
+        executor.workers,
+        language,
+        relocalize,
+        events,
+        search_deadline(opts, deadline, events),
+    )

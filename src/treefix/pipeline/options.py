@@ -19,6 +19,9 @@ NOT_A_SETTING = {"setting": False}  # command line only: where, and whether to w
 class SearchOptions:
     max_evals: int = 500
     time_limit: float = 300.0  # whole run, seconds
+    # not set anywhere (the default): the search gets the whole limit after the baseline stages,
+    # so a long suite's baseline does not eat it (a set limit bounds the whole run)
+    time_limit_is_default: bool = field(default=False, metadata=NOT_A_SETTING)
     test_timeout: float = 120.0  # one run of the test command, seconds
     per_test_timeout: float = 10.0  # one test inside a pytest run, seconds
     seed: int = 0
@@ -125,6 +128,7 @@ class RunOptions:
         *,
         plan: WriteBackPlan | None = None,
         hook: bool = False,
+        time_limit_is_default: bool = False,
     ) -> RunOptions:
         """The one constructor: flat setting values (config.resolve's) sorted into their groups."""
         values = dict(values or {})
@@ -136,4 +140,5 @@ class RunOptions:
         for name, value in values.items():
             kwargs[where[name]][name] = value
         kwargs["workflow"].update(path=path, plan=plan or WriteBackPlan(), hook=hook)
+        kwargs["search"]["time_limit_is_default"] = time_limit_is_default
         return cls(**{g: GROUPS[g](**kw) for g, kw in kwargs.items()})

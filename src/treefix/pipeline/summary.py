@@ -174,6 +174,10 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
         "options": {
             "max_evals": run.options.search.max_evals,
             "time_limit": run.options.search.time_limit,
+            # the default limit is the search's, from the end of the baseline stages
+            "time_limit_from": "baseline"
+            if run.options.search.time_limit_is_default
+            else "start",
             "seed": run.options.search.seed,
             "proposer": run.options.model.proposer,
             "max_depth": run.options.search.max_depth,
