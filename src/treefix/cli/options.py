@@ -129,10 +129,11 @@ Locate = Annotated[
 # --- the search (repair; check has its own budget texts)
 MaxEvals = Annotated[int, typer.Option(**bounded("max_evals"), help="Most candidate runs.")]
 TimeLimit = Annotated[
-    float, typer.Option(
+    float,
+    typer.Option(
         **bounded("time_limit"),
         help="Seconds for the whole run (default: 300 for the search, after the baseline).",
-    )
+    ),
 ]
 Workers = Annotated[
     int, typer.Option(**bounded("workers"), help="Parallel sandboxes (0: one per core, at most 4).")
