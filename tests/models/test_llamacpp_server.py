@@ -22,7 +22,7 @@ llama = pytest.fixture(serve_llama, name="llama", scope="module")
 
 # generous time: a 2-core machine under load can take tens of seconds for one answer
 FAST = ["--sandbox", "local", "--workers", "1", "--time-limit", "300", "--samples", "1"]
-FAST += ["--llm-timeout", "240"]
+FAST += ["--llm-timeout", "240", "--fixes", "1"]  # these count the calls of a one-fix run
 
 # A bug at the end of a long function (a TypeError: the traceback points at it): the untrimmed
 # prompt is far beyond the server's 2048 tokens.
