@@ -178,8 +178,13 @@ def main() -> None:
             f"checked {res['checked']}, baseline {timings.get('baseline_duration')}",
             file=sys.stderr,
         )
+        # the report of every bug so far (a long track may be stopped); the run folder is kept
+        (Path(args.out).with_suffix(".json")).write_text(json.dumps(rows, indent=1, default=str))
+        keep = WORK / "runs" / f"bug{i + 1}"
+        shutil.rmtree(keep, ignore_errors=True)
+        if (repo / ".treefix").is_dir():
+            shutil.copytree(repo / ".treefix", keep)
         shutil.rmtree(repo, ignore_errors=True)
-    (Path(args.out).with_suffix(".json")).write_text(json.dumps(rows, indent=1, default=str))
     Path(args.out).write_text(render(rows, bare))
     print(render(rows, bare))
 
