@@ -19,7 +19,10 @@ import time
 from typing import List, Optional
 
 import pytest
-from treefix_coverage_shape import compact, with_module_lines  # beside this file
+from treefix_coverage_shape import (  # type: ignore[import-not-found]  # beside this file
+    compact,
+    with_module_lines,
+)
 
 _RESULTS = os.environ.get("TREEFIX_RESULTS", "")
 _TIMEOUT = float(os.environ.get("TREEFIX_TEST_TIMEOUT", "0") or 0)

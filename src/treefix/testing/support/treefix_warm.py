@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 
-from treefix_warm_os import (  # beside this file on sys.path
+from treefix_warm_os import (  # type: ignore[import-not-found]  # beside this file
     Capped,
     _children,
     _empty,
