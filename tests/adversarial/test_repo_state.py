@@ -220,7 +220,8 @@ def dirty(tmp_path_factory) -> Path:
     [
         ([], 0, "fixed"),
         (["--proposer", "mutation", "--max-evals", "1"], 1, "no_fix"),
-        (["--time-limit", "1"], 1, "no_fix"),
+        # cold and one worker: warm candidates are fast enough to fix this within 1 s
+        (["--time-limit", "1", "--runner", "cold", "--workers", "1"], 1, "no_fix"),
     ],
     ids=["success", "failure", "time-limit"],
 )
