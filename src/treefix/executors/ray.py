@@ -139,17 +139,7 @@ class SandboxActor:
             self.runner = TestRunner(decided.command, decided.mode)
         decided.apply(self.runner)
         warm_before = self.runner.warm_runs
-        tests = list(ev.tests) if ev.tests is not None else None
-        report = self.runner.run(
-            self.sandbox,
-            ev.changed,
-            tests,
-            timeout=ev.timeout,
-            per_test_timeout=ev.per_test_timeout,
-            coverage=ev.coverage,
-            stop_on_hang=ev.stop_on_hang,
-            list_tests=ev.list_tests,
-        )
+        report = self.runner.evaluate(self.sandbox, ev)
         node = ray.get_runtime_context().get_node_id()
         return report, Decisions.of(self.runner), self.runner.warm_runs - warm_before, node
 

@@ -49,17 +49,7 @@ class ThreadExecutor:
             raise TypeError("ThreadExecutor.run needs the TestRunner it was built without")
 
         def one(sb: Sandbox, ev: Evaluation) -> TestReport:
-            tests = list(ev.tests) if ev.tests is not None else None
-            return runner.run(
-                sb,
-                ev.changed,
-                tests,
-                timeout=ev.timeout,
-                per_test_timeout=ev.per_test_timeout,
-                coverage=ev.coverage,
-                stop_on_hang=ev.stop_on_hang,
-                list_tests=ev.list_tests,
-            )
+            return runner.evaluate(sb, ev)
 
         return self.map(one, batch)
 

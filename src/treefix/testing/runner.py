@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Mapping
 
-from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult, Sandbox
+from treefix.protocols import COVERAGE_LIMIT, Evaluation, ExecRequest, ExecResult, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
 from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
@@ -169,6 +169,19 @@ class TestRunner:
         if lines.error and self.harness.plugin:
             self._plugin_off(lines.error)
         return report
+
+    def evaluate(self, sandbox: Sandbox, ev: Evaluation) -> TestReport:
+        """One Evaluation (what every executor runs), in this runner's way."""
+        return self.run(
+            sandbox,
+            ev.changed,
+            list(ev.tests) if ev.tests is not None else None,
+            timeout=ev.timeout,
+            per_test_timeout=ev.per_test_timeout,
+            coverage=ev.coverage,
+            stop_on_hang=ev.stop_on_hang,
+            list_tests=ev.list_tests,
+        )
 
     def _choose(self, sandbox: Sandbox) -> None:
         """Warm or cold for the rest of the repair; a warm server is started now in the
