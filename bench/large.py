@@ -137,8 +137,8 @@ def repair(repo: Path) -> dict:
         "exit": out.returncode,
         "wall_s": round(wall, 1),
         "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
-        # ru_maxrss of the children: the largest single process (treefix or a test run), KiB
-        "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
+        # treefix's own figure for this run (ru_maxrss of our children is a max over every bug)
+        "peak_rss_mib": report.get("peak_rss_mb"),
         "report": report,
     }
 
