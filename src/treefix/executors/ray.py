@@ -103,27 +103,45 @@ class SandboxActor:
     """Lives on a Ray node: one sandbox over a private copy of the snapshot."""
 
     def __init__(
-        self, files: dict[str, Any], kind: str, image: str | None, options: object, run_id: str
+        self,
+        files: dict[str, Any],
+        kind: str,
+        image: str | None,
+        options: object,
+        run_id: str,
+        root: str = "",
     ):
         import ray
 
         node = ray.get_runtime_context().get_node_id()[:8]  # which node holds it, for who looks
         self.tmp = Path(tempfile.mkdtemp(prefix=f"treefix-actor-{node}-"))
-        for rel, (data, mode) in files.items():
-            p = self.tmp / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(data)
-            p.chmod(mode & 0o7777)
-        self.sandbox = make_sandboxes(kind, snapshot(self.tmp), 1, run_id, image, options)[0]
         self.runner: TestRunner | None = None  # made on the first run; holds the warm server
+        self.sandbox: Any = None
+        # A node that cannot run the chosen backend (no engine, image not built there) is the
+        # user's to fix: the error goes back to the driver as it is, not as a lost actor.
+        self.failed: TreefixError | None = None
+        try:
+            for rel, (data, mode) in files.items():
+                p = self.tmp / rel
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_bytes(data)
+                p.chmod(mode & 0o7777)
+            self.sandbox = make_sandboxes(kind, snapshot(self.tmp), 1, run_id, image, options)[0]
+        except TreefixError as exc:  # named by the user's path, not this actor's copy
+            exc.args = (str(exc).replace(str(self.tmp), root or str(self.tmp)),)
+            self.failed = exc
+            shutil.rmtree(self.tmp, ignore_errors=True)
         # one run at a time in the sandbox: a lost actor's evaluation re-sent here must wait for
         # the one in flight (max_concurrency=2 is for cancel(), not for two runs in one folder)
         self._one = threading.Lock()
 
-    def info(self) -> tuple[str, str, str]:
+    def info(self) -> tuple[str, str, str, TreefixError | None]:
         import ray
 
-        return self.sandbox.kind, self.sandbox.isolation, ray.get_runtime_context().get_node_id()
+        node = ray.get_runtime_context().get_node_id()
+        if self.failed is not None:
+            return "", "", node, self.failed
+        return self.sandbox.kind, self.sandbox.isolation, node, None
 
     def run(self, decided: Decisions, ev: Evaluation) -> tuple[TestReport, Decisions, int, str]:
         """One evaluation with this actor's own runner (its warm server stays here), graded as
@@ -144,13 +162,15 @@ class SandboxActor:
         return report, Decisions.of(self.runner), self.runner.warm_runs - warm_before, node
 
     def cancel(self) -> None:
-        self.sandbox.cancel()
+        if self.sandbox is not None:
+            self.sandbox.cancel()
 
     def close(self) -> None:
         try:
             if self.runner is not None:
                 self.runner.close()
-            self.sandbox.close()
+            if self.sandbox is not None:
+                self.sandbox.close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -167,6 +187,7 @@ class RayExecutor:
         runner: TestRunner,
         workers: int,
         say: Callable[[str], None] = lambda text: None,
+        root: str = "",
     ):
         self.ray = ray
         self.runner = runner
@@ -176,7 +197,7 @@ class RayExecutor:
         actor = ray.remote(num_cpus=1, max_concurrency=2)(SandboxActor)
         ref = ray.put(files)  # once into the object store; every actor reads it from there
         self.actors = [
-            actor.options(scheduling_strategy="SPREAD").remote(ref, kind, image, options, run_id)
+            actor.options(scheduling_strategy="SPREAD").remote(ref, kind, image, options, run_id, root)
             for _ in range(workers)
         ]
         self.everyone = list(self.actors)  # killed on close, lost ones included
@@ -195,16 +216,22 @@ class RayExecutor:
 
     def _started(self, ray: Any) -> list[tuple[str, str, str]]:
         """Each actor's sandbox kind, isolation and node; an actor lost with its node while
-        starting is dropped (the others do its share)."""
+        starting is dropped (the others do its share). A node that cannot make the sandbox
+        ends the run with its error, naming the node."""
         refs = [(a, a.info.remote()) for a in self.actors]
         infos = []
         for actor, ref in refs:
             try:
-                infos.append(ray.get(ref))
+                kind, isolation, node, failed = ray.get(ref)
             except ray.exceptions.RayActorError:
                 self.actors.remove(actor)
                 self.lost += 1
                 self.say("ray: a sandbox actor was lost with its node while starting")
+                continue
+            if failed is not None:
+                failed.args = (f"ray node {node[:8]}: {failed}",)
+                raise failed
+            infos.append((kind, isolation, node))
         if not self.actors:
             raise SandboxError("every Ray sandbox actor was lost with its node")
         return infos

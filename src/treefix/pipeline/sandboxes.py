@@ -44,9 +44,20 @@ def open_executor(
     if options.executor == "ray":  # candidate evaluations on Ray actors, one sandbox each
         ray = connect(options.ray_address)
         executor = RayExecutor(
-            ray, read_files(project), kind, image, options, run_id, runner, n, events.message
+            ray,
+            read_files(project),
+            kind,
+            image,
+            options,
+            run_id,
+            runner,
+            n,
+            events.message,
+            str(project.root),
         )
-        events.message(f"ray: {n} sandbox actor(s) on {len(set(executor.nodes))} node(s)")
+        events.message(
+            f"ray: {n} sandbox actor(s) on {len(set(executor.nodes))} node(s), {kind} sandboxes"
+        )
         return executor, time.monotonic() - t0
     if options.executor != "local":
         raise UsageError(f"executor must be local or ray, not {options.executor!r}")

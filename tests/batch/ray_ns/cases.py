@@ -279,3 +279,78 @@ def test_a_node_lost_mid_repair_has_its_candidates_evaluated_elsewhere(cluster: 
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=repo
     )
     assert tests.returncode == 0
+
+
+def _containers(client) -> set[str]:
+    """Ids of every container treefix started (running or not) on this engine."""
+    # sparse: no inspect per container, which races with a container being removed
+    listed = client.containers.list(all=True, sparse=True, filters={"label": "treefix"})
+    return {c.id for c in listed}
+
+
+def _busy_containers(client, new: set[str]) -> list[str]:
+    """Those of new whose processes include a test run (pytest or a warm runner's child)."""
+    busy = []
+    for c in client.containers.list(sparse=True, filters={"label": "treefix"}):
+        if c.id in new:
+            try:
+                rows = c.top(ps_args="-eo pid,args").get("Processes") or []
+            except Exception:  # removed meanwhile
+                continue
+            if any("test_slow" in " ".join(r) or "pytest" in " ".join(r) for r in rows):
+                busy.append(c.id)
+    return busy
+
+
+def test_repair_in_docker_sandboxes_on_ray_actors_same_fix_as_threads(
+    cluster: Cluster, tmp_path, docker_engine, sandbox_image
+):
+    repo = _repos(tmp_path, n_shops=1) / "shop0"
+    before = _containers(docker_engine)
+    args = ["repair", str(repo), "--json", "--sandbox", "docker", "--workers", "2", "--seed", "3"]
+    args += ["--max-evals", "60"]
+    threads = CliRunner().invoke(app, args)
+    on_ray = CliRunner().invoke(app, [*args, "--executor", "ray", "--ray-address", cluster.address])
+    assert on_ray.exit_code == threads.exit_code == 0, on_ray.output
+    here, there = json.loads(threads.stdout), json.loads(on_ray.stdout)
+    assert there["sandbox"]["kind"] == "docker" and there["status"] == "fixed"
+    assert there["fix"]["patch"] == here["fix"]["patch"]
+    assert there["search"]["evaluations"] == here["search"]["evaluations"]
+    assert "ray: 2 sandbox actor(s) on 2 node(s), docker sandboxes" in on_ray.stderr
+    assert _containers(docker_engine) - before == set()  # each actor removed its container
+
+
+def test_ctrl_c_of_a_repair_in_docker_sandboxes_on_ray_leaves_no_container(
+    cluster: Cluster, tmp_path, docker_engine, sandbox_image
+):
+    repo = _repos(tmp_path, n_shops=1, sleep=120) / "shop0"
+    before = _containers(docker_engine)
+    args = ["repair", str(repo), "--json", "--sandbox", "docker", "--workers", "2"]
+    proc = _console(cluster, *args)
+    _until(
+        "a test run in an actor's container",
+        lambda: _busy_containers(docker_engine, _containers(docker_engine) - before),
+        proc,
+    )
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err
+    assert json.loads(out)["status"] == "interrupted"
+    _left_behind(cluster, tmp_path)
+    assert _containers(docker_engine) - before == set()
+    assert (repo / "shop" / "cart.py").read_text() == BUGGY["shop/cart.py"]
+
+
+def test_a_node_without_the_docker_image_ends_the_repair_naming_the_node_and_the_fix(
+    cluster: Cluster, tmp_path, docker_engine, sandbox_image
+):
+    # its own dependency list, so its own image tag, never built on any node
+    files = {**BUGGY, "requirements.txt": f"treefix-unbuilt-{os.getpid()}-{time.time_ns()}==1.0\n"}
+    repo = init_repo(write_tree(tmp_path / "unbuilt", files))
+    args = ["repair", str(repo), "--sandbox", "docker", "--workers", "2"]
+    r = CliRunner().invoke(app, [*args, "--executor", "ray", "--ray-address", cluster.address])
+    assert r.exit_code == 3, r.output
+    said = " ".join(r.stderr.split())
+    assert "ray node " in said and f"treefix sandbox build {repo}" in said, said
+    assert "lost with its node" not in said
+    _left_behind(cluster, tmp_path)
