@@ -42,6 +42,7 @@ def test_check_gets_a_small_budget_unless_a_check_table_says_otherwise(tmp_path)
         ({"treefix.toml": "max_evalz = 3\n"}, {}, "treefix.toml: unknown setting 'max_evalz'"),
         ({"pyproject.toml": "[tool.treefix]\nmax-evals = 'many'\n"}, {}, "pyproject.toml [tool.treefix]: max-evals must be an integer"),
         ({"treefix.toml": "sandbox = 'vm'\n"}, {}, "sandbox must be one of auto, local, docker"),
+        ({"treefix.toml": "executor = 'slurm'\n"}, {}, "treefix.toml: executor must be one of local, ray"),
         ({"treefix.toml": "max-depth = 9\n"}, {}, "max-depth must be at most 6"),
         ({"treefix.toml": "seed = \n"}, {}, "not valid TOML"),
         ({}, {"TREEFIX_TIME_LIMIT": "soon"}, "environment variable TREEFIX_TIME_LIMIT: time_limit must be a number"),
@@ -73,6 +74,8 @@ def test_flags_beat_config_in_a_real_run(buggy_project):
     result = CliRunner().invoke(app, ["repair", str(buggy_project), "--json", "--max-evals", "150"])
     report = json.loads(result.stdout)
     assert report["options"]["max_evals"] == 150 and report["status"] == "fixed"
+    assert report["sandbox"]["workers"] == 2 and report["sandbox"]["executor"] == "local"
+    assert report["sandbox"]["nodes"] == []  # threads on this machine: no Ray nodes
     shown = CliRunner().invoke(app, ["show", "latest", "-C", str(buggy_project), "--format", "patch"])
     assert shown.exit_code == 0 and shown.stdout == report["fix"]["patch"]
     shown = CliRunner().invoke(app, ["show", report["run_id"][:15], "-C", str(buggy_project)])

@@ -99,6 +99,7 @@ REGISTRIES: dict[str, Registry] = {
 CHOICES: dict[str, tuple[str, ...]] = {  # settings with a fixed set of values
     "value": ("auto", "on", "off"),
     "runner": ("auto", "warm", "cold"),
+    "executor": ("local", "ray"),
 }
 
 

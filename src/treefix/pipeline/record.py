@@ -39,6 +39,7 @@ class RunRecord:
     isolation: str = ""
     runner: str = ""  # "warm (...)" or "cold (why)", decided after the baseline
     workers: int = 1
+    nodes: list[str] = field(default_factory=list)  # Ray node ids of the sandbox actors
     baseline_report: TestReport | None = None
     baseline: Baseline | None = None
     focus: list[Suspicion] = field(default_factory=list)

@@ -170,6 +170,9 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
             "isolation": run.isolation,
             "workers": run.workers,
             "runner": run.runner,
+            # where candidates ran: threads here, or Ray actors (and on which nodes)
+            "executor": run.options.sandbox.executor,
+            "nodes": run.nodes,
         },
         "options": {
             "max_evals": run.options.search.max_evals,

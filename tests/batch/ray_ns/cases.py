@@ -108,6 +108,8 @@ def test_repair_with_ray_actors_finds_the_same_fix_as_local_threads(
     assert there["fix"]["patch"] == here["fix"]["patch"]
     assert there["search"]["evaluations"] == here["search"]["evaluations"]
     assert "ray: 2 sandbox actor(s) on 2 node(s)" in on_ray.stderr
+    assert here["sandbox"]["executor"] == "local" and there["sandbox"]["executor"] == "ray"
+    assert sorted(there["sandbox"]["nodes"]) == sorted([cluster.head_id, cluster.nodes["worker"].id])
 
 
 def test_doctor_lists_the_cluster_nodes_and_resources(cluster: Cluster):
