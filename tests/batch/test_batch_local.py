@@ -138,3 +138,60 @@ def test_executor_ray_without_the_extra_exits_2_naming_it(tmp_path: Path):
         timeout=300,
     )
     assert "treefix[ray]" in __import__("json").loads(d.stdout)["ray"]["detail"]
+
+
+def _git(repo: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_branch_commits_each_fix_on_a_new_branch_and_refuses_a_folder_outside_git(tmp_path):
+    repos = _repos(tmp_path)
+    init_repo(write_tree(repos / "shop2", BUGGY))
+    write_tree(repos / "plain", BUGGY)  # not a git repository: nothing to put a branch in
+    heads = {n: _git(repos / n, "rev-parse", "HEAD") for n in ("shop", "shop2")}
+    out = tmp_path / "out"
+    result = _batch(str(repos), "--out", str(out), "--branch", "treefix/fix")
+    assert result.exit_code == 1, result.output  # the plain folder's entry failed
+    res = {r["name"]: r for r in json.loads((out / "batch.json").read_text())["results"]}
+    assert res["plain"]["status"] == "error" and "--branch needs a git repository" in res["plain"]["message"]
+    for name in ("shop", "shop2"):
+        r, repo = res[name], repos / name
+        assert r["status"] == "fixed" and r["ref"] == "refs/heads/treefix/fix", r
+        assert _git(repo, "rev-parse", "treefix/fix") == r["commit"]
+        assert _git(repo, "rev-parse", "treefix/fix~1") == heads[name]  # on the snapshot
+        fixed = _git(repo, "show", "treefix/fix:shop/cart.py")
+        assert fixed != BUGGY["shop/cart.py"].strip() and "discount_from" in fixed
+        # tree, index and HEAD untouched
+        assert _git(repo, "rev-parse", "HEAD") == heads[name]
+        assert (repo / "shop" / "cart.py").read_text() == BUGGY["shop/cart.py"]
+        assert _git(repo, "status", "--porcelain") == ""
+    # a second batch with the same branch name: refused per entry before any search
+    again = _batch(str(repos), "--out", str(tmp_path / "out2"), "--branch", "treefix/fix")
+    res2 = {r["name"]: r for r in json.loads((tmp_path / "out2" / "batch.json").read_text())["results"]}
+    assert again.exit_code == 1
+    assert res2["shop"]["status"] == "error" and "treefix/fix" in res2["shop"]["message"]
+
+
+def test_commit_puts_each_fix_on_the_current_branch(tmp_path):
+    repos = _repos(tmp_path)
+    head = _git(repos / "shop", "rev-parse", "HEAD")
+    out = tmp_path / "out"
+    result = _batch(str(repos), "--out", str(out), "--commit")
+    assert result.exit_code == 0, result.output
+    res = {r["name"]: r for r in json.loads((out / "batch.json").read_text())["results"]}
+    shop = repos / "shop"
+    assert res["shop"]["commit"] == _git(shop, "rev-parse", "HEAD") != head
+    assert _git(shop, "log", "-1", "--format=%s") == "treefix: fix failing tests in shop/cart.py"
+    assert (shop / "shop" / "cart.py").read_text() != BUGGY["shop/cart.py"]
+    assert _git(shop, "status", "--porcelain") == ""
+    assert res["calc"]["status"] == "nothing_to_repair" and "commit" not in res["calc"]
+
+
+def test_write_back_modes_exclude_each_other(tmp_path):
+    r = _batch(str(_repos(tmp_path)), "--apply", "--commit")
+    assert r.exit_code == 2 and "--apply and --commit cannot be combined" in r.output
+    assert "Traceback" not in r.output

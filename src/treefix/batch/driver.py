@@ -15,7 +15,10 @@ from treefix.batch.manifest import Entry
 from treefix.batch.store import OK_STATUSES, Store, summary, write_summary
 from treefix.config import resolve
 from treefix.errors import TreefixError
+from treefix.report.folder import new_run_id
+from treefix.workspace.gitrepo import Snapshot, record_snapshot
 from treefix.workspace.snapshot import Project
+from treefix.workspace.writeback import WriteBackPlan, preflight
 
 
 @dataclass
@@ -24,10 +27,17 @@ class BatchOptions:
     values: dict[str, object] = field(default_factory=dict)  # settings given to every entry
     resume: bool = False
     apply: bool = False  # write each fix into its working tree (all files or none)
+    branch: str | None = None  # or commit each fix on a new branch of its repository
+    commit: bool = False  # or commit each fix on its repository's current branch
     max_cost_usd: float | None = None  # across the whole batch
     executor: str = "local"  # local | ray
     ray_address: str | None = None
     max_retries: int = 2  # Ray: re-runs of an entry whose node died
+
+    @property
+    def plan(self) -> WriteBackPlan:
+        """How fixes are written back (one of --apply/--branch/--commit, or none)."""
+        return WriteBackPlan.from_flags(self.apply, self.branch, self.commit)
 
 
 @dataclass
@@ -39,6 +49,9 @@ class Prepared:
     values: dict[str, object]
     input_hash: str
     cap: float | None = None  # the model budget this entry was given
+    # --branch/--commit on Ray: the tree the task repairs, recorded here, before it runs (the
+    # commit is made on the driver, from this snapshot, as a local run makes it)
+    snap: Snapshot | None = None
 
 
 class Backend(Protocol):
@@ -73,7 +86,16 @@ def prepare(entry: Entry, opts: BatchOptions) -> Prepared | dict:
         return _failed(entry, exc)
     test_cmd = values.get("test_cmd")
     digest = input_hash(files, values, test_cmd if isinstance(test_cmd, str) else None)
-    return Prepared(entry, folder, project, files, values, digest)
+    job = Prepared(entry, folder, project, files, values, digest)
+    plan = opts.plan
+    if plan.mode in ("branch", "commit"):
+        try:  # not a git repo, a rebase under way, a taken branch name: said before any search
+            preflight(plan, str(folder))
+            if opts.executor == "ray":
+                job.snap = record_snapshot(project, new_run_id())
+        except TreefixError as exc:
+            return _failed(entry, exc)
+    return job
 
 
 def _failed(entry: Entry, exc: TreefixError) -> dict:

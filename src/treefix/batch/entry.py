@@ -56,12 +56,14 @@ def take(folder: Path) -> tuple[Project, Files]:
 
 
 def repair_folder(
-    folder: str, values: dict[str, object], apply: bool, interrupt: Interrupt | None = None
+    folder: str,
+    values: dict[str, object],
+    plan: WriteBackPlan,
+    interrupt: Interrupt | None = None,
 ) -> dict:
     """Repair one folder in this process; the run's outcome as a plain dict (never raises a
     TreefixError: a failed entry is a result like any other)."""
     t0 = time.monotonic()
-    plan = WriteBackPlan.from_flags(apply, None, False)
     out: dict = {"host": socket.gethostname(), "pid": os.getpid(), "node": _ray_node()}
     try:
         outcome = run(RunOptions.build(folder, values, plan=plan), interrupt=interrupt)
@@ -93,7 +95,7 @@ def repair_files(files: Files, values: dict[str, object]) -> dict:
         interrupt = Interrupt()
         previous = _cancel_on_sigint(interrupt)
         try:
-            return repair_folder(str(tmp), values, apply=False, interrupt=interrupt)
+            return repair_folder(str(tmp), values, WriteBackPlan(), interrupt=interrupt)
         finally:
             if previous is not None:
                 import signal
@@ -135,3 +137,11 @@ def _ray_node() -> str | None:
     import ray
 
     return ray.get_runtime_context().get_node_id() if ray.is_initialized() else None
+
+
+def written(raw: dict, wb: dict) -> None:
+    """A --branch/--commit write-back's commit and ref, or why it was refused, into the result."""
+    if wb.get("mode") in ("branch", "commit"):
+        raw["commit"], raw["ref"] = wb.get("commit"), wb.get("ref")
+    if wb.get("error"):
+        raw["message"] = f"{raw.get('message') or ''}; not written back: {wb['error']}".lstrip("; ")

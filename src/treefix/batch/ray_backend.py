@@ -6,11 +6,11 @@ write twice."""
 from __future__ import annotations
 
 from treefix.batch.driver import BatchOptions, Prepared
-from treefix.batch.entry import repair_files
+from treefix.batch.entry import repair_files, written
 from treefix.errors import EXIT_ENVIRONMENT, TreefixError
 from treefix.executors.ray import connect
 from treefix.types import ProgramState
-from treefix.workspace.writeback import apply_fix
+from treefix.workspace.writeback import commit_message, write_back
 
 # seconds a cancelled repair has to remove its sandboxes and temp folder before it is killed: a
 # few normally, tens on a loaded machine (20 s left folders behind at a load average of 16)
@@ -20,7 +20,7 @@ GRACE = 60.0
 class RayBackend:
     def __init__(self, opts: BatchOptions):
         self.ray = ray = connect(opts.ray_address)
-        self.apply = opts.apply
+        self.plan = opts.plan
         # one repair per CPU of the cluster; each repair brings its own sandboxes
         self.slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._task = ray.remote(num_cpus=1, max_retries=opts.max_retries)(repair_files)
@@ -49,14 +49,27 @@ class RayBackend:
         return out
 
     def _write_back(self, job: Prepared, raw: dict) -> list[str]:
+        """The task's fix into the user's repository, here on the driver, once: --apply writes
+        the files, --branch/--commit commit them on the snapshot prepare() recorded."""
         changed = raw.get("changed") or {}
-        if not (self.apply and changed and raw.get("status") == "fixed") or job.project is None:
+        mode = self.plan.mode
+        if mode == "patch" or not changed or raw.get("status") != "fixed" or job.project is None:
             return []
+        report = raw.get("report") or {}
+        message = commit_message(
+            sorted(changed),
+            [e["description"] for e in (report.get("fix") or {}).get("edits", [])],
+            report.get("targets") or [],
+            report.get("run_id") or "",
+        )
+        state = ProgramState(job.project.sources, changed)
         try:
-            return apply_fix(job.project, ProgramState(job.project.sources, changed))
+            result = write_back(self.plan, job.project, job.snap, state, message)
         except TreefixError as exc:  # the user's file changed since the snapshot: keep the patch
-            raw["message"] = f"{raw.get('message', '')}; not written back: {exc}"
+            written(raw, {"error": str(exc)})
             return []
+        written(raw, result.as_dict())
+        return result.applied
 
     def close(self) -> None:
         """Cancel what still runs: first as a KeyboardInterrupt inside each task (its repair then

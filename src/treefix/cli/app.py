@@ -219,6 +219,17 @@ def batch(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write each fix into its working tree.")
     ] = False,
+    branch: Annotated[
+        str | None,
+        typer.Option(
+            "--branch",
+            help="Commit each fix on a new branch NAME of its repository; trees untouched.",
+        ),
+    ] = None,
+    commit: Annotated[
+        bool,
+        typer.Option("--commit", help="Commit each fix on its repository's current branch."),
+    ] = False,
     max_cost_usd: Annotated[
         float | None,
         typer.Option(
@@ -261,6 +272,8 @@ def batch(
         values=given,
         resume=resume,
         apply=apply,
+        branch=branch,
+        commit=commit,
         max_cost_usd=max_cost_usd,
         executor=executor,
         ray_address=ray_address or os.environ.get("RAY_ADDRESS") or None,

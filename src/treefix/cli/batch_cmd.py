@@ -22,10 +22,9 @@ def run_batch_cmd(manifest: str, opts: BatchOptions, console: Console) -> int:
     entries = load(manifest)
     if opts.executor not in ("local", "ray"):
         raise UsageError(f"--executor must be local or ray, not {opts.executor!r}")
+    plan = opts.plan  # --apply, --branch and --commit exclude each other: said before any run
     interrupt = Interrupt()
-    backend: Backend = (
-        RayBackend(opts) if opts.executor == "ray" else LocalBackend(opts.apply, interrupt)
-    )
+    backend: Backend = RayBackend(opts) if opts.executor == "ray" else LocalBackend(plan, interrupt)
     signals.watch(interrupt)
     try:
         progress = LiveProgress(console, [e.name for e in entries], backend.slots)

@@ -356,3 +356,27 @@ def test_a_node_without_the_docker_image_ends_the_repair_naming_the_node_and_the
     assert "ray node " in said and f"treefix sandbox build {repo}" in said, said
     assert "lost with its node" not in said
     _left_behind(cluster, tmp_path)
+
+
+def _git(repo: Path, *args: str) -> str:
+    out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_batch_branch_on_ray_commits_each_fix_on_the_driver_once(cluster: Cluster, tmp_path):
+    repos = _repos(tmp_path, n_shops=2)
+    write_tree(repos / "plain", dict(BUGGY))  # outside git: refused before any task
+    heads = {n: _git(repos / n, "rev-parse", "HEAD") for n in ("shop0", "shop1")}
+    r = _batch(cluster, repos, tmp_path / "out", "--branch", "treefix/fix")
+    assert r.exit_code == 1, r.output
+    res = _results(tmp_path / "out")
+    assert res["plain"]["status"] == "error" and "needs a git repository" in res["plain"]["message"]
+    assert "node" not in res["plain"]  # never sent to the cluster
+    for name in ("shop0", "shop1"):
+        repo = repos / name
+        assert res[name]["status"] == "fixed" and res[name]["node"], res[name]
+        assert _git(repo, "rev-parse", "treefix/fix") == res[name]["commit"]
+        assert _git(repo, "rev-parse", "treefix/fix~1") == heads[name]
+        assert _git(repo, "show", "treefix/fix:shop/cart.py") == FIXED.strip()
+        assert _git(repo, "rev-parse", "HEAD") == heads[name]  # tree, index, HEAD untouched
+        assert _git(repo, "status", "--porcelain") == ""
