@@ -4,6 +4,7 @@ tox / nox wrapping them; exit code only for the rest."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -145,12 +146,20 @@ def test_a_path_bearing_pytest_command_runs_only_the_focus_per_candidate(tmp_pat
     ]
 
 
+def _wrapper(name: str) -> str:
+    """tox or nox beside this interpreter (the dev extra installs both): skipped without it, but
+    a failure under CI, which must run these tests."""
+    found = shutil.which(name, path=str(Path(PY).parent))
+    if found is None:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off"):
+            pytest.fail(f"{name} is not installed (CI installs it with the dev extra)")
+        pytest.skip(f"{name} is not installed")
+    return found
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("nox", path=str(Path(PY).parent)) is None, reason="nox is not installed"
-)
 def test_a_nox_session_wrapping_pytest_is_focused_through_posargs(tmp_path):
-    nox = str(Path(PY).parent / "nox")
+    nox = _wrapper("nox")
     files = {
         "pkg/__init__.py": "",
         "pkg/calc.py": MEAN,
@@ -164,3 +173,23 @@ def test_a_nox_session_wrapping_pytest_is_focused_through_posargs(tmp_path):
     assert report.get("targets") == ["tests/test_calc.py::test_one"], report
     assert report["status"] == "fixed"
     assert "focused through nox posargs" in report["_stderr"]
+
+
+@pytest.mark.slow
+def test_a_tox_env_wrapping_pytest_is_repaired_with_focused_runs(tmp_path):
+    tox = _wrapper("tox")
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/calc.py": MEAN,
+        "tests/test_calc.py": "from pkg.calc import mean\n\ndef test_one():\n    assert mean([4]) == 4\n\n"
+        "def test_zeros():\n    assert mean([0, 0]) == 0\n",
+        # the env reuses this interpreter's packages (pytest): nothing is downloaded
+        "tox.ini": "[tox]\nenvlist = py\n\n[testenv]\nskip_install = true\nsitepackages = true\n"
+        "commands = python -m pytest {posargs:tests}\n",
+    }
+    proj = write_tree(tmp_path / "proj", files)
+    report = _repair(proj, f"{tox} -e py -q")
+    assert report.get("targets") == ["tests/test_calc.py::test_one"], report
+    assert report["status"] == "fixed", report["message"]
+    assert "focused through tox posargs" in report["_stderr"]
+    assert "len(xs)" in report["fix"]["patch"]
