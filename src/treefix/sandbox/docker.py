@@ -27,7 +27,7 @@ from treefix.sandbox.docker_engine import LABEL
 from treefix.sandbox.docker_tar import _read_tar_text, _tar
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.local import support_dir
-from treefix.sandbox.process import ProcessResult
+from treefix.sandbox.process import ProcessResult, exec_result
 from treefix.workspace.snapshot import Project
 
 WORK = "/work"
@@ -241,26 +241,8 @@ class DockerSandbox:
         )
         if res.oom or res.pids_limited:  # keep the cold runs' counters in step
             self._oom_seen, self._pids_seen = self._counters()
-        rc = res.returncode
-        sig = None
-        if (
-            not (res.timed_out or res.oom)
-            and rc is not None
-            and rc - 128 in _signal.valid_signals()
-        ):
-            sig = rc - 128  # the server reports a killed child as `sh -c` would: 128 + n
-        return ExecResult(
-            exit_code=None if res.timed_out or sig else rc,
-            stdout=res.stdout,
-            stderr=res.stderr,
-            duration=res.duration,
-            timed_out=res.timed_out,
-            signal=sig,
-            truncated=res.truncated,
-            oom=res.oom,
-            pids_limited=res.pids_limited,
-            artifacts=res.artifacts if res.artifacts is not None else self._artifacts(),
-        )
+        artifacts = res.artifacts if res.artifacts is not None else self._artifacts()
+        return exec_result(res, res.oom, res.pids_limited, artifacts, warm=True)
 
     def _counters(self) -> tuple[int, int]:
         """The cgroup's OOM kills and refused forks so far, read inside the container."""

@@ -25,7 +25,13 @@ from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult
 from treefix.sandbox import cgroups
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
-from treefix.sandbox.process import ProcessGroups, ProcessResult, _kill_group, run_process
+from treefix.sandbox.process import (
+    ProcessGroups,
+    ProcessResult,
+    _kill_group,
+    exec_result,
+    run_process,
+)
 from treefix.workspace.snapshot import Project
 
 ARTIFACT_LIMIT = 8 << 20
@@ -331,20 +337,7 @@ class LocalSandbox:
         artifacts = self._read_artifacts()
         oom = bool(self._group and self._group.oom_kills() > ooms_before)
         pids_limited = bool(self._group and self._group.pids_refusals() > forks_refused)
-        rc = res.returncode
-        sig = -rc if rc is not None and rc < 0 else None
-        return ExecResult(
-            exit_code=None if res.timed_out or sig else rc,
-            stdout=res.stdout,
-            stderr=res.stderr,
-            duration=res.duration,
-            timed_out=res.timed_out,
-            signal=sig,
-            truncated=res.truncated,
-            oom=oom,
-            pids_limited=pids_limited,
-            artifacts=artifacts,
-        )
+        return exec_result(res, oom, pids_limited, artifacts, warm=through is not None)
 
     def _read_artifacts(self) -> dict[str, str]:
         out: dict[str, str] = {}

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from treefix.protocols import ExecResult
 from treefix.sandbox.capture import CappedBuffer
 
 
@@ -73,6 +74,34 @@ class ProcessResult:
     oom: bool = False  # told by a warm server that reads its container's cgroup counters
     pids_limited: bool = False
     artifacts: dict[str, str] | None = None  # the results folder, when a warm server read it
+
+
+def exec_result(
+    res: ProcessResult,
+    oom: bool,
+    pids_limited: bool,
+    artifacts: dict[str, str],
+    warm: bool = False,
+) -> ExecResult:
+    """What a sandbox hands back for one run: a run killed by a signal or the clock has no exit
+    code. A process we waited on reports a signal as a negative return code; a warm server
+    reports its killed child as `sh -c` would, 128 + n (warm)."""
+    rc = res.returncode
+    sig = -rc if rc is not None and rc < 0 else None
+    if warm and not (res.timed_out or oom) and rc is not None and rc - 128 in signal.valid_signals():
+        sig = rc - 128
+    return ExecResult(
+        exit_code=None if res.timed_out or sig else res.returncode,
+        stdout=res.stdout,
+        stderr=res.stderr,
+        duration=res.duration,
+        timed_out=res.timed_out,
+        signal=sig,
+        truncated=res.truncated,
+        oom=oom,
+        pids_limited=pids_limited,
+        artifacts=artifacts,
+    )
 
 
 def _kill_group(pgid: int, sig: int) -> None:
