@@ -179,17 +179,22 @@ def _ancestors(pid: int) -> list[int]:
     return chain
 
 
-def _left_behind(cluster: Cluster, *folders: Path) -> None:
+def _left_behind(cluster: Cluster, *folders: Path, existing: frozenset[Path] = frozenset()) -> None:
     """Asserts the cluster holds no task or actor (every CPU free again), that no task or
-    sandbox folder is left, and no test process runs in them."""
+    sandbox folder is left, and no test process runs in them. `existing`: folders there before
+    the test (a node killed by an earlier test could not remove its own)."""
+
+    def new() -> list[Path]:
+        return [p for p in cluster.tmp.iterdir() if p not in existing]
+
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         free, total = cluster.resources()
-        if free == total and not list(cluster.tmp.iterdir()):
+        if free == total and not new():
             break
         time.sleep(1)
     assert cluster.resources() == (2.0, 2.0)  # no Ray task or actor holds a CPU
-    assert list(cluster.tmp.iterdir()) == []  # no task folder, actor folder or sandbox copy
+    assert new() == []  # no task folder, actor folder or sandbox copy
     for folder in (cluster.tmp, *folders):
         assert _tests_running(folder) == []
 
@@ -326,7 +331,7 @@ def test_ctrl_c_of_a_repair_in_docker_sandboxes_on_ray_leaves_no_container(
     cluster: Cluster, tmp_path, docker_engine, sandbox_image
 ):
     repo = _repos(tmp_path, n_shops=1, sleep=120) / "shop0"
-    before = _containers(docker_engine)
+    before, folders = _containers(docker_engine), frozenset(cluster.tmp.iterdir())
     args = ["repair", str(repo), "--json", "--sandbox", "docker", "--workers", "2"]
     proc = _console(cluster, *args)
     _until(
@@ -338,7 +343,7 @@ def test_ctrl_c_of_a_repair_in_docker_sandboxes_on_ray_leaves_no_container(
     out, err = proc.communicate(timeout=180)
     assert proc.returncode == 130, err
     assert json.loads(out)["status"] == "interrupted"
-    _left_behind(cluster, tmp_path)
+    _left_behind(cluster, tmp_path, existing=folders)
     assert _containers(docker_engine) - before == set()
     assert (repo / "shop" / "cart.py").read_text() == BUGGY["shop/cart.py"]
 
@@ -349,13 +354,14 @@ def test_a_node_without_the_docker_image_ends_the_repair_naming_the_node_and_the
     # its own dependency list, so its own image tag, never built on any node
     files = {**BUGGY, "requirements.txt": f"treefix-unbuilt-{os.getpid()}-{time.time_ns()}==1.0\n"}
     repo = init_repo(write_tree(tmp_path / "unbuilt", files))
+    folders = frozenset(cluster.tmp.iterdir())
     args = ["repair", str(repo), "--sandbox", "docker", "--workers", "2"]
     r = CliRunner().invoke(app, [*args, "--executor", "ray", "--ray-address", cluster.address])
     assert r.exit_code == 3, r.output
     said = " ".join(r.stderr.split())
     assert "ray node " in said and f"treefix sandbox build {repo}" in said, said
     assert "lost with its node" not in said
-    _left_behind(cluster, tmp_path)
+    _left_behind(cluster, tmp_path, existing=folders)
 
 
 def _git(repo: Path, *args: str) -> str:
