@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.docker.docker_helpers import open_sandbox, outcomes
-from tests.testing.test_warm_runner import CALC, FIXED, TESTS, _write
+from tests.testing.test_warm_runner import CALC, FIXED, TESTS, _write, wrecks
 from treefix.testing.command import detect_test_command
 from treefix.testing.runner import TestRunner
 from treefix.types import Status
@@ -64,17 +64,7 @@ def test_the_docker_sandbox_serves_candidates_warm(calc):
     assert [a for a in _uid_1000(box) if "treefix_warm" not in a] == []
 
 
-@pytest.mark.parametrize(
-    "wreck",
-    [
-        "import json\njson.dumps = lambda *a, **k: 'wrecked'\n",
-        "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\n",
-        "import os\nos.chdir('/')\n",
-        "open('/tmp/treefix-warm-left-this', 'w').write('x')\n",
-        "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n",
-    ],
-    ids=["stdlib-patched", "thread-left", "cwd-changed", "tmp-file", "daemon-left"],
-)
+@wrecks("stdlib-patched", "thread-left", "cwd-changed", "tmp-file", "daemon-left")
 def test_a_candidate_that_corrupts_its_world_cannot_affect_the_next(calc, wreck):
     runner, box = calc
     bad = runner.run(box, {"calc.py": (wreck + FIXED.decode()).encode()}, TESTS, timeout=60)

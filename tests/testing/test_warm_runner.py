@@ -90,18 +90,23 @@ def test_header_says_the_runner_is_warm(calc):
     assert runner.harness.runner.startswith("warm (one pytest server per worker")
 
 
-@pytest.mark.parametrize(
-    "wreck",
-    [
-        "import json\njson.dumps = lambda *a, **k: 'wrecked'\n",
-        "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\n",
-        "import os\nos.chdir('/')\n",
-        "import sys\nsys.modules.pop('json', None)\nsys.modules['os'].getcwd = lambda: '/nowhere'\n",
-        "open('/tmp/treefix-warm-left-this', 'w').write('x')\n",
-        "open('left-behind.txt', 'w').write('x')\n",
-    ],
-    ids=["stdlib-patched", "thread-left", "cwd-changed", "modules-deleted", "tmp-file", "file"],
-)
+# Candidates that wreck the world the next one runs in; the Docker warm tests use them too
+WRECKS = {
+    "stdlib-patched": "import json\njson.dumps = lambda *a, **k: 'wrecked'\n",
+    "thread-left": "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\n",
+    "cwd-changed": "import os\nos.chdir('/')\n",
+    "modules-deleted": "import sys\nsys.modules.pop('json', None)\nsys.modules['os'].getcwd = lambda: '/nowhere'\n",
+    "tmp-file": "open('/tmp/treefix-warm-left-this', 'w').write('x')\n",
+    "file": "open('left-behind.txt', 'w').write('x')\n",
+    "daemon-left": "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n",
+}
+
+
+def wrecks(*names: str):
+    return pytest.mark.parametrize("wreck", [WRECKS[n] for n in names], ids=list(names))
+
+
+@wrecks("stdlib-patched", "thread-left", "cwd-changed", "modules-deleted", "tmp-file", "file")
 def test_a_candidate_that_corrupts_the_interpreter_cannot_affect_the_next(calc, wreck):
     runner, box = calc
     bad = runner.run(box, {"calc.py": (wreck + FIXED.decode()).encode()}, TESTS, timeout=60)
