@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from treefix.propose.mutate.apicalls import kwarg, nocall
 from treefix.propose.mutate.calls import args, sibling_calls
+from treefix.propose.mutate.checks import likeguard, truthy
 from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
 from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
@@ -55,6 +57,11 @@ OPERATORS: tuple[Operator, ...] = (
     orchain,
     undefined,
     loopexit,
+    # real repositories' slips (bench/real/RESULTS.md, repository bugs)
+    kwarg,
+    nocall,
+    truthy,
+    likeguard,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]
