@@ -105,7 +105,7 @@ CASES = [
             "            else:\n                return None\n",
         ),
         "likeguard",
-        8,  # the sibling is in another class (module distance)
+        4,  # the sibling is in another class (module distance)
         "",
         id="likeguard-copies-the-sibling-if",
     ),

@@ -144,6 +144,6 @@ def nocall(site: Site) -> Iterator[Mutant]:
         fn, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
         if fn is None or args is None or args.type != "argument_list" or args.named_children:
             continue
-        if fn.type in ("attribute", "identifier"):
+        if fn.type == "attribute" or (fn.type == "identifier" and f.text(fn) != "super"):
             desc = f"`{short(f.text(call), 32)}` is not callable: read `{f.text(fn)}`"
             yield Mutant("nocall", ((fn.end_byte, call.end_byte, ""),), desc, 1.0)

@@ -82,32 +82,46 @@ def likeguard(site: Site) -> Iterator[Mutant]:
         return
     unit = f.indent_unit
     start, end = f.line_start(stmt.start_byte), f.line_end(stmt.end_byte)
-    own = f.source[start:end].decode("utf-8", "replace")
-    shifted = "\n".join(unit + ln if ln.strip() else ln for ln in own.split("\n"))
+    # the statement's lines shift right by one unit: small insertions, so the edit's size is the
+    # guard itself, not the whole re-indented statement
+    shift = [(at, at, unit) for at in _line_starts(f.source, start, end)[1:]]
     seen: set[str] = set()
     for cond, other, w in _donors(site, key):
         if cond in seen:
             continue
         seen.add(cond)
-        guarded = f"{indent}if {cond}:\n{shifted}"
+        head = (start, start, f"{indent}if {cond}:\n{unit}")  # and the first line's shift
         if other is not None:
             desc = f"guard `{site.context}` with `if {short(cond, 24)}:` / `else: {other}`"
-            text = f"{guarded}\n{indent}else:\n{indent}{unit}{other}"
-            yield Mutant("likeguard", ((start, end, text),), desc, w)
+            tail = (end, end, f"\n{indent}else:\n{indent}{unit}{other}")
+            yield Mutant("likeguard", (head, *shift, tail), desc, w)
         desc = f"guard `{site.context}` with `if {short(cond, 28)}:` as elsewhere"
-        yield Mutant("likeguard", ((start, end, guarded),), desc, 0.8 * w)
+        yield Mutant("likeguard", (head, *shift), desc, 0.8 * w)
         if len(seen) >= MAX_GUARDS:
             return
 
 
+def _line_starts(source: bytes, start: int, end: int) -> list[int]:
+    """Offsets of the non-blank lines between start (a line start) and end."""
+    out, at = [], start
+    while at < end:
+        nl = source.find(b"\n", at, end)
+        stop = end if nl < 0 else nl
+        if source[at:stop].strip():
+            out.append(at)
+        at = stop + 1
+    return out
+
+
 def _key(f: SourceFile, stmt: Node) -> str | None:
-    """What makes two statements "the same" here: the kind, and the callee raised or called."""
-    if stmt.type in ("raise_statement", "expression_statement", "return_statement"):
-        inner = stmt.named_children[0] if stmt.named_children else None
-        if inner is not None and inner.type == "call":
-            fn = inner.child_by_field_name("function")
-            return f"{stmt.type}:{f.text(fn) if fn is not None else ''}"
-        return None if stmt.type == "expression_statement" else stmt.type
+    """What makes two statements "the same" here: a raise or call of the same callee, or the
+    same return statement word for word."""
+    inner = stmt.named_children[0] if stmt.named_children else None
+    if stmt.type in ("raise_statement", "expression_statement") and inner is not None:
+        fn = inner.child_by_field_name("function") if inner.type == "call" else None
+        return f"{stmt.type}:{f.text(fn)}" if fn is not None else None
+    if stmt.type == "return_statement":
+        return " ".join(f.text(stmt).split())
     return None
 
 

@@ -105,11 +105,12 @@ OPERATOR_PRIORS: dict[str, float] = {
     # (fan-out <= 6 per call): two constraints a random argument does not meet, so above `args`
     # and `rename`. A truthiness check before a `len`/index/`in` is "more specific if" (68K)
     # with at most 4 mutants per condition. The sibling's guard is a statement-level change,
-    # set by hand above `guard` (the sibling shows the very check). `nocall` fires only when
+    # set by hand well above `guard`: the sibling shows the very check around the very statement
+    # (the same callee raised or called, or the same return), a narrow shape. `nocall` fires only when
     # the tests said "not callable", and then it is nearly always the fix.
     "kwarg": 0.6,
     "truthy": 0.5,
-    "likeguard": 0.5,
+    "likeguard": 0.7,
     "nocall": 0.9,
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
