@@ -169,3 +169,27 @@ def test_nocall_needs_the_not_callable_failure() -> None:
 def test_likeguard_needs_a_sibling_guarding_the_same_statement() -> None:
     src = AUTH.replace('raise Forbidden("Not authenticated")', "raise Missing()")
     assert "likeguard" not in _families(src, 15)
+
+
+STATUS = """\
+from states import DONE, DISABLED, FAILED, UNKNOWN
+
+
+def keep(task):
+    if task.status not in (DONE, DISABLED):
+        return True
+    return False
+"""
+
+
+def test_addelem_adds_a_member_of_the_same_import() -> None:
+    fixed = STATUS.replace("(DONE, DISABLED)", "(DONE, DISABLED, UNKNOWN)")
+    rank, cand = rank_of(STATUS, 5, fixed)
+    assert cand.operator == "addelem"
+    assert rank <= 8, (rank, cand.description)
+
+
+def test_addelem_offers_only_names_of_the_members_kind() -> None:
+    _, cands = propose(STATUS, 5)
+    added = {c.description.split("`")[1] for c in cands if c.operator == "addelem"}
+    assert added == {"FAILED", "UNKNOWN"}

@@ -11,6 +11,7 @@ from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
 from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
 from treefix.propose.mutate.loops import loopexit
+from treefix.propose.mutate.members import addelem
 from treefix.propose.mutate.moves import move
 from treefix.propose.mutate.names import attr, rename, returns
 from treefix.propose.mutate.operators import binop, dropcond, isnone_compare, negate, swapargs
@@ -62,6 +63,7 @@ OPERATORS: tuple[Operator, ...] = (
     nocall,
     truthy,
     likeguard,
+    addelem,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -169,6 +169,12 @@ class SourceFile:
         return keyword_values(self)
 
     @cached_property
+    def name_groups(self) -> dict[str, list[list[str]]]:
+        from treefix.propose.mutate.members import name_groups  # cycle: builds on Site
+
+        return name_groups(self)
+
+    @cached_property
     def module_names(self) -> dict[str, int]:
         from treefix.propose.mutate.ingredients import (
             module_names,  # cycle: that module builds on Site
