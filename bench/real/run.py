@@ -4,6 +4,7 @@
     python bench/real/run.py [--run NAME] [--jobs 1] [--only id,id] [--kind program|repo]
                              [--limit N] [--sample N --seed S] [--time-limit 60]
                              [--treefix-cmd "python -m treefix"] [--extra-args "..."]
+                             [--keep-runs DIR] [--md RESULTS.md]
 
 Each bug's snapshot is copied to a temp folder and repaired with
 `treefix repair <copy> --json --time-limit 60 --sandbox local --test-cmd <bug's command>`
@@ -18,6 +19,7 @@ import argparse
 import json
 import random
 import shlex
+import shutil
 import sys
 import tempfile
 import time
@@ -75,6 +77,11 @@ def score_bug(built: Built, args: argparse.Namespace) -> dict[str, Any]:
             *shlex.split(args.extra_args),
         ]
         proc = testrun.run(argv, repo, timeout=args.time_limit * 3 + 120)
+        if args.keep_runs:
+            # the run folder (trajectory, report) lives in the temp copy: keep it for diagnosis
+            runs = repo / ".treefix" / "runs"
+            if runs.is_dir():
+                shutil.copytree(runs, args.keep_runs / bug.id, dirs_exist_ok=True)
     rep = read_report(proc.stdout)
     row["wall"] = round(proc.duration, 2)
     row["exit_code"] = proc.returncode
@@ -171,6 +178,7 @@ def main() -> int:
     # cannot run their interpreter, so the local sandbox is the default here.
     ap.add_argument("--sandbox", default="local")
     ap.add_argument("--extra-args", default="")
+    ap.add_argument("--keep-runs", type=Path, help="copy each bug's run folder to DIR/<id>/")
     ap.add_argument("--note", action="append", default=[], help="a line for RESULTS.md")
     ap.add_argument("--report-runs", default="", help="runs RESULTS.md covers (default: --run)")
     ap.add_argument("--md", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")

@@ -243,3 +243,30 @@ def test_changed_lines_of_replacements_deletions_and_insertions() -> None:
         == 2
     )
     assert score.fl_rank([{"path": "y.py", "line": 3}], {"x.py": {3}}, Path("/r")) is None
+
+
+def test_reach_splits_search_budget_from_proposer_reach(built: Path, tmp_path: Path) -> None:
+    """A ranked developer line whose fix is a candidate is a search-budget miss; one whose fix
+    no candidate makes (the run's localisation on the wrong function) is a proposer-reach miss."""
+    base = {"kind": "repo", "status": "no_fix", "plausible": False, "fl_rank": 1}
+    base["dev_lines"] = {"calc/ops.py": [2]}
+    rows = [
+        {**base, "id": "fixture-repo", "localization": [["calc/ops.py", 2]]},
+        # the same bug, localised on `neg` only but scored as ranked: its fix is out of reach
+        {**base, "id": "fixture-repo", "localization": [["calc/ops.py", 7]]},
+    ]
+    outs = []
+    for i, row in enumerate(rows):
+        run = tmp_path / f"run{i}.jsonl"
+        run.write_text(json.dumps(row) + "\n")
+        proc = subprocess.run(
+            [sys.executable, str(REAL / "reach_repos.py"), str(run), "--work", str(built / "work")],
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        outs.append(proc.stdout.splitlines()[0].split("\t"))
+    assert outs[0][0] == "fixture-repo" and outs[0][-1] == "search budget"
+    assert outs[0][3] == "run-focus=1" and outs[0][4] == "perfect-focus=1"
+    assert outs[1][-1] == "proposer reach" and outs[1][3] == "run-focus=-"

@@ -550,3 +550,39 @@ def test_among_equal_scores_the_function_the_failing_test_names_comes_first():
     bug = line_of(ROUTER, "app_routes[prefix] = handler")
     assert where(result)[:3] == [("app/routing.py", n) for n in (bug - 1, bug, bug + 1)]
     assert ("app/routing.py", line_of(ROUTER, "store.append")) in where(result)[3:]
+
+
+# --- files that do not compile but the run never reached ----------------------------------
+
+
+def _median_run(extra: dict[str, bytes], output: str = "") -> list[Suspicion]:
+    test = "tests/test_median.py"
+    common = [line_of(MEDIAN, "sorted"), line_of(MEDIAN, "mid =")]
+    coverage = {
+        f"{test}::test_even": {"stats.py": [*common, line_of(MEDIAN, "mid + 1")]},
+        f"{test}::test_odd": {"stats.py": [*common, line_of(MEDIAN, "return ordered[mid]")]},
+    }
+    failed = Outcome(f"{test}::test_even", "failed", "AssertionError: assert 3.5 == 2.5")
+    baseline = report([failed, passed(f"{test}::test_odd")], coverage, output=output)
+    files = {"stats.py": MEDIAN.encode(), test: MEDIAN_TESTS.encode(), **extra}
+    return localize(ProgramState(files), baseline, [f"{test}::test_even"])
+
+
+def test_a_broken_file_the_tests_never_reached_is_not_suspicious():
+    """A repository's Python 2 examples and a `settings.py` that is not Python fail to compile;
+    ranked first at 1.0 they took the search away from the line the failing test ran."""
+    extra = {
+        "examples/old.py": b'def main():\n    print "hello"\n',
+        "doc/settings.py": b"STYLE_CACHE_DIRECTORY=/tmp\nexport X=1\n",
+    }
+    result = _median_run(extra, output="F.\nAssertionError: assert 3.5 == 2.5\n1 failed")
+    assert where(result)[0] == ("stats.py", line_of(MEDIAN, "mid + 1"))
+    assert not [s for s in result if s.path in extra]
+
+
+def test_a_broken_file_the_output_names_is_still_flagged():
+    extra = {"pkg/helpers.py": b"def g(:\n    return 1\n"}
+    output = 'E     File "/tmp/sandbox/pkg/helpers.py", line 1\nE   SyntaxError: invalid syntax\n'
+    result = _median_run(extra, output=output)
+    assert where(result)[0] == ("pkg/helpers.py", 1)
+    assert "syntax" in result[0].reasons

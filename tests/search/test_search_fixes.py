@@ -4,7 +4,7 @@ alternatives, ranks them against overfitting, and the pick is the best ranked.""
 from __future__ import annotations
 
 from tests.search.test_search_mcts import Slots
-from treefix.search.mcts import Budget, Search
+from treefix.search.mcts import Budget, Search, SearchResult
 from treefix.search.rank import deleted_checks, rank
 from treefix.search.reward import Baseline
 from treefix.search.value import Discriminator
@@ -152,3 +152,52 @@ def test_mutation_transpositions_are_no_majority_vote():
     assert res.fix is not None and res.fix.depth == 1
     assert "majority" not in res.stats.pick_reason
     assert search.votes == {}
+
+
+def _hanging_validation(hangs: str) -> SearchResult:
+    """The focused runs pass once line 3 is set; the full suite then hangs in test `hangs`."""
+    hung = "TreefixTestTimeout: test ran longer than 10s (treefix per-test limit)"
+
+    def outcome(nodeid: str, ok: bool) -> TestOutcome:
+        if nodeid == hangs:
+            return TestOutcome(nodeid, "failed", hung)
+        return TestOutcome(nodeid, "passed" if ok else "failed", "" if ok else "AssertionError")
+
+    def evaluate(states, full):
+        out = []
+        for st, whole in zip(states, full, strict=True):
+            ok = st.read("m.py")[FIXING[0] * 6 + 4 : FIXING[0] * 6 + 5] == b"1"
+            names = ["t", "p", "slow"] if whole else ["t"]
+            tests = {n: outcome(n, ok or n == "p") if whole else outcome(n, ok) for n in names}
+            status = Status.TIMEOUT if whole else (Status.PASSED if ok else Status.FAILED)
+            out.append(TestReport(status, 1, 0.0, tests=tests))
+        return out
+
+    base_tests = {
+        "t": TestOutcome("t", "failed", "AssertionError: no"),
+        "p": TestOutcome("p", "passed"),
+        "slow": TestOutcome("slow", "failed", hung),
+    }
+    base = TestReport(Status.TIMEOUT, 1, 0.0, tests=base_tests)
+    return Search(
+        root_state=ProgramState({"m.py": Slots.line * 120}),
+        root_report=base,
+        baseline=Baseline(base, ["t"], guards=["p"], flaky=["slow"]),
+        focus=[Suspicion("m.py", FIXING[0], 1.0)],
+        proposer=Slots(),
+        evaluate=evaluate,
+        budget=Budget(max_evals=60),
+    ).run()
+
+
+def test_a_flaky_test_hanging_again_in_validation_does_not_veto_the_fix():
+    """luigi's speed tests hang under the tracer in the baseline (set aside as flaky) and hang
+    again in the full-suite validation when the machine is loaded: the fix stands."""
+    res = _hanging_validation("slow")
+    assert res.fix is not None and res.stats.stop_reason == "fixed"
+
+
+def test_a_passing_test_hanging_in_validation_still_vetoes_the_fix():
+    res = _hanging_validation("p")
+    assert res.fix is None
+    assert any(n.regressions == ["p"] for n in res.plausible)

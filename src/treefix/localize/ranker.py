@@ -51,7 +51,7 @@ from treefix.localize.statements import (
     statements_within,
 )
 from treefix.localize.syntax_errors import syntax_lines
-from treefix.types import ProgramState, Suspicion, TestReport
+from treefix.types import ProgramState, Suspicion, TestOutcome, TestReport
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -64,6 +64,8 @@ TIMEOUT_HEADER = 0.95
 TIMEOUT_BODY = 0.85
 TIMEOUT_LOOP_DECAY = 0.9
 FLOOR = 0.1
+# what a run that stopped on a file it could not compile says (pytest, unittest, the interpreter)
+_SYNTAX_MARKERS = ("SyntaxError", "IndentationError", "TabError")
 _REASONS = ("syntax", "traceback", "loop", "ochiai", "enclosing")
 
 Key = tuple[str, int]
@@ -145,11 +147,21 @@ class _Ranking:
 
     # -- signals -------------------------------------------------------------------------
 
-    def add_syntax(self) -> None:
-        for path in self.paths:
-            if is_test_file(path):
-                continue
-            for line, score in self._syntax_of(path).items():
+    def add_syntax(self, evidence: str) -> None:
+        """Lines of the files that do not compile - those the run shows it reached: named in the
+        failing tests' output, or all of them when the output reports a syntax error and names
+        none, or says nothing at all. A repository's never-imported files (Python 2 examples, a `settings.py` that is
+        not Python) fail to compile too, and ranked first they sent the whole search there."""
+        broken = {
+            path: lines
+            for path in self.paths
+            if not is_test_file(path) and (lines := self._syntax_of(path))
+        }
+        named = {p: v for p, v in broken.items() if _names_file(evidence, p)}
+        if not named and (not evidence.strip() or any(m in evidence for m in _SYNTAX_MARKERS)):
+            named = broken
+        for path, found in named.items():
+            for line, score in found.items():
                 sig = self.at(path, line)
                 sig.syntax = max(sig.syntax, score)
                 sig.reasons.add("syntax")
@@ -224,6 +236,21 @@ class _Ranking:
         return out
 
 
+def _evidence(baseline: TestReport, failing: list[TestOutcome]) -> str:
+    """What the run said about the failing tests: the output tail, messages, details, frames."""
+    parts = [baseline.output if isinstance(baseline.output, str) else ""]
+    for o in failing:
+        frames = [str(f[0]) for f in o.frames if isinstance(f, (tuple, list)) and f]
+        parts += [str(o.message), str(o.detail), *frames]
+    return "\n".join(parts)
+
+
+def _names_file(text: str, path: str) -> bool:
+    """The path, or its dotted module name (`pkg.mod` in an ImportError), appears in the text."""
+    module = path[:-3].replace("/", ".") if path.endswith(".py") else path
+    return path in text or module in text
+
+
 def localize(
     state: ProgramState, baseline: TestReport, targets: Sequence[str], limit: int = 40
 ) -> list[Suspicion]:
@@ -231,10 +258,10 @@ def localize(
     if limit <= 0:
         return []
     ranking = _Ranking(state)
-    ranking.add_syntax()
-
     tests = baseline.tests if isinstance(baseline.tests, dict) else {}
     failing = list(dict.fromkeys(t for t in targets if isinstance(t, str)))
+    ranking.add_syntax(_evidence(baseline, [tests[n] for n in failing if n in tests]))
+
     passing = [n for n, t in tests.items() if getattr(t, "outcome", None) == "passed"]
     coverage = baseline.coverage if isinstance(baseline.coverage, dict) else None
     spectrum = build_spectrum(coverage, failing, passing, ranking.project_path)

@@ -62,6 +62,7 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
             warnings.simplefilter("ignore")  # SyntaxWarnings of mutants are not ours to show
             for site in sites:
                 site.exceptions = tuple(hints.exceptions)
+                site.not_callable = hints.not_callable
                 self._mutate_site(site, hints, pending)
             for path, lines in broken.items():
                 self._repair_file(files[path], lines, pending)

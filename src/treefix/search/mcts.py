@@ -328,9 +328,7 @@ class Search:
         for node, full in zip(nodes, reports, strict=True):
             regressed, still = regressions_against(full, self.baseline)
             node.regressions = regressed
-            node.validated = (
-                not regressed and not still and full.status.value in ("passed", "failed")
-            )
+            node.validated = not regressed and not still and _graded(full)
             self.plausible.append(node)
             if node.validated:
                 fixes.append(node)
@@ -341,3 +339,13 @@ class Search:
             else:
                 node.reward = (node.reward or 0.0) * 0.5  # plausible on the focus, broke the rest
         return fixes
+
+
+def _graded(full: TestReport) -> bool:
+    """The full-suite run gave a verdict per test. A per-test timeout counts as one: with no
+    regression, the test that hung was not passing in the baseline either (a speed test the
+    baseline already set aside as flaky hangs again under load, and must not veto the fix); a
+    run killed before it reported its tests is caught by `regressions_against` (tests gone)."""
+    if full.status.value in ("passed", "failed"):
+        return True
+    return full.status.value == "timeout" and bool(full.tests)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from treefix.propose.mutate.apicalls import kwarg, nocall
 from treefix.propose.mutate.calls import args, sibling_calls
+from treefix.propose.mutate.checks import likeguard, truthy
 from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
 from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
 from treefix.propose.mutate.loops import loopexit
+from treefix.propose.mutate.members import addelem
 from treefix.propose.mutate.moves import move
 from treefix.propose.mutate.names import attr, rename, returns
 from treefix.propose.mutate.operators import binop, dropcond, isnone_compare, negate, swapargs
@@ -55,6 +58,12 @@ OPERATORS: tuple[Operator, ...] = (
     orchain,
     undefined,
     loopexit,
+    # real repositories' slips (bench/real/RESULTS.md, repository bugs)
+    kwarg,
+    nocall,
+    truthy,
+    likeguard,
+    addelem,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -21,6 +21,7 @@ class Hints:
     loop: dict[str, float] = field(default_factory=dict)  # extra, on loop headers only
     recursion: bool = False  # a RecursionError: `if` headers (base cases) count as loop headers
     exceptions: list[str] = field(default_factory=list)  # builtin exceptions the targets raised
+    not_callable: bool = False  # "'str' object is not callable": a value was called (nocall)
 
     def boost(self, family: str, stmt_type: str) -> float:
         b = self.family.get(family, 1.0)
@@ -48,6 +49,9 @@ def read_feedback(feedback: Feedback | None) -> Hints:
             hints.family["trywrap"] = 1.5
         if exc in ("TypeError", "AttributeError") and "None" in msg:
             hints.family["isnone"] = 1.45
+            hints.family["truthy"] = 2.0  # `len(None)`, `None[0]`: check the operand first
+        elif exc == "TypeError" and "not callable" in msg:
+            hints.not_callable = True
         elif exc == "TypeError" and ("str" in msg or "int" in msg or "float" in msg):
             hints.family["convert"] = 1.6  # `can only concatenate str`, `unsupported operand`
         elif exc in ("NameError", "UnboundLocalError"):

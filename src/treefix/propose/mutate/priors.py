@@ -99,6 +99,23 @@ OPERATOR_PRIORS: dict[str, float] = {
     "printret": 0.95,  # x0.7 when the function already returns a value elsewhere
     "wrap": 0.75,
     "callfix": 0.75,  # x1.0 for a known method, x0.3 for an attribute never called
+    # Real repositories' slips (apicalls, checks), counted in the repository bugs' developer
+    # fixes (bench/real/RESULTS.md): a keyword argument left out is TSSB-3M's "same function
+    # more args" (150K) narrowed to parameters the callee declares and values other calls pass
+    # (fan-out <= 6 per call): two constraints a random argument does not meet, so above `args`
+    # and `rename`. A truthiness check before a `len`/index/`in` is "more specific if" (68K)
+    # with at most 4 mutants per condition. The sibling's guard is a statement-level change,
+    # set by hand well above `guard`: the sibling shows the very check around the very statement
+    # (the same callee raised or called, or the same return), a narrow shape. `nocall` fires only when
+    # the tests said "not callable", and then it is nearly always the fix.
+    "kwarg": 0.6,
+    "truthy": 0.5,
+    "likeguard": 0.7,
+    "nocall": 0.9,
+    # "add elements to iterable" (57K) narrowed to literals of plain names and new members of
+    # their kind (co-members elsewhere, the same import line, one block of constants): <= 8
+    # mutants per literal
+    "addelem": 0.6,
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
 

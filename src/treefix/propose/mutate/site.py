@@ -157,6 +157,24 @@ class SourceFile:
         return signatures(self)
 
     @cached_property
+    def keyword_params(self) -> dict[str, list[list[str]]]:
+        from treefix.propose.mutate.apicalls import keyword_params  # cycle: builds on Site
+
+        return keyword_params(self)
+
+    @cached_property
+    def keyword_values(self) -> dict[str, list[tuple[str, int]]]:
+        from treefix.propose.mutate.apicalls import keyword_values  # cycle: builds on Site
+
+        return keyword_values(self)
+
+    @cached_property
+    def name_groups(self) -> dict[str, list[list[str]]]:
+        from treefix.propose.mutate.members import name_groups  # cycle: builds on Site
+
+        return name_groups(self)
+
+    @cached_property
     def module_names(self) -> dict[str, int]:
         from treefix.propose.mutate.ingredients import (
             module_names,  # cycle: that module builds on Site
@@ -204,6 +222,7 @@ class Site:
     score: float
     line: int
     exceptions: tuple[str, ...] = ()  # builtin exceptions the failing tests raised (trywrap)
+    not_callable: bool = False  # the failing tests called a value that is not callable (nocall)
 
     @cached_property
     def func(self) -> Node | None:
