@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -85,6 +85,10 @@ class Result:
     status: str = ""
     seconds: float = 0.0
     hang: bool = False
+    hunks_first: list[bool] = field(default_factory=list)  # per hunk of the fix, first prompt
+
+
+PROMPTS: Path | None = None  # --prompts-dir: each case's first prompt, for diagnosing misses
 
 
 class ReadingOracle(Oracle):
@@ -162,6 +166,9 @@ def corpus_cases(tmp: Path) -> list[Case]:
     return out
 
 
+WORK = BENCH / "real" / ".work"  # bench/real/build.py's --work; --work here overrides it
+
+
 def real_cases(tmp: Path, kind: str = "program") -> list[Case]:
     """Built and validated bugs of bench/real (program: Refactory; repo: BugsInPy)."""
     import difflib
@@ -169,7 +176,7 @@ def real_cases(tmp: Path, kind: str = "program") -> list[Case]:
     validated = json.loads((BENCH / "real" / "validated.json").read_text())
     ok = {b["id"] for b in validated["bugs"] if b["outcome"] == "ok"}
     out = []
-    root = BENCH / "real" / ".work" / "bugs"
+    root = WORK / "bugs"
     for d in sorted(root.iterdir()) if root.is_dir() else []:
         if not (d / "bug.json").exists() or d.name not in ok:
             continue
@@ -266,10 +273,14 @@ def run_case(case: Case, server: LLMServer) -> Result:
     if proposals:
         text = prompt_text(proposals[0].body)
         res.changed_lines, res.assertion_message = oracle.holds(text)
-        res.some_changed_line = any(
+        res.hunks_first = [
             Oracle([Hunk(h.path, h.old, h.new, h.removed, h.added)], None).holds(text)[0]
             for h in hunks
-        )
+        ]
+        res.some_changed_line = any(res.hunks_first)
+        if PROMPTS is not None:
+            PROMPTS.mkdir(parents=True, exist_ok=True)
+            (PROMPTS / f"{case.id}.txt").write_text(text)
         res.changed_lines_any = any(oracle.holds(full_text(r.body))[0] for r in proposals)
         res.hang = message is None
         res.test_source = _has_tests(text, failing, case.proj)
@@ -369,7 +380,14 @@ def main() -> int:
     ap.add_argument("--only", default="")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--append", default=None)
+    ap.add_argument("--work", default=None, help="bench/real/build.py's --work (read only)")
+    ap.add_argument("--prompts-dir", default=None, help="write each case's first prompt here")
     args = ap.parse_args()
+    global WORK, PROMPTS
+    if args.work:
+        WORK = Path(args.work).resolve()
+    if args.prompts_dir:
+        PROMPTS = Path(args.prompts_dir)
     server = LLMServer().start()
     server.count_tokens = True
     os.environ["ANTHROPIC_API_KEY"] = server.key
