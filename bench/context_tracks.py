@@ -45,6 +45,7 @@ from context_oracle import (  # noqa: E402
     Oracle,
     _has_tests,
     baseline_failure,
+    changed_lines,
     parse_patch,
     prompt_text,
 )
@@ -74,6 +75,10 @@ class Result:
     # the first prompt holds at least one changed line (developer commits also touch docstrings
     # and code the failure never reaches; the strict measure wants every hunk)
     some_changed_line: bool = False
+    # the measure the oracle answers by: the fix's lines that change existing code (code_lines
+    # says which); brand-new definitions, docstrings and comments no context could hold
+    code_lines: bool = False
+    code_lines_any: bool = False
     assertion_message: bool = False
     test_source: bool = False
     first_prompt_chars: int = 0
@@ -91,11 +96,73 @@ class Result:
 PROMPTS: Path | None = None  # --prompts-dir: each case's first prompt, for diagnosing misses
 
 
-class ReadingOracle(Oracle):
-    """Asks for the fix's lines with read_file (READS at most) before it guesses."""
+def _docstring_lines(source: str) -> set[int]:
+    import ast
 
-    def __init__(self, hunks: list[Hunk], message: str | None, starts: list[int]):
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            v = body[0].value
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                out |= set(range(v.lineno, (v.end_lineno or v.lineno) + 1))
+    return out
+
+
+_NEW_DEF = re.compile(r"^\s*(def |async def |class |@|#|\"\"\"|\'\'\'|[rRuUbB]?\"\"\")")
+
+
+def code_lines(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[list[str]]:
+    """Per hunk, the lines a prompt must hold for a model to make that edit; [] for a hunk no
+    context could contain. Counted: removed lines of code (comments, blank lines and docstring
+    lines left out); for a pure insertion of statements into existing code, the line it follows.
+    Not counted: an insertion that starts a brand-new definition (class, def, decorator) or adds
+    only comments or docstrings, and a hunk that changes only those. When no hunk counts, the
+    first hunk's changed lines do (some place must be seen)."""
+    docs: dict[str, set[int]] = {}
+    out: list[list[str]] = []
+    for h, start in zip(hunks, starts, strict=True):
+        if h.path not in docs:
+            docs[h.path] = _docstring_lines((proj / h.path).read_text(encoding="utf-8"))
+        if h.removed:
+            lines, i = [], 0
+            removed = list(h.removed)
+            for k, ln in enumerate(h.old):
+                if removed[i : i + 1] == [ln]:
+                    i += 1
+                    code = ln.strip() and not ln.strip().startswith("#")
+                    if code and start + k not in docs[h.path]:
+                        lines.append(ln.strip())
+            out.append(lines)
+            continue
+        added = [ln for ln in h.added if ln.strip()]
+        if not added or _NEW_DEF.match(added[0]):
+            out.append([])
+            continue
+        before = 0
+        while before < min(len(h.old), len(h.new)) and h.old[before] == h.new[before]:
+            before += 1
+        prefix = [ln.strip() for ln in h.old[:before] if ln.strip()]
+        suffix = [ln.strip() for ln in h.old[before:] if ln.strip()]
+        out.append(prefix[-1:] or suffix[:1])
+    if hunks and not any(out):
+        out[0] = changed_lines(hunks[:1])
+    return out
+
+
+class ReadingOracle(Oracle):
+    """Asks for the fix's lines with read_file (READS at most) before it guesses; answers with
+    the fix once the prompt holds the lines of code it changes (`code_lines`)."""
+
+    def __init__(
+        self, hunks: list[Hunk], message: str | None, starts: list[int], need: list[list[str]]
+    ):
         super().__init__(hunks, message)
+        self.changed = [ln for lines in need for ln in lines]
         self.starts, self.reads = starts, 0
         # one read per file the fix touches, spanning its hunks (split where it would pass
         # read_file's 200 lines)
@@ -232,7 +299,9 @@ def run_case(case: Case, server: LLMServer) -> Result:
     message, failing = baseline_failure(
         case.proj, timeout=90, args=case.pytest_args, python=case.python
     )
-    oracle = ReadingOracle(hunks, message, _starts(case.proj, hunks))
+    starts = _starts(case.proj, hunks)
+    oracle = ReadingOracle(hunks, message, starts, code_lines(case.proj, hunks, starts))
+    strict = ReadingOracle(hunks, message, starts, [changed_lines(hunks)])  # every hunk
     server.default = oracle
     server.requests.clear()
     values: dict[str, object] = {
@@ -272,7 +341,8 @@ def run_case(case: Case, server: LLMServer) -> Result:
         res.cache_read_tokens += read
     if proposals:
         text = prompt_text(proposals[0].body)
-        res.changed_lines, res.assertion_message = oracle.holds(text)
+        res.code_lines, res.assertion_message = oracle.holds(text)
+        res.changed_lines = strict.holds(text)[0]
         res.hunks_first = [
             Oracle([Hunk(h.path, h.old, h.new, h.removed, h.added)], None).holds(text)[0]
             for h in hunks
@@ -281,7 +351,8 @@ def run_case(case: Case, server: LLMServer) -> Result:
         if PROMPTS is not None:
             PROMPTS.mkdir(parents=True, exist_ok=True)
             (PROMPTS / f"{case.id}.txt").write_text(text)
-        res.changed_lines_any = any(oracle.holds(full_text(r.body))[0] for r in proposals)
+        res.changed_lines_any = any(strict.holds(full_text(r.body))[0] for r in proposals)
+        res.code_lines_any = any(oracle.holds(full_text(r.body))[0] for r in proposals)
         res.hang = message is None
         res.test_source = _has_tests(text, failing, case.proj)
         res.first_prompt_chars = len(text)
@@ -307,8 +378,8 @@ def summary(track: str, results: list[Result], note: str) -> str:
     mark = lambda ok: "met" if ok else "**missed**"  # noqa: E731
     first = [r.first_prompt_chars / 4 for r in asked]
     share = sum(r.cache_read_tokens for r in results) / max(1, sum(r.input_tokens for r in results))
-    code_first = [r.changed_lines for r in asked]
-    code_any = [r.changed_lines_any for r in asked]
+    code_first = [r.code_lines for r in asked]
+    code_any = [r.code_lines_any for r in asked]
     target_first = 0.8 if track.startswith("real") else None
     rows = [
         f"## Context oracle, track `{track}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
@@ -318,17 +389,22 @@ def summary(track: str, results: list[Result], note: str) -> str:
         "",
         "| measure | result | target |",
         "|---|---|---|",
-        f"| first prompt holds the lines the fix changes | {_pct(code_first)} | "
+        f"| first prompt holds the lines of code the fix changes (the oracle's measure) | "
+        f"{_pct(code_first)} | "
         + (
             f">= 80% {mark(sum(code_first) >= target_first * len(code_first))}"
             if target_first
             else "-"
         )
         + " |",
+        f"| first prompt holds every hunk of the reference fix (strict) | "
+        f"{_pct([r.changed_lines for r in asked])} | - |",
         f"| first prompt holds the lines of at least one hunk of the fix | "
         f"{_pct([r.some_changed_line for r in asked])} | - |",
-        f"| ... after retrieval (read_file calls the oracle asked for) | {_pct(code_any)} | "
-        f">= 95% {mark(sum(code_any) >= 0.95 * len(code_any))} |",
+        f"| ... lines of code after retrieval (read_file calls the oracle asked for) | "
+        f"{_pct(code_any)} | >= 95% {mark(sum(code_any) >= 0.95 * len(code_any))} |",
+        f"| ... every hunk after retrieval (strict) | "
+        f"{_pct([r.changed_lines_any for r in asked])} | - |",
         f"| first prompt holds the failing assertion message (hangs left out: {len(asked) - len(msg)}) "
         f"| {_pct([r.assertion_message for r in msg])} | 100% {mark(all(r.assertion_message for r in msg))} |",
         f"| first prompt holds the failing tests' source | {_pct([r.test_source for r in asked])} "
@@ -348,8 +424,8 @@ def summary(track: str, results: list[Result], note: str) -> str:
                 + " ".join(
                     w
                     for w, ok in (
-                        ("code", r.changed_lines),
-                        ("code-after-retrieval", r.changed_lines_any),
+                        ("code", r.code_lines),
+                        ("code-after-retrieval", r.code_lines_any),
                         ("msg", r.assertion_message or r.hang),
                         ("tests", r.test_source),
                         ("unfixed " + r.status, r.fixed),
@@ -359,10 +435,7 @@ def summary(track: str, results: list[Result], note: str) -> str:
                 + ")"
                 for r in results
                 if not (
-                    r.changed_lines_any
-                    and (r.assertion_message or r.hang)
-                    and r.test_source
-                    and r.fixed
+                    r.code_lines and (r.assertion_message or r.hang) and r.test_source and r.fixed
                 )
             )
             or "none"
