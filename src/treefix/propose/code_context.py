@@ -13,7 +13,9 @@ from treefix.code.testfiles import is_test_file
 from treefix.types import ProgramState, Suspicion
 
 MAX_CONTEXT_LINES = 400
-MAX_FILES = 4
+MAX_FILES = 4  # files of ranked code
+MAX_CONTEXT_FILES = 4  # more files for context-only code (callees), within the line budget
+MAX_EXTRA = 10  # context-only spans per file
 MAX_SNIPPET = 120  # lines of one enclosing definition shown; longer ones are windowed
 CONTEXT_ONLY = "called by the failing test"  # a reason shown as context, never marked >>
 MAX_GLOBAL = 5  # lines of one module-level assignment shown beside the code that reads it
@@ -42,9 +44,13 @@ def code_context(
         for s in sorted(focus, key=lambda s: -s.score)
         if s.path.endswith(".py") and not is_test_file(s.path)
     ]
+    n_ranked = n_context = 0
     for s in ranked[:top] if top else ranked:
-        if s.path not in by_file and len(by_file) >= MAX_FILES:
-            continue
+        if s.path not in by_file:
+            context_only = CONTEXT_ONLY in s.reasons
+            if n_context >= MAX_CONTEXT_FILES if context_only else n_ranked >= MAX_FILES:
+                continue
+            n_context, n_ranked = n_context + context_only, n_ranked + (not context_only)
         by_file.setdefault(s.path, []).append(s)
     # the ranked code takes the budget first; what only gives context (the module-level names it
     # reads, the failing lines' callees) gets what is left, whole spans only
@@ -58,10 +64,12 @@ def code_context(
             continue
         lines = source.decode("utf-8", "replace").splitlines()
         tree = parse(source)
-        ranked_here = [s for s in sus[:10] if CONTEXT_ONLY not in s.reasons]
+        ranked_here = [s for s in sus if CONTEXT_ONLY not in s.reasons][:10]
         marks = {s.line for s in ranked_here}
         spans = [_enclosing(tree, s.line, lines) for s in ranked_here]
-        extra = [_enclosing(tree, s.line, lines) for s in sus[:10] if s not in ranked_here]
+        extra = [_enclosing(tree, s.line, lines) for s in sus if CONTEXT_ONLY in s.reasons][
+            :MAX_EXTRA
+        ]
         extra += _globals_read(tree, lines, spans + extra)
         files[path] = (lines, marks, extra)
         chosen[path] = []
