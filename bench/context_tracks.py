@@ -118,8 +118,8 @@ _NEW_DEF = re.compile(r"^\s*(def |async def |class |@|#|\"\"\"|\'\'\'|[rRuUbB]?\
 
 def code_lines(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[list[str]]:
     """Per hunk, the lines a prompt must hold for a model to make that edit; [] for a hunk no
-    context could contain. Counted: removed lines of code (comments, blank lines and docstring
-    lines left out); for a pure insertion of statements into existing code, the line it follows.
+    context could contain. Counted: removed lines of code (comments, blank lines, docstring
+    lines and lines the hunk re-adds unchanged, reindented or moved, left out); for a pure insertion of statements into existing code, the line it follows.
     Not counted: an insertion that starts a brand-new definition (class, def, decorator) or adds
     only comments or docstrings, and a hunk that changes only those. When no hunk counts, the
     first hunk's changed lines do (some place must be seen)."""
@@ -131,11 +131,12 @@ def code_lines(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[list[st
         if h.removed:
             lines, i = [], 0
             removed = list(h.removed)
+            moved = {ln.strip() for ln in h.added}  # re-added unchanged (reindented, reordered)
             for k, ln in enumerate(h.old):
                 if removed[i : i + 1] == [ln]:
                     i += 1
                     code = ln.strip() and not ln.strip().startswith("#")
-                    if code and start + k not in docs[h.path]:
+                    if code and ln.strip() not in moved and start + k not in docs[h.path]:
                         lines.append(ln.strip())
             out.append(lines)
             continue

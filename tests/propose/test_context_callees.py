@@ -111,3 +111,54 @@ def test_callees_in_files_beyond_the_ranked_ones_are_still_shown():
     code = build_first_prompt(state, focus, report, [target]).code
     assert all(f"### pkg/r{i}.py" in code for i in range(4))
     assert "### pkg/target.py" in code and "2 |     return a - 1" in code
+
+
+def test_the_long_function_called_just_before_the_failing_assertion_is_shown_whole():
+    """The test sets up with many `add_task()` calls, then calls `get_work()` and asserts: the
+    bug sits deep inside get_work (150 lines, longer than a ranked function's window), so it is
+    shown whole, and before add_task, which is as long and would take the budget first."""
+    filler = "".join(f"        n{i} = {i}\n" for i in range(140))
+    sched = (
+        "class Scheduler:\n"
+        "    def add_task(self, task_id):\n" + filler + "        self.tasks.append(task_id)\n\n"
+        "    def get_work(self):\n" + filler + "        return {'ids': self.tasks[1:]}\n\n"
+        "    def ping(self):\n        return 1\n"
+    )
+    get_work_return = sched.splitlines().index("        return {'ids': self.tasks[1:]}") + 1
+    test = (
+        "from pkg.sched import Scheduler\n\n\ndef test_batch():\n    s = Scheduler()\n"
+        + "".join(f"    s.add_task('t{i}')\n" for i in range(5))
+        + "    response = s.get_work()\n    assert response['ids'] == ['t0']\n"
+    )
+    state = ProgramState({"pkg/sched.py": sched.encode(), "tests/test_sched.py": test.encode()})
+    target = "tests/test_sched.py::test_batch"
+    report = _report(target, "AssertionError", [("tests/test_sched.py", 12)])
+    focus = [Suspicion("pkg/sched.py", sched.count("\n") - 1, 0.5, ("ochiai",))]  # ping
+    code = build_first_prompt(state, focus, report, [target]).code
+    assert f"{get_work_return} |         return {{'ids': self.tasks[1:]}}" in code
+    assert "def get_work(self):" in code and "        n139 = 139" in code
+
+
+def test_a_class_attribute_default_the_suspicious_code_reads_is_shown():
+    """`self.disable_failures` is read by the ranked method; its wrong default is a class
+    attribute of a config class, set at import: shown beside the method."""
+    src = (
+        "class Config:\n"
+        "    window = 3600\n"
+        "    disable_failures = IntParameter(default=None,\n"  # 3
+        "                                    section='scheduler')\n"
+        "    unrelated = 7\n\n\n"
+        "class Task:\n"
+        "    def __init__(self, cfg):\n"
+        "        self.disable_failures = cfg.disable_failures\n\n"
+        "    def excessive(self, n):\n"
+        "        return n >= self.disable_failures\n"  # 13
+    )
+    focus = [Suspicion("pkg/sched.py", 13, 0.9, ("traceback",))]
+    from treefix.propose.code_context import code_context
+
+    code = code_context(ProgramState({"pkg/sched.py": src.encode()}), focus)
+    assert ">>13 |         return n >= self.disable_failures" in code
+    assert "3 |     disable_failures = IntParameter(default=None," in code
+    assert "4 |                                     section='scheduler')" in code
+    assert "unrelated = 7" not in code

@@ -97,14 +97,13 @@ def called_names(
     state: ProgramState, report: TestReport | None, targets: Sequence[str]
 ) -> list[str]:
     """Names called in the failing tests' bodies (the test functions their traceback passes
-    through), first seen first."""
+    through), nearest the failing line first."""
     names: list[str] = []
     seen: set[tuple[str, int]] = set()
     for t in targets:
         outcome = report.tests.get(t) if report is not None else None
-        for path, line in outcome.frames if outcome is not None else []:
-            if not is_test_file(path):
-                continue
+        frames = [f for f in outcome.frames if is_test_file(f[0])] if outcome is not None else []
+        for path, line in frames:
             try:
                 lo, _, text = _body(state, path, line)
             except (KeyError, IndexError):
@@ -112,7 +111,10 @@ def called_names(
             if (path, lo) in seen:
                 continue
             seen.add((path, lo))
-            names += [n for n in _names(text) if n not in names]
+            # the calls nearest the failing line first: `get_work()` just above the failing
+            # assertion before the ten `add_task()` calls that set the test up
+            near = [ln for p, ln in frames if p == path]
+            names += [n for n in _names(text, near, lo + 1) if n not in names]
     return names[:MAX_NAMES]
 
 
