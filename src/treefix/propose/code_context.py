@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from treefix.code.syntax import parse
 from treefix.code.testfiles import is_test_file
@@ -144,7 +145,7 @@ def _class_body_statements(tree) -> list:
     """The statements directly in the bodies of module-level classes: class attributes such as
     a config class's `disable_failures = IntParameter(default=None)`, read elsewhere as
     `self.disable_failures` (a wrong default never runs under the failing test either)."""
-    out = []
+    out: list[Any] = []
     for node in tree.root_node.children:
         if node.type == "decorated_definition":
             node = node.child_by_field_name("definition") or node
