@@ -88,6 +88,7 @@ class Result:
     input_tokens: int = 0  # uncached + cache reads + cache writes, every request of the case
     cache_read_tokens: int = 0
     status: str = ""
+    message: str = ""  # the run's closing message (why it stopped)
     seconds: float = 0.0
     hang: bool = False
     hunks_first: list[bool] = field(default_factory=list)  # per hunk of the fix, first prompt
@@ -164,6 +165,7 @@ class ReadingOracle(Oracle):
     ):
         super().__init__(hunks, message)
         self.changed = [ln for lines in need for ln in lines]
+        self.answer: list[Hunk] = []  # the fix as SEARCH/REPLACE hunks (_unique's)
         self.starts, self.reads = starts, 0
         # one read per file the fix touches, spanning its hunks (split where it would pass
         # read_file's 200 lines)
@@ -199,7 +201,7 @@ class ReadingOracle(Oracle):
             return located
         code, message = self.holds(full_text(body))
         if code and message:
-            return "EXPLANATION: The reference fix.\n\n" + _blocks(self.hunks)
+            return "EXPLANATION: The reference fix.\n\n" + _blocks(self.answer or self.hunks)
         if not code and self.reads < min(READS, len(self.windows)) and "tools" in body:
             self.reads += 1
             return Step(tools=[("read_file", self.windows[self.reads - 1])])
@@ -219,6 +221,28 @@ def _starts(proj: Path, hunks: list[Hunk]) -> list[int]:
         lines = (proj / h.path).read_text(encoding="utf-8").splitlines()
         n = len(h.old)
         out.append(next((i + 1 for i in range(len(lines)) if lines[i : i + n] == h.old), 1))
+    return out
+
+
+def _unique(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[Hunk]:
+    """Each hunk widened by lines around it until its old text occurs once in its file: a SEARCH
+    block must match exactly one place (a diff's 3 lines of context can repeat, as in two
+    similar methods), as a model that saw the file would write it."""
+    out = []
+    for h, start in zip(hunks, starts, strict=True):
+        lines = (proj / h.path).read_text(encoding="utf-8").splitlines()
+        text = "\n".join(lines)
+        before: list[str] = []
+        after: list[str] = []
+        lo, hi = start - 1, start - 1 + len(h.old)  # 0-based, hi exclusive
+        while text.count("\n".join(before + h.old + after)) > 1 and (lo > 0 or hi < len(lines)):
+            if lo > 0:
+                lo -= 1
+                before.insert(0, lines[lo])
+            if hi < len(lines):
+                after.append(lines[hi])
+                hi += 1
+        out.append(Hunk(h.path, before + h.old + after, before + h.new + after, h.removed, h.added))
     return out
 
 
@@ -302,6 +326,7 @@ def run_case(case: Case, server: LLMServer) -> Result:
     )
     starts = _starts(case.proj, hunks)
     oracle = ReadingOracle(hunks, message, starts, code_lines(case.proj, hunks, starts))
+    oracle.answer = _unique(case.proj, hunks, starts)
     strict = ReadingOracle(hunks, message, starts, [changed_lines(hunks)])  # every hunk
     server.default = oracle
     server.requests.clear()
@@ -323,8 +348,13 @@ def run_case(case: Case, server: LLMServer) -> Result:
     res = Result(case.id)
     t0 = time.monotonic()
     try:
-        run = run_pipeline(RunOptions.build(str(case.proj), values)).record
+        outcome = run_pipeline(RunOptions.build(str(case.proj), values))
+        run = outcome.record
         res.status = run.status
+        res.message = run.message[:300]
+        if PROMPTS is not None and outcome.report is not None:  # the run's report beside
+            PROMPTS.mkdir(parents=True, exist_ok=True)
+            (PROMPTS / f"{case.id}.report.json").write_text(json.dumps(outcome.report, indent=1))
         res.fixed = run.status == "fixed"
         if run.model is not None and run.model.gateway is not None:
             res.tool_calls = run.model.gateway.stats.tool_calls
@@ -455,7 +485,9 @@ def main() -> int:
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--append", default=None)
     ap.add_argument("--work", default=None, help="bench/real/build.py's --work (read only)")
-    ap.add_argument("--prompts-dir", default=None, help="write each case's first prompt here")
+    ap.add_argument(
+        "--prompts-dir", default=None, help="write each case's first prompt and run report here"
+    )
     args = ap.parse_args()
     global WORK, PROMPTS
     if args.work:
