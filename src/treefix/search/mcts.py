@@ -22,7 +22,7 @@ from treefix.search.expand import MAX_ATTEMPTS, Expander
 from treefix.search.rank import rank
 from treefix.search.reward import Baseline, regressions_against, score
 from treefix.search.tree import Node, SelectionPolicy
-from treefix.types import Candidate, ProgramState, Suspicion, TestReport
+from treefix.types import Candidate, ProgramState, Status, Suspicion, TestReport
 
 # the evaluation stage: (states, full_suite flag per state) -> reports, in order. The pipeline's
 # runs it on an Executor; the search never sees sandboxes, threads or a cluster.
@@ -318,6 +318,15 @@ class Search:
         self.trajectory.append(node)
         self.on_node(node, self.stats)
 
+    def _run_ended(self, full: TestReport) -> bool:
+        """The full suite ran to its end. A per-test timeout counts when the baseline had one
+        too: with every baseline-passing test passing and every target fixed, what timed out
+        is the suite's own slow or flaky test (luigi's scheduler speed tests on a loaded
+        machine), not the candidate's doing."""
+        if full.status in (Status.PASSED, Status.FAILED):
+            return True
+        return full.status is Status.TIMEOUT and self.baseline.report.status is Status.TIMEOUT
+
     def _validated(self, nodes: list[Node], reports: list[TestReport], start: float) -> list[Node]:
         """Grade full-suite runs of plausible states; the validated ones are fixes."""
         if not nodes:
@@ -328,9 +337,7 @@ class Search:
         for node, full in zip(nodes, reports, strict=True):
             regressed, still = regressions_against(full, self.baseline)
             node.regressions = regressed
-            node.validated = (
-                not regressed and not still and full.status.value in ("passed", "failed")
-            )
+            node.validated = not regressed and not still and self._run_ended(full)
             self.plausible.append(node)
             if node.validated:
                 fixes.append(node)
