@@ -42,7 +42,6 @@ def test_a_test_slow_only_under_the_tracer_is_not_a_target(tmp_path: Path):
     assert report["status"] == "fixed" and report["fix"]["files"] == ["pkg/stats.py"]
 
 
-
 def test_a_slow_test_that_times_out_in_the_baseline_and_the_validation_does_not_reject_the_fix(
     tmp_path: Path,
 ):
