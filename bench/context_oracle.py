@@ -149,8 +149,11 @@ _ADDR = re.compile(r"0x[0-9a-fA-F]{6,}")
 _PATH = re.compile(r"""(['"])/[^'"\n]*\1""")
 
 
+_MOCK_ID = re.compile(r"\bid='\d+'")  # unittest.mock's reprs: id='140472161400592'
+
+
 def _normal(text: str) -> str:
-    return _PATH.sub(r"\1<path>\1", _ADDR.sub("0x?", text))
+    return _MOCK_ID.sub("id='?'", _PATH.sub(r"\1<path>\1", _ADDR.sub("0x?", text)))
 
 
 _EXC = re.compile(r"^[\w.]+(Error|Exception|Exit)\b")
