@@ -114,15 +114,19 @@ def _docstring_lines(source: str) -> set[int]:
     return out
 
 
-_NEW_DEF = re.compile(r"^\s*(def |async def |class |@|#|\"\"\"|\'\'\'|[rRuUbB]?\"\"\")")
+_NEW_DEF = re.compile(
+    r"^\s*(def |async def |class |@|#|import |from \S+ import |\"\"\"|\'\'\'|[rRuUbB]?\"\"\")"
+)
+_IMPORT = re.compile(r"^\s*(import |from \S+ import )")
 
 
 def code_lines(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[list[str]]:
     """Per hunk, the lines a prompt must hold for a model to make that edit; [] for a hunk no
     context could contain. Counted: removed lines of code (comments, blank lines, docstring
-    lines and lines the hunk re-adds unchanged, reindented or moved, left out); for a pure insertion of statements into existing code, the line it follows.
-    Not counted: an insertion that starts a brand-new definition (class, def, decorator) or adds
-    only comments or docstrings, and a hunk that changes only those. When no hunk counts, the
+    lines, import lines (they follow from the code edits) and lines the hunk re-adds unchanged,
+    reindented or moved, left out); for a pure insertion of statements into existing code, the line it follows.
+    Not counted: an insertion that starts a brand-new definition (class, def, decorator) or an
+    import, or adds only comments or docstrings, and a hunk that changes only those. When no hunk counts, the
     first hunk's changed lines do (some place must be seen)."""
     docs: dict[str, set[int]] = {}
     out: list[list[str]] = []
@@ -136,7 +140,7 @@ def code_lines(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[list[st
             for k, ln in enumerate(h.old):
                 if removed[i : i + 1] == [ln]:
                     i += 1
-                    code = ln.strip() and not ln.strip().startswith("#")
+                    code = ln.strip() and not ln.strip().startswith("#") and not _IMPORT.match(ln)
                     if code and ln.strip() not in moved and start + k not in docs[h.path]:
                         lines.append(ln.strip())
             out.append(lines)

@@ -162,3 +162,27 @@ def test_a_class_attribute_default_the_suspicious_code_reads_is_shown():
     assert "3 |     disable_failures = IntParameter(default=None," in code
     assert "4 |                                     section='scheduler')" in code
     assert "unrelated = 7" not in code
+
+
+def test_a_ranked_method_comes_with_its_class_line_and_constructor():
+    """`get_target_path` is ranked; the class's `__init__` (which forgets `super().__init__()`)
+    is read with it, as an engineer reads a method with the constructor that sets it up."""
+    src = (
+        "class Base:\n    def __init__(self):\n        self.ready = True\n\n\n"
+        "class Job(Base):\n"  # 6
+        "    def __init__(self):\n"
+        "        if not isinstance(self.params, dict):\n"
+        "            raise ValueError('params must be a dict')\n\n"  # 9
+        "    def unrelated(self):\n        return 0\n\n"
+        "    @staticmethod\n"
+        "    def target_path(target):\n"
+        "        return target.path\n"  # 16
+    )
+    focus = [Suspicion("pkg/job.py", 16, 0.9, ("traceback",))]
+    from treefix.propose.code_context import code_context
+
+    code = code_context(ProgramState({"pkg/job.py": src.encode()}), focus)
+    assert ">>16 |         return target.path" in code
+    assert " 6 | class Job(Base):" in code
+    assert " 9 |             raise ValueError('params must be a dict')" in code
+    assert "def unrelated" not in code and "self.ready = True" not in code

@@ -78,6 +78,7 @@ def code_context(
             if CONTEXT_ONLY in s.reasons
         ][:MAX_EXTRA]
         wanted_globals += [(path, *g) for g in _merge(_globals_read(tree, lines, spans + extra))]
+        wanted_globals += [(path, *c) for c in _classes_of(tree, [s.line for s in ranked_here])]
         files[path] = (lines, marks, extra)
         chosen[path] = []
         for lo, hi in _merge(spans):
@@ -139,6 +140,35 @@ def _globals_read(tree, lines: list[str], spans: list[tuple[int, int]]) -> list[
         if hi - lo < MAX_GLOBAL and not any(a <= lo <= b for a, b in spans):
             out.append((lo, hi))
     return out
+
+
+def _classes_of(tree, marks: list[int]) -> list[tuple[int, int]]:
+    """For ranked lines inside methods: the class line and its `__init__` (a method is read
+    with the constructor that sets up what it uses: a missing `super().__init__()` call)."""
+    out: list[tuple[int, int]] = []
+    for line in marks:
+        node = tree.root_node.descendant_for_point_range((line - 1, 0), (line - 1, 0))
+        while node is not None and node.type != "class_definition":
+            node = node.parent
+        if node is None:
+            continue
+        head = (node.start_point[0] + 1, node.start_point[0] + 1)
+        body = node.child_by_field_name("body")
+        for child in body.children if body is not None else []:
+            fn = (
+                child.child_by_field_name("definition")
+                if child.type == "decorated_definition"
+                else child
+            )
+            name = fn.child_by_field_name("name") if fn is not None else None
+            if fn is not None and fn.type == "function_definition" and name is not None:
+                if name.text != b"__init__":
+                    continue
+                lo, hi = child.start_point[0] + 1, child.end_point[0] + 1
+                if hi - lo < MAX_SNIPPET and not lo <= line <= hi:
+                    out += [head, (lo, hi)]
+                break
+    return sorted(set(out))
 
 
 def _class_body_statements(tree) -> list:
