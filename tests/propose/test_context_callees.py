@@ -186,3 +186,30 @@ def test_a_ranked_method_comes_with_its_class_line_and_constructor():
     assert " 6 | class Job(Base):" in code
     assert " 9 |             raise ValueError('params must be a dict')" in code
     assert "def unrelated" not in code and "self.ready = True" not in code
+
+
+def test_when_the_spectrum_ties_the_function_with_most_ranked_lines_gives_its_callees_first():
+    """The failing tests run alone: every line they run scores the same and sorts by path.
+    Three one-line functions of `a.py` sort first; the handler in `z.py` holds most of the
+    ranked lines, and the helper it calls (the bug) is shown."""
+    files = {
+        "pkg/a.py": b"def f1():\n    return 1\n\n\ndef f2():\n    return 2\n\n\ndef f3():\n    return 3\n",
+        "pkg/z.py": b"from pkg.h import helper\n\n\ndef handle(x):\n    a = x + 1\n    b = a * 2\n"
+        b"    c = b - 1\n    d = c + a\n    return helper(d)\n",
+        "pkg/h.py": b"def helper(v):\n    return v - 100\n",
+        # through a test helper: the test's own calls lead nowhere in the project
+        "tests/helpers.py": b"from pkg.z import handle\n\n\ndef run_case(x):\n    return handle(x)\n",
+        "tests/test_z.py": b"from tests.helpers import run_case\n\n\ndef test_handle():\n"
+        b"    assert run_case(1) == 7\n",
+    }
+    state = ProgramState(files)
+    target = "tests/test_z.py::test_handle"
+    report = _report(target, "assert -93 == 7", [("tests/test_z.py", 5)])
+    focus = [Suspicion("pkg/a.py", ln, 1.0, ("ochiai",)) for ln in (2, 6, 10)]
+    focus += [Suspicion("pkg/z.py", ln, 1.0, ("ochiai",)) for ln in range(5, 10)]
+    from treefix.propose.context.callees import callee_suspicions
+
+    found = callee_suspicions(state, report, [target], focus)
+    assert ("pkg/h.py", 2) in [(s.path, s.line) for s in found]
+    code = build_first_prompt(state, focus, report, [target]).code
+    assert "### pkg/h.py" in code and "2 |     return v - 100" in code

@@ -158,16 +158,28 @@ def callee_suspicions(
         for s in sorted(focus, key=lambda s: -s.score)
         if s.path.endswith(".py") and not is_test_file(s.path) and CONTEXT_ONLY not in s.reasons
     ]
-    spans: list[tuple[str, int, int, str]] = []
+    # functions ordered by their best score, then by how many ranked lines they hold: when the
+    # spectrum ties (the failing tests run alone), the function the run spent its lines in
+    # comes before one that only sorts first by name
+    found: list[tuple[str, int, int, str]] = []
+    best: dict[int, tuple[float, int]] = {}
     for s in ranked:
-        if len(spans) >= RANKED_FUNCTIONS:
-            break
-        if any(p == s.path and lo <= s.line <= hi for p, lo, hi, _ in spans):
-            continue
-        try:
-            spans.append((s.path, *_body(state, s.path, s.line)))
-        except (KeyError, IndexError):
-            continue
+        at = next(
+            (i for i, (p, lo, hi, _) in enumerate(found) if p == s.path and lo <= s.line <= hi),
+            None,
+        )
+        if at is None:
+            if len(found) >= 4 * RANKED_FUNCTIONS:
+                continue
+            try:
+                found.append((s.path, *_body(state, s.path, s.line)))
+            except (KeyError, IndexError):
+                continue
+            at = len(found) - 1
+        score, count = best.get(at, (s.score, 0))
+        best[at] = (max(score, s.score), count + 1)
+    order = sorted(best, key=lambda i: (-best[i][0], -best[i][1], i))
+    spans = [found[i] for i in order[:RANKED_FUNCTIONS]]
     for path, lo, hi, text in spans:
         near = [s.line for s in ranked if s.path == path and lo <= s.line <= hi]
         add(_names(text, near, lo + 1), (path, lo, hi), PER_FUNCTION)
