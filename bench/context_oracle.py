@@ -45,6 +45,7 @@ class Hunk:
     new: list[str]  # context + added lines
     removed: list[str]
     added: list[str]
+    start: int = 0  # 1-based line of `old` in the buggy file, from the @@ header (0: unknown)
 
 
 def parse_patch(text: str) -> list[Hunk]:
@@ -57,7 +58,8 @@ def parse_patch(text: str) -> list[Hunk]:
         elif line.startswith("--- "):
             continue
         elif line.startswith("@@"):
-            cur = Hunk(path, [], [], [], [])
+            m = re.match(r"@@ -(\d+)", line)
+            cur = Hunk(path, [], [], [], [], int(m.group(1)) if m else 0)
             hunks.append(cur)
         elif cur is not None and line[:1] in (" ", "-", "+", ""):
             body = line[1:]

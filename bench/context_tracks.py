@@ -219,9 +219,13 @@ def _blocks(hunks: list[Hunk]) -> str:
 
 
 def _starts(proj: Path, hunks: list[Hunk]) -> list[int]:
-    """1-based line where each hunk's old text begins in the buggy file."""
+    """1-based line where each hunk's old text begins in the buggy file (the @@ header's, else
+    the first place it occurs)."""
     out = []
     for h in hunks:
+        if h.start:
+            out.append(h.start)
+            continue
         lines = (proj / h.path).read_text(encoding="utf-8").splitlines()
         n = len(h.old)
         out.append(next((i + 1 for i in range(len(lines)) if lines[i : i + n] == h.old), 1))
@@ -246,7 +250,9 @@ def _unique(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[Hunk]:
             if hi < len(lines):
                 after.append(lines[hi])
                 hi += 1
-        out.append(Hunk(h.path, before + h.old + after, before + h.new + after, h.removed, h.added))
+        out.append(
+            Hunk(h.path, before + h.old + after, before + h.new + after, h.removed, h.added, lo + 1)
+        )
     return out
 
 
