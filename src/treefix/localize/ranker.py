@@ -51,7 +51,7 @@ from treefix.localize.statements import (
     statements_within,
 )
 from treefix.localize.syntax_errors import syntax_lines
-from treefix.types import ProgramState, Suspicion, TestReport
+from treefix.types import ProgramState, Status, Suspicion, TestReport
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -224,6 +224,21 @@ class _Ranking:
         return out
 
 
+_SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+def _syntax_can_matter(baseline: TestReport, failing: list) -> bool:
+    """A file that does not compile can break the run only when something imports it, and then
+    the run says SyntaxError (or fails to collect). When the failing tests fail otherwise,
+    Python 2 scripts in doc/, examples/ or bin/ that never compile under Python 3 are noise
+    (they took the first ranked files of old luigi's bugs)."""
+    if getattr(baseline, "status", None) in (Status.ERROR, Status.NO_TESTS) or not failing:
+        return True
+    texts = [getattr(baseline, "output", "") or ""]
+    texts += [f"{getattr(t, 'message', '')}\n{getattr(t, 'detail', '')}" for t in failing]
+    return any(e in text for text in texts for e in _SYNTAX_ERRORS)
+
+
 def localize(
     state: ProgramState, baseline: TestReport, targets: Sequence[str], limit: int = 40
 ) -> list[Suspicion]:
@@ -231,10 +246,11 @@ def localize(
     if limit <= 0:
         return []
     ranking = _Ranking(state)
-    ranking.add_syntax()
-
     tests = baseline.tests if isinstance(baseline.tests, dict) else {}
     failing = list(dict.fromkeys(t for t in targets if isinstance(t, str)))
+    if _syntax_can_matter(baseline, [tests[t] for t in failing if t in tests]):
+        ranking.add_syntax()
+
     passing = [n for n, t in tests.items() if getattr(t, "outcome", None) == "passed"]
     coverage = baseline.coverage if isinstance(baseline.coverage, dict) else None
     spectrum = build_spectrum(coverage, failing, passing, ranking.project_path)
