@@ -213,3 +213,31 @@ def test_when_the_spectrum_ties_the_function_with_most_ranked_lines_gives_its_ca
     assert ("pkg/h.py", 2) in [(s.path, s.line) for s in found]
     code = build_first_prompt(state, focus, report, [target]).code
     assert "### pkg/h.py" in code and "2 |     return v - 100" in code
+
+
+def test_a_long_functions_callees_come_nearest_its_best_scored_line_first():
+    """Five calls sit on lines the spectrum ties at a lower score; the best-scored line uses the
+    response of `fetch`, the helper with the bug: it is shown though the other five come first
+    in the function."""
+    names = ["one", "two", "three", "four", "five"]
+    main = (
+        "from pkg.lib import *\n\n\ndef main(x):\n"
+        + "".join(f"    x = {n}(x)\n" for n in names)
+        + "    resp = fetch(x)\n    out = [resp]\n    return out\n"
+    )  # 5-9, 10: fetch, 11: top
+    lib = "".join(f"def {n}(x):\n    return x\n\n\n" for n in names)
+    lib += "def fetch(x):\n    return {'redirects': 30}\n"
+    files = {
+        "pkg/main.py": main.encode(),
+        "pkg/lib.py": lib.encode(),
+        "tests/helpers.py": b"from pkg.main import main\n\n\ndef run_case(x):\n    return main(x)\n",
+        "tests/test_main.py": b"from tests.helpers import run_case\n\n\ndef test_main():\n"
+        b"    assert run_case(1)[0]['redirects'] == 2\n",
+    }
+    state = ProgramState(files)
+    target = "tests/test_main.py::test_main"
+    report = _report(target, "assert 30 == 2", [("tests/test_main.py", 5)])
+    focus = [Suspicion("pkg/main.py", 11, 0.64, ("ochiai",))]
+    focus += [Suspicion("pkg/main.py", ln, 0.52, ("ochiai",)) for ln in range(5, 10)]
+    code = build_first_prompt(state, focus, report, [target]).code
+    assert "    return {'redirects': 30}" in code

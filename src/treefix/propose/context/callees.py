@@ -181,6 +181,9 @@ def callee_suspicions(
     order = sorted(best, key=lambda i: (-best[i][0], -best[i][1], i))
     spans = [found[i] for i in order[:RANKED_FUNCTIONS]]
     for path, lo, hi, text in spans:
-        near = [s.line for s in ranked if s.path == path and lo <= s.line <= hi]
+        inside = [s for s in ranked if s.path == path and lo <= s.line <= hi]
+        top = max((s.score for s in inside), default=0.0)
+        # nearest its best-scored lines: a long function's many tied lines say little
+        near = [s.line for s in inside if s.score >= top]
         add(_names(text, near, lo + 1), (path, lo, hi), PER_FUNCTION)
     return out
