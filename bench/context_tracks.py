@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """The context oracle over three tracks, with retrieval, token and cache figures.
 
-    python bench/context_tracks.py --track corpus|real|large [--limit N] [--seed 0]
+    python bench/context_tracks.py --track corpus|real|real-repos|large [--limit N] [--seed 0]
+                                   [--only a,b] [--work DIR] [--prompts-dir DIR]
                                    [--json-out F] [--append bench/RESULTS-model.md]
+
+`--work`: a shared bench/real/build.py build (read only; default bench/real/.work);
+`--prompts-dir`: each case's first prompt and run report, for diagnosing misses.
 
 Tracks: `corpus` (the 44 cases), `real` (the real-bug corpus's program bugs built by
 `bench/real/build.py --kind program`, under bench/real/.work/bugs), `large` (networkx, 650
 Python files, with the injected bugs of bench/large_repo.py).
 
 The oracle (bench/context_oracle.py's) answers with the reference fix only when the prompt,
-tool results included, holds every line the fix changes and the failing assertion message.
+tool results included, holds the lines of code the fix changes (`code_lines` says which: not
+brand-new definitions, imports, docstrings or moved lines) and the failing assertion message;
+the strict measure (every hunk of the developer's commit) is reported beside it.
 Here, while the lines are missing, it first asks for them with a `read_file` tool call (the fix's
 file, around the hunk; at most READS per case), then answers a plausible wrong patch. The local
 server counts tokens and prompt caching as the real APIs do (tests/models/llm_server.py,
