@@ -45,6 +45,7 @@ class Hunk:
     new: list[str]  # context + added lines
     removed: list[str]
     added: list[str]
+    start: int = 0  # 1-based line of `old` in the buggy file, from the @@ header (0: unknown)
 
 
 def parse_patch(text: str) -> list[Hunk]:
@@ -57,7 +58,8 @@ def parse_patch(text: str) -> list[Hunk]:
         elif line.startswith("--- "):
             continue
         elif line.startswith("@@"):
-            cur = Hunk(path, [], [], [], [])
+            m = re.match(r"@@ -(\d+)", line)
+            cur = Hunk(path, [], [], [], [], int(m.group(1)) if m else 0)
             hunks.append(cur)
         elif cur is not None and line[:1] in (" ", "-", "+", ""):
             body = line[1:]
@@ -143,6 +145,19 @@ def baseline_failure(
 
 
 _ADDR = re.compile(r"0x[0-9a-fA-F]{6,}")
+# absolute paths differ between the oracle's plain run and treefix's sandbox, and pytest cuts a
+# long string differently ('/tmp/treefix...en_project.py'): a quoted absolute path is compared
+# as a placeholder
+_PATH = re.compile(r"""(['"])/[^'"\n]*\1""")
+
+
+_MOCK_ID = re.compile(r"\bid='\d+'")  # unittest.mock's reprs: id='140472161400592'
+
+
+def _normal(text: str) -> str:
+    return _MOCK_ID.sub("id='?'", _PATH.sub(r"\1<path>\1", _ADDR.sub("0x?", text)))
+
+
 _EXC = re.compile(r"^[\w.]+(Error|Exception|Exit)\b")
 
 
@@ -158,7 +173,7 @@ class Oracle:
         # numbered code ("  12 | code") counts: the line text after the bar
         lines |= {ln.split("| ", 1)[1].strip() for ln in text.splitlines() if "| " in ln}
         # memory addresses differ between runs ("<... object at 0x7f..>"): compare without them
-        msg, seen = _ADDR.sub("0x?", self.message or ""), _ADDR.sub("0x?", text)
+        msg, seen = _normal(self.message or ""), _normal(text)
         message = self.message is None or (bool(msg) and msg in seen)
         return all(c in lines for c in self.changed), message
 

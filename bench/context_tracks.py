@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 """The context oracle over three tracks, with retrieval, token and cache figures.
 
-    python bench/context_tracks.py --track corpus|real|large [--limit N] [--seed 0]
+    python bench/context_tracks.py --track corpus|real|real-repos|large [--limit N] [--seed 0]
+                                   [--only a,b] [--work DIR] [--prompts-dir DIR]
                                    [--json-out F] [--append bench/RESULTS-model.md]
+
+`--work`: a shared bench/real/build.py build (read only; default bench/real/.work);
+`--prompts-dir`: each case's first prompt and run report, for diagnosing misses.
 
 Tracks: `corpus` (the 44 cases), `real` (the real-bug corpus's program bugs built by
 `bench/real/build.py --kind program`, under bench/real/.work/bugs), `large` (networkx, 650
 Python files, with the injected bugs of bench/large_repo.py).
 
 The oracle (bench/context_oracle.py's) answers with the reference fix only when the prompt,
-tool results included, holds every line the fix changes and the failing assertion message.
+tool results included, holds the lines of code the fix changes (`code_lines` says which: not
+brand-new definitions, imports, docstrings or moved lines) and the failing assertion message;
+the strict measure (every hunk of the developer's commit) is reported beside it.
 Here, while the lines are missing, it first asks for them with a `read_file` tool call (the fix's
 file, around the hunk; at most READS per case), then answers a plausible wrong patch. The local
 server counts tokens and prompt caching as the real APIs do (tests/models/llm_server.py,
@@ -33,7 +39,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -45,6 +51,7 @@ from context_oracle import (  # noqa: E402
     Oracle,
     _has_tests,
     baseline_failure,
+    changed_lines,
     parse_patch,
     prompt_text,
 )
@@ -74,6 +81,10 @@ class Result:
     # the first prompt holds at least one changed line (developer commits also touch docstrings
     # and code the failure never reaches; the strict measure wants every hunk)
     some_changed_line: bool = False
+    # the measure the oracle answers by: the fix's lines that change existing code (code_lines
+    # says which); brand-new definitions, docstrings and comments no context could hold
+    code_lines: bool = False
+    code_lines_any: bool = False
     assertion_message: bool = False
     test_source: bool = False
     first_prompt_chars: int = 0
@@ -83,15 +94,88 @@ class Result:
     input_tokens: int = 0  # uncached + cache reads + cache writes, every request of the case
     cache_read_tokens: int = 0
     status: str = ""
+    message: str = ""  # the run's closing message (why it stopped)
     seconds: float = 0.0
     hang: bool = False
+    hunks_first: list[bool] = field(default_factory=list)  # per hunk of the fix, first prompt
+
+
+PROMPTS: Path | None = None  # --prompts-dir: each case's first prompt, for diagnosing misses
+
+
+def _docstring_lines(source: str) -> set[int]:
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            v = body[0].value
+            if isinstance(v, ast.Constant) and isinstance(v.value, str):
+                out |= set(range(v.lineno, (v.end_lineno or v.lineno) + 1))
+    return out
+
+
+_NEW_DEF = re.compile(
+    r"^\s*(def |async def |class |@|#|import |from \S+ import |\"\"\"|\'\'\'|[rRuUbB]?\"\"\")"
+)
+_IMPORT = re.compile(r"^\s*(import |from \S+ import )")
+
+
+def code_lines(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[list[str]]:
+    """Per hunk, the lines a prompt must hold for a model to make that edit; [] for a hunk no
+    context could contain. Counted: removed lines of code (comments, blank lines, docstring
+    lines, import lines (they follow from the code edits) and lines the hunk re-adds unchanged,
+    reindented or moved, left out); for a pure insertion of statements into existing code, the line it follows.
+    Not counted: an insertion that starts a brand-new definition (class, def, decorator) or an
+    import, or adds only comments or docstrings, and a hunk that changes only those. When no hunk counts, the
+    first hunk's changed lines do (some place must be seen)."""
+    docs: dict[str, set[int]] = {}
+    out: list[list[str]] = []
+    for h, start in zip(hunks, starts, strict=True):
+        if h.path not in docs:
+            docs[h.path] = _docstring_lines((proj / h.path).read_text(encoding="utf-8"))
+        if h.removed:
+            lines, i = [], 0
+            removed = list(h.removed)
+            moved = {ln.strip() for ln in h.added}  # re-added unchanged (reindented, reordered)
+            for k, ln in enumerate(h.old):
+                if removed[i : i + 1] == [ln]:
+                    i += 1
+                    code = ln.strip() and not ln.strip().startswith("#") and not _IMPORT.match(ln)
+                    if code and ln.strip() not in moved and start + k not in docs[h.path]:
+                        lines.append(ln.strip())
+            out.append(lines)
+            continue
+        added = [ln for ln in h.added if ln.strip()]
+        if not added or _NEW_DEF.match(added[0]):
+            out.append([])
+            continue
+        before = 0
+        while before < min(len(h.old), len(h.new)) and h.old[before] == h.new[before]:
+            before += 1
+        prefix = [ln.strip() for ln in h.old[:before] if ln.strip()]
+        suffix = [ln.strip() for ln in h.old[before:] if ln.strip()]
+        out.append(prefix[-1:] or suffix[:1])
+    if hunks and not any(out):
+        out[0] = changed_lines(hunks[:1])
+    return out
 
 
 class ReadingOracle(Oracle):
-    """Asks for the fix's lines with read_file (READS at most) before it guesses."""
+    """Asks for the fix's lines with read_file (READS at most) before it guesses; answers with
+    the fix once the prompt holds the lines of code it changes (`code_lines`)."""
 
-    def __init__(self, hunks: list[Hunk], message: str | None, starts: list[int]):
+    def __init__(
+        self, hunks: list[Hunk], message: str | None, starts: list[int], need: list[list[str]]
+    ):
         super().__init__(hunks, message)
+        self.changed = [ln for lines in need for ln in lines]
+        self.answer: list[Hunk] = []  # the fix as SEARCH/REPLACE hunks (_unique's)
         self.starts, self.reads = starts, 0
         # one read per file the fix touches, spanning its hunks (split where it would pass
         # read_file's 200 lines)
@@ -127,7 +211,7 @@ class ReadingOracle(Oracle):
             return located
         code, message = self.holds(full_text(body))
         if code and message:
-            return "EXPLANATION: The reference fix.\n\n" + _blocks(self.hunks)
+            return "EXPLANATION: The reference fix.\n\n" + _blocks(self.answer or self.hunks)
         if not code and self.reads < min(READS, len(self.windows)) and "tools" in body:
             self.reads += 1
             return Step(tools=[("read_file", self.windows[self.reads - 1])])
@@ -141,12 +225,40 @@ def _blocks(hunks: list[Hunk]) -> str:
 
 
 def _starts(proj: Path, hunks: list[Hunk]) -> list[int]:
-    """1-based line where each hunk's old text begins in the buggy file."""
+    """1-based line where each hunk's old text begins in the buggy file (the @@ header's, else
+    the first place it occurs)."""
     out = []
     for h in hunks:
+        if h.start:
+            out.append(h.start)
+            continue
         lines = (proj / h.path).read_text(encoding="utf-8").splitlines()
         n = len(h.old)
         out.append(next((i + 1 for i in range(len(lines)) if lines[i : i + n] == h.old), 1))
+    return out
+
+
+def _unique(proj: Path, hunks: list[Hunk], starts: list[int]) -> list[Hunk]:
+    """Each hunk widened by lines around it until its old text occurs once in its file: a SEARCH
+    block must match exactly one place (a diff's 3 lines of context can repeat, as in two
+    similar methods), as a model that saw the file would write it."""
+    out = []
+    for h, start in zip(hunks, starts, strict=True):
+        lines = (proj / h.path).read_text(encoding="utf-8").splitlines()
+        text = "\n".join(lines)
+        before: list[str] = []
+        after: list[str] = []
+        lo, hi = start - 1, start - 1 + len(h.old)  # 0-based, hi exclusive
+        while text.count("\n".join(before + h.old + after)) > 1 and (lo > 0 or hi < len(lines)):
+            if lo > 0:
+                lo -= 1
+                before.insert(0, lines[lo])
+            if hi < len(lines):
+                after.append(lines[hi])
+                hi += 1
+        out.append(
+            Hunk(h.path, before + h.old + after, before + h.new + after, h.removed, h.added, lo + 1)
+        )
     return out
 
 
@@ -162,6 +274,9 @@ def corpus_cases(tmp: Path) -> list[Case]:
     return out
 
 
+WORK = BENCH / "real" / ".work"  # bench/real/build.py's --work; --work here overrides it
+
+
 def real_cases(tmp: Path, kind: str = "program") -> list[Case]:
     """Built and validated bugs of bench/real (program: Refactory; repo: BugsInPy)."""
     import difflib
@@ -169,7 +284,7 @@ def real_cases(tmp: Path, kind: str = "program") -> list[Case]:
     validated = json.loads((BENCH / "real" / "validated.json").read_text())
     ok = {b["id"] for b in validated["bugs"] if b["outcome"] == "ok"}
     out = []
-    root = BENCH / "real" / ".work" / "bugs"
+    root = WORK / "bugs"
     for d in sorted(root.iterdir()) if root.is_dir() else []:
         if not (d / "bug.json").exists() or d.name not in ok:
             continue
@@ -225,7 +340,10 @@ def run_case(case: Case, server: LLMServer) -> Result:
     message, failing = baseline_failure(
         case.proj, timeout=90, args=case.pytest_args, python=case.python
     )
-    oracle = ReadingOracle(hunks, message, _starts(case.proj, hunks))
+    starts = _starts(case.proj, hunks)
+    oracle = ReadingOracle(hunks, message, starts, code_lines(case.proj, hunks, starts))
+    oracle.answer = _unique(case.proj, hunks, starts)
+    strict = ReadingOracle(hunks, message, starts, [changed_lines(hunks)])  # every hunk
     server.default = oracle
     server.requests.clear()
     values: dict[str, object] = {
@@ -246,8 +364,13 @@ def run_case(case: Case, server: LLMServer) -> Result:
     res = Result(case.id)
     t0 = time.monotonic()
     try:
-        run = run_pipeline(RunOptions.build(str(case.proj), values)).record
+        outcome = run_pipeline(RunOptions.build(str(case.proj), values))
+        run = outcome.record
         res.status = run.status
+        res.message = run.message[:300]
+        if PROMPTS is not None and outcome.report is not None:  # the run's report beside
+            PROMPTS.mkdir(parents=True, exist_ok=True)
+            (PROMPTS / f"{case.id}.report.json").write_text(json.dumps(outcome.report, indent=1))
         res.fixed = run.status == "fixed"
         if run.model is not None and run.model.gateway is not None:
             res.tool_calls = run.model.gateway.stats.tool_calls
@@ -265,12 +388,18 @@ def run_case(case: Case, server: LLMServer) -> Result:
         res.cache_read_tokens += read
     if proposals:
         text = prompt_text(proposals[0].body)
-        res.changed_lines, res.assertion_message = oracle.holds(text)
-        res.some_changed_line = any(
+        res.code_lines, res.assertion_message = oracle.holds(text)
+        res.changed_lines = strict.holds(text)[0]
+        res.hunks_first = [
             Oracle([Hunk(h.path, h.old, h.new, h.removed, h.added)], None).holds(text)[0]
             for h in hunks
-        )
-        res.changed_lines_any = any(oracle.holds(full_text(r.body))[0] for r in proposals)
+        ]
+        res.some_changed_line = any(res.hunks_first)
+        if PROMPTS is not None:
+            PROMPTS.mkdir(parents=True, exist_ok=True)
+            (PROMPTS / f"{case.id}.txt").write_text(text)
+        res.changed_lines_any = any(strict.holds(full_text(r.body))[0] for r in proposals)
+        res.code_lines_any = any(oracle.holds(full_text(r.body))[0] for r in proposals)
         res.hang = message is None
         res.test_source = _has_tests(text, failing, case.proj)
         res.first_prompt_chars = len(text)
@@ -296,8 +425,8 @@ def summary(track: str, results: list[Result], note: str) -> str:
     mark = lambda ok: "met" if ok else "**missed**"  # noqa: E731
     first = [r.first_prompt_chars / 4 for r in asked]
     share = sum(r.cache_read_tokens for r in results) / max(1, sum(r.input_tokens for r in results))
-    code_first = [r.changed_lines for r in asked]
-    code_any = [r.changed_lines_any for r in asked]
+    code_first = [r.code_lines for r in asked]
+    code_any = [r.code_lines_any for r in asked]
     target_first = 0.8 if track.startswith("real") else None
     rows = [
         f"## Context oracle, track `{track}` ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
@@ -307,17 +436,22 @@ def summary(track: str, results: list[Result], note: str) -> str:
         "",
         "| measure | result | target |",
         "|---|---|---|",
-        f"| first prompt holds the lines the fix changes | {_pct(code_first)} | "
+        f"| first prompt holds the lines of code the fix changes (the oracle's measure) | "
+        f"{_pct(code_first)} | "
         + (
             f">= 80% {mark(sum(code_first) >= target_first * len(code_first))}"
             if target_first
             else "-"
         )
         + " |",
+        f"| first prompt holds every hunk of the reference fix (strict) | "
+        f"{_pct([r.changed_lines for r in asked])} | - |",
         f"| first prompt holds the lines of at least one hunk of the fix | "
         f"{_pct([r.some_changed_line for r in asked])} | - |",
-        f"| ... after retrieval (read_file calls the oracle asked for) | {_pct(code_any)} | "
-        f">= 95% {mark(sum(code_any) >= 0.95 * len(code_any))} |",
+        f"| ... lines of code after retrieval (read_file calls the oracle asked for) | "
+        f"{_pct(code_any)} | >= 95% {mark(sum(code_any) >= 0.95 * len(code_any))} |",
+        f"| ... every hunk after retrieval (strict) | "
+        f"{_pct([r.changed_lines_any for r in asked])} | - |",
         f"| first prompt holds the failing assertion message (hangs left out: {len(asked) - len(msg)}) "
         f"| {_pct([r.assertion_message for r in msg])} | 100% {mark(all(r.assertion_message for r in msg))} |",
         f"| first prompt holds the failing tests' source | {_pct([r.test_source for r in asked])} "
@@ -337,8 +471,8 @@ def summary(track: str, results: list[Result], note: str) -> str:
                 + " ".join(
                     w
                     for w, ok in (
-                        ("code", r.changed_lines),
-                        ("code-after-retrieval", r.changed_lines_any),
+                        ("code", r.code_lines),
+                        ("code-after-retrieval", r.code_lines_any),
                         ("msg", r.assertion_message or r.hang),
                         ("tests", r.test_source),
                         ("unfixed " + r.status, r.fixed),
@@ -348,10 +482,7 @@ def summary(track: str, results: list[Result], note: str) -> str:
                 + ")"
                 for r in results
                 if not (
-                    r.changed_lines_any
-                    and (r.assertion_message or r.hang)
-                    and r.test_source
-                    and r.fixed
+                    r.code_lines and (r.assertion_message or r.hang) and r.test_source and r.fixed
                 )
             )
             or "none"
@@ -369,7 +500,16 @@ def main() -> int:
     ap.add_argument("--only", default="")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--append", default=None)
+    ap.add_argument("--work", default=None, help="bench/real/build.py's --work (read only)")
+    ap.add_argument(
+        "--prompts-dir", default=None, help="write each case's first prompt and run report here"
+    )
     args = ap.parse_args()
+    global WORK, PROMPTS
+    if args.work:
+        WORK = Path(args.work).resolve()
+    if args.prompts_dir:
+        PROMPTS = Path(args.prompts_dir)
     server = LLMServer().start()
     server.count_tokens = True
     os.environ["ANTHROPIC_API_KEY"] = server.key

@@ -52,6 +52,19 @@ def test_a_hanging_target_does_not_set_the_per_test_limit():
     assert limits.per_test == 2.0  # from the passing test: 3 x 0.5 + 0.5
 
 
+def test_a_slow_target_that_failed_by_itself_widens_the_per_test_limit():
+    """A target that fails its assertion after 1.5 s runs about as long once fixed: a limit
+    from the quick passing tests alone (1 s) would kill the fix as a hang."""
+    base = _report({"t.py::slow": 1.5, "t.py::ok": 0.1}, failing={"t.py::slow"})
+    base.tests["t.py::slow"].message = "AssertionError: assert 1 == 2"
+    limits = derive(base, ["t.py::slow"], ["t.py::slow"], SearchOptions(per_test_timeout=10))
+    assert limits.per_test == 5.0  # 3 x 1.5 + 0.5
+    # killed at the user's limit, it is a hang: it says nothing (the test above)
+    base.tests["t.py::slow"].message = "TreefixTestTimeout: test ran longer than 10s"
+    limits = derive(base, ["t.py::slow"], ["t.py::slow"], SearchOptions(per_test_timeout=10))
+    assert limits.per_test == 1.0
+
+
 def test_a_suite_longer_than_one_run_is_validated_in_shards_that_each_fit():
     durations = {f"tests/test_{i}.py::t{j}": 1.0 for i in range(15) for j in range(10)}  # 150 s
     durations["tests/test_0.py::target"] = 0.1

@@ -10,8 +10,20 @@ from rich.table import Table
 from treefix.config import resolve
 
 
+def _resolved(settings) -> dict[str, tuple[object, str]]:
+    """Settings left unset whose default depends on others: what they resolve to, and why."""
+    from treefix.pipeline.fixes import default_fixes
+
+    out: dict[str, tuple[object, str]] = {}
+    v = settings.values
+    if "fixes" in v and v["fixes"] is None:
+        out["fixes"] = default_fixes(v["proposer"], v["provider"], v["model_path"])
+    return out
+
+
 def run_config(path: str, command: str, as_json: bool, console: Console) -> int:
     settings = resolve(path, command=command)
+    resolved = _resolved(settings)
     if as_json:
         print(
             json.dumps(
@@ -19,6 +31,11 @@ def run_config(path: str, command: str, as_json: bool, console: Console) -> int:
                     "files": settings.files,
                     "settings": {
                         k: {"value": v, "source": settings.sources[k]}
+                        | (
+                            {"resolves_to": resolved[k][0], "because": resolved[k][1]}
+                            if k in resolved
+                            else {}
+                        )
                         for k, v in settings.values.items()
                     },
                     "warnings": settings.warnings,
@@ -32,9 +49,10 @@ def run_config(path: str, command: str, as_json: bool, console: Console) -> int:
     table.add_column("value")
     table.add_column("from", style="dim")
     for key, value in settings.values.items():
-        table.add_row(
-            key.replace("_", "-"), repr(value) if value is not None else "-", settings.sources[key]
-        )
+        source = settings.sources[key]
+        if key in resolved:  # unset: the value it resolves to, and why
+            value, source = resolved[key]
+        table.add_row(key.replace("_", "-"), repr(value) if value is not None else "-", source)
     out = Console(soft_wrap=True, highlight=False)
     files = ", ".join(settings.files) or "none (defaults, environment and flags only)"
     out.print(f"config files: {files}")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from treefix.errors import ProviderError, SandboxError
 from treefix.pipeline.events import Events
+from treefix.pipeline.fixes import FIXES_OFFLINE, FIXES_WITH_MODEL
 from treefix.pipeline.record import RunRecord
 from treefix.protocols import Language
 from treefix.search.mcts import Budget, Evaluate, Search
@@ -28,10 +29,6 @@ def model_hooks(record: RunRecord, events: Events) -> dict:
         value = ValueAgent(gateway, record.baseline, on_disabled=events.message, mode=mode)
     record.value_agent = value
     return {"value": value, "choose": Discriminator(judge, record.baseline)}
-
-
-FIXES_OFFLINE = 1  # mutation's fixes are near-duplicates: the first validated one is enough
-FIXES_WITH_MODEL = 3  # a model's fixes differ in kind; the discriminator and the judge choose
 
 
 def wanted_fixes(record: RunRecord) -> tuple[int, str]:

@@ -26,7 +26,12 @@ class Baseline:
     flaky: list[str] = field(default_factory=list)
 
     def focus(self) -> list[str]:
-        return [*self.targets, *self.guards]
+        """Targets and guards in the order the baseline ran them: a focused run that puts the
+        targets first breaks order-dependent suites (a target that leaves state behind, such
+        as a dependency override, now runs before the guard it breaks: a false regression
+        that rejects the right fix). Ids the baseline did not list (a file target) lead."""
+        order = {t: i for i, t in enumerate(self.report.tests)}
+        return sorted([*self.targets, *self.guards], key=lambda t: order.get(t, -1))
 
 
 @dataclass

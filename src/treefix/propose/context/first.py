@@ -57,8 +57,9 @@ class RunContext:
         self.report = report
         self.targets = list(targets)
         self.tests = render_snippets(TestSource(state).for_targets(self.targets[:10]))
-        # what the failing tests' lines call: shown after the ranked code (callees.py says why)
-        self.callees = callee_suspicions(state, report, self.targets[:10])
+        # what the failing tests and the top suspicious functions call: shown after the ranked
+        # code (callees.py says why)
+        self.callees = callee_suspicions(state, report, self.targets[:10], focus)
         frames = [
             p
             for t in self.targets
