@@ -16,6 +16,7 @@ from treefix.propose.mutate.patterns import convert, swaptargets
 from treefix.propose.mutate.plastic import addcond, ingredient
 from treefix.propose.mutate.site import Mutant, Site, SourceFile
 from treefix.propose.mutate.statements import delete, insert, none_guards
+from treefix.propose.mutate.templates import empty, keycmp, litname
 from treefix.propose.mutate.undefined import undefined
 
 Operator = Callable[[Site], Iterable[Mutant]]
@@ -55,6 +56,10 @@ OPERATORS: tuple[Operator, ...] = (
     orchain,
     undefined,
     loopexit,
+    # new-expression templates (code the program does not have)
+    keycmp,
+    litname,
+    empty,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -99,6 +99,17 @@ OPERATOR_PRIORS: dict[str, float] = {
     "printret": 0.95,  # x0.7 when the function already returns a value elsewhere
     "wrap": 0.75,
     "callfix": 0.75,  # x1.0 for a known method, x0.3 for an attribute never called
+    # New-expression templates (`templates`): the developer fixes' largest family that no donor
+    # reaches, "expression replaced (new code)" (54 of 211 program bugs, bench/real/PATTERNS.md).
+    # Counted by hand among those: a record compared whole or by one field (keycmp) 6 bugs, a
+    # literal where a parameter was meant (litname) 5, an emptiness test tied to one container
+    # type (empty) 4. Each shape is narrow (one to four mutants per comparison or literal), so
+    # the priors sit with the idioms'. keycmp is one mutant per comparison against binop's five,
+    # for about half binop's bugs: a little below it. A parameter the body never reads is a
+    # near-certain bug, so litname for one ranks with the best families.
+    "keycmp": 0.9,
+    "litname": 0.95,  # x0.5 for a parameter the body already reads
+    "empty": 0.8,
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
 

@@ -1,0 +1,352 @@
+"""New-expression templates (`mutate.templates`) and the data-flow priors of moves
+(`mutate.placement`): each proposes its fix as exact source text among the first candidates for
+its line, and stays quiet where the shape is absent."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_mutation import propose, rank_of, results
+
+# (buggy source, suspicious line, fixed source, family, the fix's place at most)
+CASES = [
+    pytest.param(
+        """\
+        def top(lst):
+            best = lst[0]
+            for i in lst:
+                if i[1] > best[1]:
+                    best = i
+            return best
+        """,
+        4,
+        """\
+        def top(lst):
+            best = lst[0]
+            for i in lst:
+                if i > best:
+                    best = i
+            return best
+        """,
+        "keycmp",
+        10,
+        id="keycmp-drop-field",
+    ),
+    pytest.param(
+        """\
+        def oldest(people):
+            best = people[0]
+            for p in people:
+                if p > best:
+                    best = p
+            return best[1]
+        """,
+        4,
+        """\
+        def oldest(people):
+            best = people[0]
+            for p in people:
+                if p[1] > best[1]:
+                    best = p
+            return best[1]
+        """,
+        "keycmp",
+        10,
+        id="keycmp-add-field-in-use",
+    ),
+    pytest.param(
+        """\
+        def smallest(pairs):
+            low = pairs[0]
+            for p in pairs:
+                if p[1] < low:
+                    low = p
+            return low
+        """,
+        4,
+        """\
+        def smallest(pairs):
+            low = pairs[0]
+            for p in pairs:
+                if p[1] < low[1]:
+                    low = p
+            return low
+        """,
+        "keycmp",
+        10,
+        id="keycmp-complete-one-side",
+    ),
+    pytest.param(
+        """\
+        def top_k(lst, k):
+            lst = sorted(lst, reverse=True)
+            return lst[:3]
+        """,
+        3,
+        """\
+        def top_k(lst, k):
+            lst = sorted(lst, reverse=True)
+            return lst[:k]
+        """,
+        "litname",
+        3,
+        id="litname-unused-parameter",
+    ),
+    pytest.param(
+        """\
+        def top_k(lst, k):
+            lst = sorted(lst, reverse=True)
+            return lst[0:5]
+        """,
+        3,
+        """\
+        def top_k(lst, k):
+            lst = sorted(lst, reverse=True)
+            return lst[:k]
+        """,
+        "litname",
+        5,
+        id="litname-slice-from-zero",
+    ),
+    pytest.param(
+        """\
+        def search(x, seq):
+            if seq == ():
+                return 0
+            return len([e for e in seq if e < x])
+        """,
+        2,
+        """\
+        def search(x, seq):
+            if not seq:
+                return 0
+            return len([e for e in seq if e < x])
+        """,
+        "empty",
+        6,
+        id="empty-not",
+    ),
+    pytest.param(
+        """\
+        def search(x, seq):
+            if seq == ():
+                return 0
+            return len([e for e in seq if e < x])
+        """,
+        2,
+        """\
+        def search(x, seq):
+            if seq == () or seq == []:
+                return 0
+            return len([e for e in seq if e < x])
+        """,
+        "empty",
+        12,
+        id="empty-either-type",
+    ),
+    pytest.param(
+        """\
+        def sort_age(lst):
+            out = []
+            while lst:
+                for i in range(len(lst)):
+                    oldest = lst[0]
+                    if lst[i][1] > oldest[1]:
+                        oldest = lst[i]
+                lst.remove(oldest)
+                out.append(oldest)
+            return out
+        """,
+        5,
+        """\
+        def sort_age(lst):
+            out = []
+            while lst:
+                oldest = lst[0]
+                for i in range(len(lst)):
+                    if lst[i][1] > oldest[1]:
+                        oldest = lst[i]
+                lst.remove(oldest)
+                out.append(oldest)
+            return out
+        """,
+        "move",
+        3,
+        id="move-reset-out-of-loop",
+    ),
+    pytest.param(
+        """\
+        def by_age(lst):
+            s = []
+            while lst:
+                low = min(lst)
+                lst.remove(low)
+                s.append(low)
+                s.reverse()
+            return s
+        """,
+        7,
+        """\
+        def by_age(lst):
+            s = []
+            while lst:
+                low = min(lst)
+                lst.remove(low)
+                s.append(low)
+            s.reverse()
+            return s
+        """,
+        "move",
+        3,
+        id="move-finishing-step-after-loop",
+    ),
+    pytest.param(
+        """\
+        def dedupe(lst):
+            fresh = True
+            out = []
+            for i in lst:
+                for j in out:
+                    if j == i:
+                        fresh = False
+                if fresh:
+                    out.append(i)
+            return out
+        """,
+        2,
+        """\
+        def dedupe(lst):
+            out = []
+            for i in lst:
+                fresh = True
+                for j in out:
+                    if j == i:
+                        fresh = False
+                if fresh:
+                    out.append(i)
+            return out
+        """,
+        "move",
+        3,
+        id="move-flag-reset-into-later-loop",
+    ),
+    pytest.param(
+        """\
+        def top_k(lst, k):
+            out = []
+            while k > 0:
+                lst.remove(max(lst))
+                out.append(max(lst))
+                k = k - 1
+            return out
+        """,
+        4,
+        """\
+        def top_k(lst, k):
+            out = []
+            while k > 0:
+                out.append(max(lst))
+                lst.remove(max(lst))
+                k = k - 1
+            return out
+        """,
+        "move",
+        3,
+        id="move-read-before-destroy",
+    ),
+    pytest.param(
+        """\
+        def first(lst):
+            head = [lst[0]]
+            if lst == []:
+                return []
+            return head
+        """,
+        2,
+        """\
+        def first(lst):
+            if lst == []:
+                return []
+            head = [lst[0]]
+            return head
+        """,
+        "move",
+        3,
+        id="move-read-after-guard",
+    ),
+]
+
+
+@pytest.mark.parametrize("source,line,fixed,family,place", CASES)
+def test_template_proposes_the_fix_early(source, line, fixed, family, place):
+    rank, cand = rank_of(source, line, fixed)
+    assert cand.operator == family, cand
+    assert rank <= place, (rank, cand.description)
+
+
+def _families(source: str, line: int) -> set[str]:
+    return {c.operator for c in results(source, line).values()}
+
+
+def test_keycmp_leaves_numbers_alone():
+    source = """\
+    def count(xs, limit):
+        n = 0
+        for x in xs:
+            if x > 10:
+                n += 1
+        return n
+    """
+    assert "keycmp" not in _families(source, 4)
+
+
+def test_litname_needs_a_parameter_and_skips_zero():
+    no_params = """\
+    def first_three():
+        return list(range(10))[:3]
+    """
+    assert "litname" not in _families(no_params, 2)
+    zero = """\
+    def head(lst, k):
+        return lst[0]
+    """
+    assert "litname" not in _families(zero, 2)
+
+
+def test_empty_only_for_empty_literals():
+    source = """\
+    def f(seq):
+        if seq == (1, 2):
+            return 0
+        return 1
+    """
+    assert "empty" not in _families(source, 2)
+
+
+def test_empty_keeps_the_meaning_inside_a_boolean_expression():
+    source = """\
+    def f(seq, x):
+        if x and seq == ():
+            return 0
+        return 1
+    """
+    found = results(source, 2)
+    texts = [t for t, c in found.items() if c.operator == "empty"]
+    assert any("if x and (seq == () or seq == []):" in t for t in texts), texts
+    assert any("if x and (not seq):" in t for t in texts), texts
+
+
+def test_a_reset_that_reads_the_loop_variable_is_not_pushed_out():
+    # `cur = item` depends on the loop's own variable: moving it out is no likelier than any move
+    source = """\
+    def last(items):
+        cur = None
+        for item in items:
+            cur = item
+            cur = cur + 1
+        return cur
+    """
+    _, cands = propose(source, 4)
+    out = [c for c in cands if c.operator == "move" and "out of and before" in c.description]
+    plain = [c for c in cands if c.operator == "move" and c.description.endswith(" down")]
+    assert out and plain
+    assert out[0].prior <= plain[0].prior
