@@ -350,3 +350,128 @@ def test_a_reset_that_reads_the_loop_variable_is_not_pushed_out():
     plain = [c for c in cands if c.operator == "move" and c.description.endswith(" down")]
     assert out and plain
     assert out[0].prior <= plain[0].prior
+
+
+INSERTIONS = [
+    pytest.param(
+        """\
+        def search(x, seq):
+            for elem in seq:
+                if x <= elem:
+                    break
+                position += 1
+            return position
+        """,
+        5,
+        """\
+        def search(x, seq):
+            position = 0
+            for elem in seq:
+                if x <= elem:
+                    break
+                position += 1
+            return position
+        """,
+        "init",
+        3,
+        id="init-count",
+    ),
+    pytest.param(
+        """\
+        def sort_age(lst):
+            while lst:
+                oldest = max(lst)
+                lst.remove(oldest)
+                out.append(oldest)
+            return out
+        """,
+        5,
+        """\
+        def sort_age(lst):
+            out = []
+            while lst:
+                oldest = max(lst)
+                lst.remove(oldest)
+                out.append(oldest)
+            return out
+        """,
+        "init",
+        3,
+        id="init-list",
+    ),
+    pytest.param(
+        """\
+        def any_unique(month, days):
+            for d in days:
+                if d[0] == month:
+                    found = found or d[1] == 1
+            return found
+        """,
+        4,
+        """\
+        def any_unique(month, days):
+            found = False
+            for d in days:
+                if d[0] == month:
+                    found = found or d[1] == 1
+            return found
+        """,
+        "init",
+        3,
+        id="init-flag",
+    ),
+    pytest.param(
+        """\
+        def sort_age(lst):
+            out = []
+            while lst:
+                low = min(lst)
+                lst.remove(low)
+                out.append(low)
+            return out
+        """,
+        7,
+        """\
+        def sort_age(lst):
+            out = []
+            while lst:
+                low = min(lst)
+                lst.remove(low)
+                out.append(low)
+            out.reverse()
+            return out
+        """,
+        "order",
+        6,
+        id="order-reverse-before-return",
+    ),
+]
+
+
+@pytest.mark.parametrize("source,line,fixed,family,place", INSERTIONS)
+def test_insertion_proposes_the_fix_early(source, line, fixed, family, place):
+    rank, cand = rank_of(source, line, fixed)
+    assert cand.operator == family, cand
+    assert rank <= place, (rank, cand.description)
+
+
+def test_init_only_for_names_nothing_sets_before():
+    source = """\
+    def total(xs):
+        n = 0
+        for x in xs:
+            n += x
+        squares = [y * y for y in xs]
+        return n, squares
+    """
+    assert "init" not in _families(source, 4)
+    assert "init" not in _families(source, 5)
+
+
+def test_order_only_for_a_list_the_function_builds():
+    source = """\
+    def largest(xs):
+        best = max(xs)
+        return best
+    """
+    assert "order" not in _families(source, 3)

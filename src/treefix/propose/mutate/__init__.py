@@ -8,6 +8,7 @@ from treefix.propose.mutate.calls import args, sibling_calls
 from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
 from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
+from treefix.propose.mutate.initial import init, order
 from treefix.propose.mutate.loops import loopexit
 from treefix.propose.mutate.moves import move
 from treefix.propose.mutate.names import attr, rename, returns
@@ -60,6 +61,9 @@ OPERATORS: tuple[Operator, ...] = (
     keycmp,
     litname,
     empty,
+    # statements the program lacks around its accumulators
+    init,
+    order,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -53,6 +53,7 @@ def read_feedback(feedback: Feedback | None) -> Hints:
         elif exc in ("NameError", "UnboundLocalError"):
             hints.family["rename"] = 1.5  # a name that is not there: another one was meant
             hints.family["ingredient"] = 1.5  # or an expression (`self.rate` for `rate`)
+            hints.family["init"] = 1.5  # or a name never set before its first use
         elif exc == "IndexError":
             hints.family["offbyone"] = 1.15
             hints.family["guard"] = 1.6

@@ -110,6 +110,13 @@ OPERATOR_PRIORS: dict[str, float] = {
     "keycmp": 0.9,
     "litname": 0.95,  # x0.5 for a parameter the body already reads
     "empty": 0.8,
+    # Statements inserted around accumulators (`initial`), of "statement inserted (new code)"
+    # (18 bugs): a missing initial value (init) ~5 bugs, a missing reorder before the return
+    # (order) 3. init fires only on a name read before anything sets it, a certain
+    # UnboundLocalError/NameError: top. order fires on every returned list: below the
+    # one-token families.
+    "init": 1.0,
+    "order": 0.6,
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
 
