@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from helpers_mutation import propose, rank_of, results
 
+from treefix.protocols import Feedback
+from treefix.types import Status, TestOutcome, TestReport
+
 # (buggy source, suspicious line, fixed source, family, the fix's place at most)
 CASES = [
     pytest.param(
@@ -475,3 +478,121 @@ def test_order_only_for_a_list_the_function_builds():
         return best
     """
     assert "order" not in _families(source, 3)
+
+
+ENDINGS = [
+    pytest.param(
+        """\
+        def top_k(lst, k):
+            counter = 0
+            new_lst = []
+            while counter < k:
+                maxi = max(lst)
+                new_lst.append(maxi)
+                lst.remove(maxi)
+                counter += 1
+        """,
+        8,
+        """\
+        def top_k(lst, k):
+            counter = 0
+            new_lst = []
+            while counter < k:
+                maxi = max(lst)
+                new_lst.append(maxi)
+                lst.remove(maxi)
+                counter += 1
+            return new_lst
+        """,
+        3,
+        id="return-the-built-list",
+    ),
+    pytest.param(
+        """\
+        def unique_month(month, births):
+            b = []
+            for m, d in births:
+                b.append(m)
+            if b.count(month) == 1:
+                return True
+        """,
+        6,
+        """\
+        def unique_month(month, births):
+            b = []
+            for m, d in births:
+                b.append(m)
+            if b.count(month) == 1:
+                return True
+            return False
+        """,
+        3,
+        id="return-the-opposite-literal",
+    ),
+    pytest.param(
+        """\
+        def search(x, seq):
+            index = 0
+
+            def helper(index):
+                if index >= len(seq) or x <= seq[index]:
+                    return index
+                return helper(index + 1)
+        """,
+        2,
+        """\
+        def search(x, seq):
+            index = 0
+
+            def helper(index):
+                if index >= len(seq) or x <= seq[index]:
+                    return index
+                return helper(index + 1)
+            return helper(index)
+        """,
+        4,
+        id="return-the-uncalled-helper",
+    ),
+    pytest.param(
+        """\
+        def search(x, seq):
+            for i, elem in enumerate(seq):
+                if x <= elem:
+                    return i
+        """,
+        4,
+        """\
+        def search(x, seq):
+            for i, elem in enumerate(seq):
+                if x <= elem:
+                    return i
+            return len(seq)
+        """,
+        8,
+        id="return-past-the-end",
+    ),
+]
+
+
+def _none_result() -> Feedback:
+    """The run's word that the function gave back None where a value was expected."""
+    outcome = TestOutcome(
+        "tests/test_mod.py::test_it", "failed", "AssertionError: assert None == [3]"
+    )
+    report = TestReport(Status.FAILED, 1, 0.1, tests={outcome.nodeid: outcome})
+    return Feedback(report, [outcome.nodeid])
+
+
+@pytest.mark.parametrize("source,line,fixed,place", ENDINGS)
+def test_missing_return_proposes_the_value_early(source, line, fixed, place):
+    rank, cand = rank_of(source, line, fixed, feedback=_none_result())
+    assert cand.operator == "return", cand
+    assert rank <= place, (rank, cand.description)
+
+
+def test_a_none_result_puts_the_missing_return_first():
+    source = ENDINGS[0].values[0]
+    fixed = ENDINGS[0].values[2]
+    plain, _ = rank_of(source, 8, fixed)
+    told, _ = rank_of(source, 8, fixed, feedback=_none_result())
+    assert told < plain

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass, field
 
 from treefix.protocols import Feedback
 from treefix.types import Status
 
+_NONE_RESULT = re.compile(r"assert None (==|!=|is|in)|(==|!=) None\b")
 _LOOP_FAMILIES = {"negate": 1.3, "const": 1.2, "offbyone": 1.2, "ingredient": 1.3, "addcond": 1.2}
 # Exceptions a try/except fix may name: the builtin ones (a project's own would need an import).
 _CATCHABLE = frozenset(
@@ -63,6 +65,10 @@ def read_feedback(feedback: Feedback | None) -> Hints:
             hints.family["guard"] = 1.6
         elif exc == "ValueError" and "empty" in msg:  # max() arg is an empty sequence
             hints.family["guard"] = 1.6
+        elif exc == "AssertionError" and _NONE_RESULT.search(msg):
+            # `assert None == [5, 4]`: the function fell off its end or printed its result
+            hints.family["return"] = 1.8
+            hints.family["printret"] = 1.3
         elif exc == "RecursionError":
             hints.loop.update(_LOOP_FAMILIES)
             hints.recursion = True

@@ -111,6 +111,8 @@ def init(site: Site) -> Iterator[Mutant]:
             continue
         if any(r < row for r in _plain_bindings(f, body, name)):
             continue  # set before the site: not missing
+        if not _accumulates(f, func, name):
+            continue  # only read: a misspelt name (`undefined`), not a missing start value
         places = [(f.before(first), indent, 1.0)]
         loop = _outer_loop(site)
         if loop is not None and loop != first and f.indent_of(loop) is not None:
@@ -120,6 +122,31 @@ def init(site: Site) -> Iterator[Mutant]:
                 text = f"{ind}{name} = {value}\n"
                 desc = f"set `{name} = {value}` before its first use"
                 yield Mutant("init", ((at, at, text),), desc, w * (1.0 - 0.15 * rank))
+
+
+def _accumulates(f: SourceFile, func: Node, name: str) -> bool:
+    """The function updates `name` from its own value: `x += v`, `x.append(v)`, `x = x or v`."""
+    for n in iter_nodes(func):
+        if n.type == "identifier" and f.text(n) == name:
+            p = n.parent
+            if _updated(n) or (
+                p is not None
+                and p.type == "attribute"
+                and p.child_by_field_name("object") == n
+                and f.text(p.child_by_field_name("attribute") or n) in _LIST_METHODS | _SET_METHODS
+            ):
+                return True
+        elif n.type == "assignment":
+            left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
+            if (
+                left is not None
+                and right is not None
+                and f.text(left) == name
+                and right.type in ("boolean_operator", "binary_operator")
+                and any(c.type == "identifier" and f.text(c) == name for c in right.named_children)
+            ):
+                return True
+    return False
 
 
 def _updated(n: Node) -> bool:

@@ -112,9 +112,9 @@ def litname(site: Site) -> Iterator[Mutant]:
         if parent is None or parent.type not in _BOUND_PARENTS:
             continue
         text = f.text(n)
-        names = [(p, 1.0) for p in unused if text != "0"]
-        if text not in ("0", "1"):  # 0 and 1 are rarely a stand-in for a parameter
-            names += [(p, 0.5) for p in params]
+        if text in ("0", "1"):  # a start, a step, a count of one: rarely a stand-in
+            continue
+        names = [(p, 1.0) for p in unused] + [(p, 0.5) for p in params]
         start = _zero_start(f, parent, n)
         for name, w in names:
             if start is not None:  # `xs[0:3]` -> `xs[:k]`, the form most people write
