@@ -596,3 +596,157 @@ def test_a_none_result_puts_the_missing_return_first():
     plain, _ = rank_of(source, 8, fixed)
     told, _ = rank_of(source, 8, fixed, feedback=_none_result())
     assert told < plain
+
+
+SLIPS = [
+    pytest.param(
+        """\
+        def dedupe(lst):
+            result = []
+            for i in lst:
+                if i not in result:
+                    result += result + i
+            return result
+        """,
+        5,
+        """\
+        def dedupe(lst):
+            result = []
+            for i in lst:
+                if i not in result:
+                    result += [i]
+            return result
+        """,
+        "wrap",
+        3,
+        id="wrap-doubled-accumulator",
+    ),
+    pytest.param(
+        """\
+        def top_k(lst, k):
+            rs = []
+            while len(rs) < k:
+                biggest = max(lst)
+                rs.append[biggest]
+                lst.remove[biggest]
+            return rs
+        """,
+        5,
+        """\
+        def top_k(lst, k):
+            rs = []
+            while len(rs) < k:
+                biggest = max(lst)
+                rs.append(biggest)
+                lst.remove(biggest)
+            return rs
+        """,
+        "callfix",
+        2,
+        id="callfix-every-subscripted-method",
+    ),
+    pytest.param(
+        """\
+        def sort_age(lst):
+            final = []
+            while lst:
+                biggest = max(lst)
+                lst.remove(biggest)
+                final.append(biggest)
+                print(final)
+        """,
+        7,
+        """\
+        def sort_age(lst):
+            final = []
+            while lst:
+                biggest = max(lst)
+                lst.remove(biggest)
+                final.append(biggest)
+            return final
+        """,
+        "printret",
+        3,
+        id="printret-after-the-loop",
+    ),
+    pytest.param(
+        """\
+        def search(x, seq):
+            for i in len(range(seq)):
+                if x <= seq[i]:
+                    return i
+            return len(seq)
+        """,
+        2,
+        """\
+        def search(x, seq):
+            for i in range(len(seq)):
+                if x <= seq[i]:
+                    return i
+            return len(seq)
+        """,
+        "nestswap",
+        3,
+        id="nestswap",
+    ),
+    pytest.param(
+        """\
+        def merge(a, b):
+            out = []
+            while a and b:
+                if a[0] < b[0]:
+                    out.append(a.pop())
+                else:
+                    out.append(b.pop())
+            return out + a + b
+        """,
+        5,
+        """\
+        def merge(a, b):
+            out = []
+            while a and b:
+                if a[0] < b[0]:
+                    out.append(a.pop(0))
+                else:
+                    out.append(b.pop(0))
+            return out + a + b
+        """,
+        "popend",
+        12,
+        id="popend-every-place",
+    ),
+]
+
+
+@pytest.mark.parametrize("source,line,fixed,family,place", SLIPS)
+def test_slip_proposes_the_fix_early(source, line, fixed, family, place):
+    rank, cand = rank_of(source, line, fixed)
+    assert cand.operator == family, cand
+    assert rank <= place, (rank, cand.description)
+
+
+def test_no_doubled_wrap_when_the_accumulator_is_a_number():
+    source = """\
+    def total(xs):
+        n = 0
+        for x in xs:
+            n += n + x
+        return n
+    """
+    found = {t: c for t, c in results(source, 4).items() if c.operator == "wrap"}
+    assert found and all("[x]" not in t for t in found), found
+    assert any("n += x\n" in t for t in found), found
+
+
+def test_printret_stays_in_a_loop_with_an_else():
+    source = """\
+    def f(xs):
+        out = []
+        for x in xs:
+            out.append(x)
+            print(out)
+        else:
+            pass
+    """
+    found = [c for c in results(source, 5).values() if c.operator == "printret"]
+    assert found and not any("after the loop" in c.description for c in found)

@@ -17,7 +17,7 @@ from treefix.propose.mutate.patterns import convert, swaptargets
 from treefix.propose.mutate.plastic import addcond, ingredient
 from treefix.propose.mutate.site import Mutant, Site, SourceFile
 from treefix.propose.mutate.statements import delete, insert, none_guards
-from treefix.propose.mutate.templates import empty, keycmp, litname
+from treefix.propose.mutate.templates import empty, keycmp, litname, nestswap, popend
 from treefix.propose.mutate.undefined import undefined
 
 Operator = Callable[[Site], Iterable[Mutant]]
@@ -61,6 +61,8 @@ OPERATORS: tuple[Operator, ...] = (
     keycmp,
     litname,
     empty,
+    nestswap,
+    popend,
     # statements the program lacks around its accumulators
     init,
     order,

@@ -52,6 +52,7 @@ def read_feedback(feedback: Feedback | None) -> Hints:
             hints.family["isnone"] = 1.45
         elif exc == "TypeError" and ("str" in msg or "int" in msg or "float" in msg):
             hints.family["convert"] = 1.6  # `can only concatenate str`, `unsupported operand`
+            hints.family["nestswap"] = 1.5  # `len(range(xs))`: 'list' cannot be an integer
         elif exc in ("NameError", "UnboundLocalError"):
             hints.family["rename"] = 1.5  # a name that is not there: another one was meant
             hints.family["ingredient"] = 1.5  # or an expression (`self.rate` for `rate`)

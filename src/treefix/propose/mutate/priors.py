@@ -110,6 +110,10 @@ OPERATOR_PRIORS: dict[str, float] = {
     "keycmp": 0.9,
     "litname": 0.95,  # x0.5 for a parameter the body already reads
     "empty": 0.8,
+    # nested one-argument calls in the wrong order (`len(range(x))`) and a list popped from the
+    # wrong end (`pop()` for `pop(0)`): one bug each in the corpus, one mutant per call
+    "nestswap": 0.6,
+    "popend": 0.6,
     # Statements inserted around accumulators (`initial`), of "statement inserted (new code)"
     # (18 bugs): a missing initial value (init) ~5 bugs, a missing reorder before the return
     # (order) 3. init fires only on a name read before anything sets it, a certain

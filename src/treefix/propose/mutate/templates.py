@@ -179,3 +179,55 @@ def empty(site: Site) -> Iterator[Mutant]:
         tight = n.parent is not None and n.parent.type in _TIGHT_PARENTS
         for text, w in variants:
             yield site.replace(n, f"({text})" if tight else text, "empty", w)
+
+
+def _single_call(f: SourceFile, node: Node) -> tuple[str, Node] | None:
+    """(function name, its one argument) of `name(arg)`."""
+    fn, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+    if node.type != "call" or fn is None or args is None or fn.type != "identifier":
+        return None
+    kids = [c for c in args.named_children if c.type != "comment"]
+    if len(kids) != 1 or kids[0].type in ("keyword_argument", "list_splat", "dictionary_splat"):
+        return None
+    return f.text(fn), kids[0]
+
+
+def nestswap(site: Site) -> Iterator[Mutant]:
+    """`len(range(seq))` -> `range(len(seq))`: two nested one-argument calls in the wrong order."""
+    f = site.file
+    for n in site.nodes("call"):
+        outer = _single_call(f, n)
+        inner = _single_call(f, outer[1]) if outer is not None else None
+        if outer is None or inner is None or outer[0] == inner[0]:
+            continue
+        new = f"{inner[0]}({outer[0]}({f.text(inner[1])}))"
+        yield site.replace(n, new, "nestswap", 1.0)
+
+
+def _pops(f: SourceFile, root: Node) -> list[Node]:
+    """The argument lists of `x.pop()` and `x.pop(0)` calls under `root`."""
+    out = []
+    for n in iter_nodes(root):
+        fn, args = n.child_by_field_name("function"), n.child_by_field_name("arguments")
+        if n.type != "call" or fn is None or args is None or fn.type != "attribute":
+            continue
+        name = fn.child_by_field_name("attribute")
+        if name is not None and f.text(name) == "pop" and f.text(args) in ("()", "(0)"):
+            out.append(args)
+    return out
+
+
+def popend(site: Site) -> Iterator[Mutant]:
+    """`queue.pop()` <-> `queue.pop(0)`: taken from the wrong end (a stack for a queue), at the
+    site and, when the function pops the same way elsewhere, at every such place at once."""
+    f = site.file
+    mine = [a for h in site.header for a in _pops(f, h)]
+    root = site.func if site.func is not None else f.tree.root_node
+    for args in mine:
+        other = "(0)" if f.text(args) == "()" else "()"
+        yield site.replace(args, other, "popend", 1.0)
+        same = [a for a in _pops(f, root) if f.text(a) == f.text(args)]
+        if len(same) > 1:
+            edits = tuple((a.start_byte, a.end_byte, other) for a in same)
+            desc = f"pop with `{other}` at all {len(same)} places"
+            yield Mutant("popend", edits, desc, 0.9)
