@@ -750,3 +750,44 @@ def test_printret_stays_in_a_loop_with_an_else():
     """
     found = [c for c in results(source, 5).values() if c.operator == "printret"]
     assert found and not any("after the loop" in c.description for c in found)
+
+
+def test_leak_reads_the_picked_name_at_every_read_past_the_loop():
+    source = """\
+    def top_k(lst, k):
+        out = []
+        while lst:
+            largest = lst[0]
+            for n in lst:
+                if n > largest:
+                    largest = n
+            out.append(n)
+            lst.remove(n)
+        return out[:k]
+    """
+    fixed = """\
+    def top_k(lst, k):
+        out = []
+        while lst:
+            largest = lst[0]
+            for n in lst:
+                if n > largest:
+                    largest = n
+            out.append(largest)
+            lst.remove(largest)
+        return out[:k]
+    """
+    rank, cand = rank_of(source, 8, fixed)
+    assert cand.operator == "leak" and rank <= 2, (rank, cand.description)
+
+
+def test_no_leak_when_the_name_is_bound_again_after_the_loop():
+    source = """\
+    def f(xs):
+        best = 0
+        for n in xs:
+            best = n
+        n = best * 2
+        return n
+    """
+    assert "leak" not in _families(source, 6)

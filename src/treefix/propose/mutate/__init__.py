@@ -9,6 +9,7 @@ from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
 from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
 from treefix.propose.mutate.initial import init, order
+from treefix.propose.mutate.leaks import leak
 from treefix.propose.mutate.loops import loopexit
 from treefix.propose.mutate.moves import move
 from treefix.propose.mutate.names import attr, rename, returns
@@ -63,6 +64,7 @@ OPERATORS: tuple[Operator, ...] = (
     empty,
     nestswap,
     popend,
+    leak,
     # statements the program lacks around its accumulators
     init,
     order,

@@ -113,6 +113,10 @@ OPERATOR_PRIORS: dict[str, float] = {
     # nested one-argument calls in the wrong order (`len(range(x))`) and a list popped from the
     # wrong end (`pop()` for `pop(0)`): one bug each in the corpus, one mutant per call
     "nestswap": 0.6,
+    # a loop variable read after its loop where the loop copied the element it picked into
+    # another name (`largest = n` in the loop, `out.append(n)` after it): "wrong variable"
+    # (21 bugs) in the shape no spelling or distance ranks early; one or two mutants per read
+    "leak": 0.85,
     "popend": 0.6,
     # Statements inserted around accumulators (`initial`), of "statement inserted (new code)"
     # (18 bugs): a missing initial value (init) ~5 bugs, a missing reorder before the return
