@@ -791,3 +791,28 @@ def test_no_leak_when_the_name_is_bound_again_after_the_loop():
         return n
     """
     assert "leak" not in _families(source, 6)
+
+
+def test_a_printed_result_is_returned_instead_not_after_the_print():
+    source = """\
+    def sort_age(lst):
+        out = []
+        while lst:
+            oldest = max(lst)
+            lst.remove(oldest)
+            out.append(oldest)
+        print(out)
+    """
+    fixed = """\
+    def sort_age(lst):
+        out = []
+        while lst:
+            oldest = max(lst)
+            lst.remove(oldest)
+            out.append(oldest)
+        return out
+    """
+    rank, cand = rank_of(source, 7, fixed, feedback=_none_result())
+    assert cand.operator == "printret" and rank == 1, (rank, cand.description)
+    texts = results(source, 7, feedback=_none_result())
+    assert not any(t.endswith("print(out)\n    return out\n") for t in texts), list(texts)

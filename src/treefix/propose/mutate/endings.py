@@ -139,7 +139,23 @@ def final_values(f: SourceFile, func: Node, recent: list[str]) -> list[tuple[str
     found += [(h, 0.95) for h in _uncalled_helpers(f, func, nodes)[:2]]
     found += [(v, 1.0 - 0.15 * rank) for rank, v in enumerate(recent[:2])]
     found += [(v, 0.6) for v in _walked(f, func, nodes)[:1]]
+    printed = _printed_last(f, func)
     out: dict[str, float] = {}
     for v, w in found:
-        out.setdefault(v, w)
+        if v != printed:  # `print(x)` then `return x`: replacing the print is `printret`'s job
+            out.setdefault(v, w)
     return list(out.items())
+
+
+def _printed_last(f: SourceFile, func: Node) -> str | None:
+    """`x` when the function's last statement is `print(x)`."""
+    body = func.child_by_field_name("body")
+    kids = [c for c in body.named_children if c.type != "comment"] if body is not None else []
+    call = kids[-1].named_children[0] if kids and kids[-1].named_children else None
+    if call is None or call.type != "call" or kids[-1].type != "expression_statement":
+        return None
+    fn, args = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+    values = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+    if fn is None or f.text(fn) != "print" or len(values) != 1:
+        return None
+    return f.text(values[0])
