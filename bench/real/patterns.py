@@ -236,7 +236,7 @@ def classify(buggy: str, fixed: str) -> list[Edit]:
 
 # Which mutation families (src/treefix/propose/mutate) propose each kind of edit.
 OPERATORS = {
-    "wrong variable": "rename, ingredient",
+    "wrong variable": "rename, ingredient, leak (a loop variable read after its loop)",
     "unbound name (NameError)": "undefined",
     "parameter renamed": "undefined (an unused parameter renamed to the unbound name read)",
     "binding renamed (loop/assignment target)": "- (mostly a no-op rename in the nearest fix)",
@@ -245,7 +245,7 @@ OPERATORS = {
     "+1/-1": "offbyone",
     "wrap in list/tuple": "wrap",
     "missing call ()": "callfix",
-    "print -> return": "printret",
+    "print -> return": "printret (in place, or after the loop)",
     "in-place call's None assigned": "inplace",
     "comparison for assignment (`==` -> `=`)": "eqassign",
     "comparison completed (`x == 1 or 2`)": "orchain",
@@ -253,15 +253,20 @@ OPERATORS = {
     "condition clause added": "addcond",
     "condition clause dropped": "dropcond",
     "operand dropped": "ingredient (partly)",
-    "call arguments changed": "args, swapargs",
-    "jump inserted (return/break/continue)": "jump, return (missing return at the end)",
+    "call arguments changed": "args, swapargs, popend (`pop()` <-> `pop(0)`)",
+    "jump inserted (return/break/continue)": (
+        "jump, return (missing return at the end: the built list, the opposite literal, the "
+        "uncalled helper, len() of the walked sequence)"
+    ),
     "statement inserted (copy in module)": "insert",
-    "statement inserted (new code)": "insert (donors only), guard",
+    "statement inserted (new code)": "insert (donors only), guard, init, order",
     "statement deleted": "delete",
-    "statement moved": "move",
+    "statement moved": "move (data-flow priors: `placement`)",
     "indentation (into/out of a block)": "move (into/out of a block)",
     "expression replaced (ingredient in module)": "ingredient",
-    "expression replaced (new code)": "- (beyond templates; some are test-equivalent to a binop)",
+    "expression replaced (new code)": (
+        "keycmp, litname, empty, nestswap, wrap (`x += x + v`); the rest beyond templates"
+    ),
     "statement kind changed": "-",
     "multi-line rewrite": "-",
 }

@@ -10,6 +10,8 @@ from treefix.propose.mutate.checks import likeguard, truthy
 from treefix.propose.mutate.constants import const, offbyone
 from treefix.propose.mutate.guards import guard, jump, trywrap
 from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
+from treefix.propose.mutate.initial import init, order
+from treefix.propose.mutate.leaks import leak
 from treefix.propose.mutate.loops import loopexit
 from treefix.propose.mutate.members import addelem
 from treefix.propose.mutate.moves import move
@@ -19,6 +21,7 @@ from treefix.propose.mutate.patterns import convert, swaptargets
 from treefix.propose.mutate.plastic import addcond, ingredient
 from treefix.propose.mutate.site import Mutant, Site, SourceFile
 from treefix.propose.mutate.statements import delete, insert, none_guards
+from treefix.propose.mutate.templates import empty, keycmp, litname, nestswap, popend
 from treefix.propose.mutate.undefined import undefined
 
 Operator = Callable[[Site], Iterable[Mutant]]
@@ -64,6 +67,16 @@ OPERATORS: tuple[Operator, ...] = (
     truthy,
     likeguard,
     addelem,
+    # new-expression templates (code the program does not have)
+    keycmp,
+    litname,
+    empty,
+    nestswap,
+    popend,
+    leak,
+    # statements the program lacks around its accumulators
+    init,
+    order,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import re
 from dataclasses import dataclass, field
 
 from treefix.protocols import Feedback
 from treefix.types import Status
 
+_NONE_RESULT = re.compile(r"assert None (==|!=|is|in)|(==|!=) None\b")
 _LOOP_FAMILIES = {"negate": 1.3, "const": 1.2, "offbyone": 1.2, "ingredient": 1.3, "addcond": 1.2}
 # Exceptions a try/except fix may name: the builtin ones (a project's own would need an import).
 _CATCHABLE = frozenset(
@@ -54,9 +56,11 @@ def read_feedback(feedback: Feedback | None) -> Hints:
             hints.not_callable = True
         elif exc == "TypeError" and ("str" in msg or "int" in msg or "float" in msg):
             hints.family["convert"] = 1.6  # `can only concatenate str`, `unsupported operand`
+            hints.family["nestswap"] = 1.5  # `len(range(xs))`: 'list' cannot be an integer
         elif exc in ("NameError", "UnboundLocalError"):
             hints.family["rename"] = 1.5  # a name that is not there: another one was meant
             hints.family["ingredient"] = 1.5  # or an expression (`self.rate` for `rate`)
+            hints.family["init"] = 1.5  # or a name never set before its first use
         elif exc == "IndexError":
             hints.family["offbyone"] = 1.15
             hints.family["guard"] = 1.6
@@ -66,6 +70,10 @@ def read_feedback(feedback: Feedback | None) -> Hints:
             hints.family["guard"] = 1.6
         elif exc == "ValueError" and "empty" in msg:  # max() arg is an empty sequence
             hints.family["guard"] = 1.6
+        elif exc == "AssertionError" and _NONE_RESULT.search(msg):
+            # `assert None == [5, 4]`: the function fell off its end or printed its result
+            hints.family["return"] = 1.8
+            hints.family["printret"] = 1.3
         elif exc == "RecursionError":
             hints.loop.update(_LOOP_FAMILIES)
             hints.recursion = True

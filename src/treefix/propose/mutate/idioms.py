@@ -20,6 +20,8 @@ from treefix.propose.mutate.site import Mutant, Site, is_called, short
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from treefix.propose.mutate.site import SourceFile
+
 # Values that cannot be a list element somebody forgot to bracket, or already are a sequence.
 _NOT_ELEMENT = frozenset(
     {
@@ -104,9 +106,11 @@ def wrap(site: Site) -> Iterator[Mutant]:
             op, right = n.child_by_field_name("operator"), n.child_by_field_name("right")
             if op is None or right is None or op.type != "+=":
                 continue
+            left = n.child_by_field_name("left")
+            if left is not None and right.type == "binary_operator":
+                yield from _doubled(site, left, right)
             if right.type in _NOT_ELEMENT or right.type in _STRINGS:
                 continue
-            left = n.child_by_field_name("left")
             kinds = _initial_kinds(site, f.text(left)) if left is not None else set()
             if kinds & _SCALARS:
                 continue  # `total = 0 ... total += x`: a number, not a list
@@ -138,6 +142,22 @@ def wrap(site: Site) -> Iterator[Mutant]:
                 yield site.replace(a, f"[{f.text(a)}]", "wrap", 0.8)
 
 
+def _doubled(site: Site, left: Node, right: Node) -> Iterator[Mutant]:
+    """`acc += acc + v` adds `acc` to itself: `acc += [v]` (or `acc += v`) was meant."""
+    f = site.file
+    op, first, rest = (right.child_by_field_name(k) for k in ("operator", "left", "right"))
+    if op is None or first is None or rest is None or op.type != "+":
+        return
+    if f.text(first) != f.text(left) or rest.type in _STRINGS:
+        return
+    kinds = _initial_kinds(site, f.text(left))
+    element = rest.type not in _NOT_ELEMENT and not kinds & _SCALARS
+    # never meant: above the family's usual weight, like eqassign's `x == 0` statement
+    if element:
+        yield site.replace(right, f"[{f.text(rest)}]", "wrap", 1.25)
+    yield site.replace(right, f.text(rest), "wrap", 1.0 if element else 1.25)
+
+
 def _initial_kinds(site: Site, name: str) -> set[str]:
     """Node types of the literals `name` is assigned in the site's function (`[]`, `0`, ...)."""
     f, func = site.file, site.func
@@ -163,8 +183,10 @@ def _assigned_to(site: Site, expr: Node, name: str) -> bool:
 
 def callfix(site: Site) -> Iterator[Mutant]:
     """`s.lower` -> `s.lower()` where a method is read but never called; `d.get[k]` ->
-    `d.get(k)` where it is subscripted."""
+    `d.get(k)` where it is subscripted (at every such place of the function at once too: each
+    is a certain TypeError, and fixing one only moves the failure to the next)."""
     f = site.file
+    yield from _all_subscripted(site)
     for n in site.targets:
         if n.type == "attribute" and not is_called(n) and not _target(n):
             parent = n.parent
@@ -189,6 +211,29 @@ def callfix(site: Site) -> Iterator[Mutant]:
             yield site.replace(n, f"{f.text(n)}()", "callfix", weight)
 
 
+def _subscripted_method(f: SourceFile, n: Node) -> tuple[Node, Node] | None:
+    """(method attribute, index) of `obj.method[index]` for a method of a built-in type."""
+    value, index = n.child_by_field_name("value"), n.child_by_field_name("subscript")
+    if n.type != "subscript" or value is None or index is None or value.type != "attribute":
+        return None
+    name = value.child_by_field_name("attribute")
+    return (value, index) if name is not None and f.text(name) in _METHODS else None
+
+
+def _all_subscripted(site: Site) -> Iterator[Mutant]:
+    f = site.file
+    root = site.func if site.func is not None else f.tree.root_node
+    found = [p for n in iter_nodes(root) if (p := _subscripted_method(f, n)) is not None]
+    if len(found) < 2 or not any(_subscripted_method(f, n) for n in site.targets):
+        return
+    edits = tuple(
+        (m.end_byte, i.parent.end_byte if i.parent is not None else i.end_byte, f"({f.text(i)})")
+        for m, i in found
+    )
+    desc = f"call instead of subscripting at {len(found)} places: `{short(f.text(found[0][0]), 24)}[...]`"
+    yield Mutant("callfix", edits, desc, 1.2)  # before any one of them alone
+
+
 def printret(site: Site) -> Iterator[Mutant]:
     """`print(x)` -> `return x` inside a function that should hand back what it prints."""
     stmt, f = site.stmt, site.file
@@ -205,6 +250,7 @@ def printret(site: Site) -> Iterator[Mutant]:
         return
     text = ", ".join(f.text(v) for v in values)
     new = f"return {text}" if len(values) == 1 else f"return ({text})"
+    yield from _return_after_loop(site, new)
     yield Mutant(
         "printret",
         ((stmt.start_byte, stmt.end_byte, new),),
@@ -212,6 +258,24 @@ def printret(site: Site) -> Iterator[Mutant]:
         # a function that returns nothing yet prints: its callers get None
         0.7 if site.scope.returns_value else 1.0,
     )
+
+
+def _return_after_loop(site: Site, new: str) -> Iterator[Mutant]:
+    """`print(result)` last in the loop that builds `result`: return it once, after the loop."""
+    f, stmt = site.file, site.stmt
+    block = stmt.parent
+    loop = block.parent if block is not None else None
+    if block is None or loop is None or loop.type not in ("for_statement", "while_statement"):
+        return
+    kids = [c for c in block.named_children if c.type != "comment"]
+    indent = f.indent_of(loop)
+    if kids[-1] != stmt or len(kids) < 2 or indent is None or not f.ends_line(loop):
+        return
+    if loop.end_byte != stmt.end_byte:
+        return  # a loop `else:` follows
+    # the print is the loop's last line: the same line, dedented to the loop's level
+    edit = (f.line_start(stmt.start_byte), stmt.end_byte, f"{indent}{new}")
+    yield Mutant("printret", (edit,), f"`{short(new, 32)}` after the loop, not a print in it", 0.9)
 
 
 def inplace(site: Site) -> Iterator[Mutant]:

@@ -7,6 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from treefix.propose.mutate.placement import (
+    STRONG,
+    before_guard,
+    destroys_read,
+    finish_out,
+    reset_into,
+    reset_out,
+)
 from treefix.propose.mutate.site import Mutant, Site, SourceFile, short
 from treefix.propose.mutate.statements import STRUCTURAL, reindent, sibling
 
@@ -80,9 +88,33 @@ def move(site: Site) -> Iterator[Mutant]:
         yield _mutant(_relocate(f, span, at, indent), f"move `{what}` up", 1.0)
     if nxt is not None and _movable(nxt) and _span(f, nxt) is not None:
         at = f.next_line_start(nxt.end_byte)
-        yield _mutant(_relocate(f, span, at, indent), f"move `{what}` down", 1.0)
+        w = max(destroys_read(f, stmt, nxt), before_guard(f, stmt, nxt))
+        yield _mutant(_relocate(f, span, at, indent), f"move `{what}` down", w)
     yield from _into(site, span, prev, nxt, what)
+    yield from _into_later(site, span, what)
     yield from _out(site, span, what)
+
+
+def _into_later(site: Site, span: tuple[int, int], what: str) -> Iterator[Mutant]:
+    """A flag set once before a loop that sets it again, moved to the start of that loop's
+    body (adjacent loops are `_into`'s; this reaches past the statements in between)."""
+    f, stmt = site.file, site.stmt
+    later = []
+    n = sibling(stmt, 1)
+    while n is not None:
+        later.append(n)
+        n = sibling(n, 1)
+    loop = reset_into(f, stmt, later)
+    if loop is None or loop == later[0]:
+        return
+    first = _first_stmt(loop.child_by_field_name("body"))
+    inner = f.indent_of(first) if first is not None else None
+    if first is None or not inner:
+        return
+    at = f.line_start(first.start_byte)
+    head = short(f.text(loop).split("\n", 1)[0], 24)
+    edits = _relocate(f, span, at, inner)
+    yield _mutant(edits, f"reset `{what}` at the start of each `{head}`", 0.9 * STRONG)
 
 
 def _into(
@@ -126,11 +158,13 @@ def _out(site: Site, span: tuple[int, int], what: str) -> Iterator[Mutant]:
         at = f.next_line_start(holder.end_byte)
         if f.source[:at].endswith(b"\n"):
             edits = _relocate(f, span, at, outer)
-            yield _mutant(edits, f"move `{what}` out of and after `{head}`", 0.9)
+            w = 0.9 * finish_out(f, stmt, holder)
+            yield _mutant(edits, f"move `{what}` out of and after `{head}`", w)
     if stmt == kids[0]:
         at = f.line_start(holder.start_byte)
         edits = _relocate(f, span, at, outer)
-        yield _mutant(edits, f"move `{what}` out of and before `{head}`", 0.9)
+        w = 0.9 * reset_out(f, stmt, holder)
+        yield _mutant(edits, f"move `{what}` out of and before `{head}`", w)
 
 
 def _loose_jump(node: Node) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from treefix.propose.mutate.endings import final_values
 from treefix.propose.mutate.exprs import atom, negated, operator_token
 from treefix.propose.mutate.scope import PATTERNS
 from treefix.propose.mutate.site import Mutant, Site, is_called, short
@@ -213,11 +214,11 @@ def _missing_return(site: Site) -> Iterator[Mutant]:
         if var not in recent and var != "_":
             recent.append(var)
     weight = 1.0 if scope.returns_value else 0.75
-    for rank, var in enumerate(recent[:2]):
+    for var, w in final_values(f, func, recent):
         yield Mutant(
             "return",
             ((last.end_byte, last.end_byte, f"\n{indent}return {var}"),),
             f"add missing `return {var}` at the end of `{short(f.text(name or func), 32)}`",
-            weight - 0.15 * rank,
+            weight * w,
             line=last.end_point[0] + 2,
         )

@@ -116,6 +116,32 @@ OPERATOR_PRIORS: dict[str, float] = {
     # their kind (co-members elsewhere, the same import line, one block of constants): <= 8
     # mutants per literal
     "addelem": 0.6,
+    # New-expression templates (`templates`): the developer fixes' largest family that no donor
+    # reaches, "expression replaced (new code)" (54 of 211 program bugs, bench/real/PATTERNS.md).
+    # Counted by hand among those: a record compared whole or by one field (keycmp) 6 bugs, a
+    # literal where a parameter was meant (litname) 5, an emptiness test tied to one container
+    # type (empty) 4. Each shape is narrow (one to four mutants per comparison or literal), so
+    # the priors sit with the idioms'. keycmp is one mutant per comparison against binop's five,
+    # for about half binop's bugs: a little below it. A parameter the body never reads is a
+    # near-certain bug, so litname for one ranks with the best families.
+    "keycmp": 0.9,
+    "litname": 0.95,  # x0.5 for a parameter the body already reads
+    "empty": 0.8,
+    # nested one-argument calls in the wrong order (`len(range(x))`) and a list popped from the
+    # wrong end (`pop()` for `pop(0)`): one bug each in the corpus, one mutant per call
+    "nestswap": 0.6,
+    # a loop variable read after its loop where the loop copied the element it picked into
+    # another name (`largest = n` in the loop, `out.append(n)` after it): "wrong variable"
+    # (21 bugs) in the shape no spelling or distance ranks early; one or two mutants per read
+    "leak": 0.85,
+    "popend": 0.6,
+    # Statements inserted around accumulators (`initial`), of "statement inserted (new code)"
+    # (18 bugs): a missing initial value (init) ~5 bugs, a missing reorder before the return
+    # (order) 3. init fires only on a name read before anything sets it, a certain
+    # UnboundLocalError/NameError: top. order fires on every returned list: below the
+    # one-token families.
+    "init": 1.0,
+    "order": 0.6,
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
 

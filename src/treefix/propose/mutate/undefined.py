@@ -40,7 +40,8 @@ def _candidates(site: Site, name: str, row: int, pool: list[str]) -> list[str]:
     )
     similar = [n for n in close if difflib.SequenceMatcher(None, name, n).ratio() >= 0.5]
     near = site.scope.alternatives(name, row, MAX_NAMES)
-    unused = [site.file.text(p) for p in _unused(site)]  # a parameter nobody reads: likeliest
+    # a parameter nobody reads: likeliest
+    unused = [site.file.text(p) for p in unused_parameters(site)]
     return list(dict.fromkeys(unused + similar[:3] + near))[:MAX_NAMES]
 
 
@@ -132,14 +133,14 @@ def _reads(site: Site, name: str) -> list[Node]:
 def _unused_parameter(site: Site, name: str) -> Iterator[Mutant]:
     """`def f(date): ... day ...`: a parameter never read, renamed to the unbound name."""
     f = site.file
-    for p in _unused(site):
+    for p in unused_parameters(site):
         mutant = site.replace(p, name, "undefined", 0.95)
         desc = f"rename the unused parameter `{f.text(p)}` to `{name}`"
         line = p.start_point[0] + 1
         yield Mutant(mutant.family, mutant.edits, desc, mutant.weight, line=line)
 
 
-def _unused(site: Site) -> list[Node]:
+def unused_parameters(site: Site) -> list[Node]:
     """Plain parameters of the site's function that its body never mentions."""
     func, f = site.func, site.file
     params = func.child_by_field_name("parameters") if func is not None else None
