@@ -66,6 +66,20 @@ def test_a_suite_longer_than_one_run_is_validated_in_shards_that_each_fit():
     assert limits.as_dict()["validation_shards"] == limits.shards
 
 
+def test_a_slow_whole_suite_start_up_does_not_split_validation_into_one_test_shards():
+    """The baseline's start-up is the whole suite's import and collection (54 s for networkx's
+    4,400 tests traced on a loaded machine); a shard collects only its files. Shards packed as
+    if each paid it twice held one test each: 452 runs for one validation."""
+    durations = {f"tests/test_{i}.py::t{j}": 1.0 for i in range(15) for j in range(10)}  # 150 s
+    durations["tests/test_0.py::target"] = 0.1
+    base = _report(durations, failing={"tests/test_0.py::target"}, startup=54.0)
+    limits = derive(base, ["tests/test_0.py::target"], ["tests/test_0.py::target"], SearchOptions())
+    assert 2 <= limits.shards <= 5, limits.shards  # 150 s of tests, at least 60 s a shard
+    rest = [n for shard in limits.plan[1:] for n in shard]
+    assert sorted(rest) == sorted(n for n in durations if not n.endswith("::target"))
+    assert limits.validation <= 120
+
+
 def test_shard_reports_merge_into_one_verdict():
     ok = _report({"a.py::x": 0.1})
     ok.status, ok.exit_code = Status.PASSED, 0
