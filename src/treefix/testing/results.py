@@ -32,7 +32,7 @@ def _nodeid(case: ET.Element) -> str | None:
         module = file[:-3].replace("/", ".") if file.endswith(".py") else file
         if not classname and name == module:
             return file  # a collection error: pytest names the module itself
-        if classname == module or classname.startswith(module + "."):
+        if not classname or classname == module or classname.startswith(module + "."):
             rest = classname[len(module) + 1 :]
             return "::".join([file, *[p for p in rest.split(".") if p], name])
         # `file` is where the test is defined, not the module that collected it (a method
