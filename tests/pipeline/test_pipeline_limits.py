@@ -79,6 +79,20 @@ def test_a_suite_longer_than_one_run_is_validated_in_shards_that_each_fit():
     assert limits.as_dict()["validation_shards"] == limits.shards
 
 
+def test_a_slow_whole_suite_start_up_does_not_split_validation_into_one_test_shards():
+    """The baseline's start-up is the whole suite's import and collection (54 s for networkx's
+    4,400 tests traced on a loaded machine); a shard collects only its files. Shards packed as
+    if each paid it twice held one test each: 452 runs for one validation."""
+    durations = {f"tests/test_{i}.py::t{j}": 1.0 for i in range(15) for j in range(10)}  # 150 s
+    durations["tests/test_0.py::target"] = 0.1
+    base = _report(durations, failing={"tests/test_0.py::target"}, startup=54.0)
+    limits = derive(base, ["tests/test_0.py::target"], ["tests/test_0.py::target"], SearchOptions())
+    assert 2 <= limits.shards <= 5, limits.shards  # 150 s of tests, at least 60 s a shard
+    rest = [n for shard in limits.plan[1:] for n in shard]
+    assert sorted(rest) == sorted(n for n in durations if not n.endswith("::target"))
+    assert limits.validation <= 120
+
+
 def test_shard_reports_merge_into_one_verdict():
     ok = _report({"a.py::x": 0.1})
     ok.status, ok.exit_code = Status.PASSED, 0
@@ -216,3 +230,52 @@ def test_the_default_time_limit_is_the_searchs_from_the_end_of_the_baseline(tmp_
     assert moved >= start + 100.0 and "baseline took 60s" in said[0]
     set_by_user = SearchOptions(time_limit=100.0)
     assert search_deadline(set_by_user, start + 40.0, events) == start + 40.0
+
+
+def _cut_suite(tmp_path: Path, first: dict[str, str]) -> Path:
+    """`first`, then 18 s of slow tests, then the bug's test last: a baseline cut by a deadline
+    never reaches it."""
+    slow = "import time\n\n" + "".join(
+        f"def test_{j}():\n    time.sleep(1.0)\n\n" for j in range(3)
+    )
+    files = {
+        "conftest.py": "",
+        "pkg/__init__.py": "",
+        "pkg/calc.py": "def add(a, b):\n    return a - b\n",
+        "tests/test_z_calc.py": "from pkg.calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+        **first,
+    }
+    files.update({f"tests/test_slow_{i}.py": slow for i in range(6)})
+    return write_tree(tmp_path / "proj", files)
+
+
+@pytest.mark.slow
+def test_the_default_time_limit_does_not_cut_the_baseline(tmp_path: Path) -> None:
+    """The default limit is the search's: the baseline goes on until every test ran, so a bug
+    whose test comes after a suite longer than the limit is still found and fixed."""
+    from treefix.pipeline.main import run
+    from treefix.pipeline.options import RunOptions
+
+    proj = _cut_suite(tmp_path, {})
+    values = {"time_limit": 12.0, "test_timeout": 6.0, "sandbox": "local", "proposer": "mutation"}
+    options = RunOptions.build(str(proj), {**values, "workers": 2}, time_limit_is_default=True)
+    outcome = run(options)
+    assert outcome.report is not None
+    report = outcome.report
+    assert report["status"] == "fixed", (report["message"], report["baseline"])
+    assert report["targets"] == ["tests/test_z_calc.py::test_add"]
+    assert report["baseline"]["tests"] == 19
+    assert report["limits"]["baseline_runs"] >= 2 and report["limits"]["baseline_cut"] is None
+
+
+@pytest.mark.slow
+def test_a_cut_baseline_whose_failures_are_flaky_is_not_nothing_to_repair(tmp_path: Path) -> None:
+    """With a limit the user set, the baseline stops at it; when every failure among the tests
+    that ran passes when run again, the bug may be in what never ran: said, and not exit 0. The
+    test the cut run was killed in is not a failure either (no run was left to finish it)."""
+    traced = "import sys\n\ndef test_untraced():\n    assert sys.gettrace() is None\n"
+    proj = _cut_suite(tmp_path, {"tests/test_a_traced.py": traced})
+    args = ["--time-limit", "10", "--test-timeout", "6"]  # one baseline run, then the deadline
+    result = CliRunner().invoke(app, ["repair", str(proj), *ARGS, *args])
+    assert result.exit_code == 3, result.output
+    assert "tests never ran" in result.stderr and "pass when run again" in result.stderr

@@ -121,6 +121,42 @@ def test_parse_junit_maps_real_pytest_output_to_node_ids(tmp_path):
     assert out["tests/test_calc.py::test_fails"].message.startswith("AssertionError: bad sum")
 
 
+def test_parse_junit_names_inherited_and_imported_tests_by_the_module_that_collects_them(
+    tmp_path,
+):
+    """JUnit's `file` is where a test is defined: a mixin's methods (networkx's historical tests)
+    would get ids in the helper module, which pytest refuses when a validation shard selects
+    them (the whole shard then fails and a right fix is rejected)."""
+    text = _run_pytest(
+        tmp_path,
+        {
+            "tests/__init__.py": "",
+            "tests/mixins.py": """
+                class Shared:
+                    def test_inherited(self):
+                        assert True
+
+                def test_imported():
+                    assert True
+            """,
+            "tests/test_graph.py": """
+                from tests.mixins import Shared, test_imported
+
+                class TestGraph(Shared):
+                    pass
+
+                class TestDiGraph(Shared):
+                    pass
+            """,
+        },
+    )
+    assert sorted(parse_junit(text)) == [
+        "tests/test_graph.py::TestDiGraph::test_inherited",
+        "tests/test_graph.py::TestGraph::test_inherited",
+        "tests/test_graph.py::test_imported",
+    ]
+
+
 def test_parse_junit_names_a_collection_error_by_its_module(tmp_path):
     text = _run_pytest(
         tmp_path,

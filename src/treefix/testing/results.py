@@ -32,10 +32,18 @@ def _nodeid(case: ET.Element) -> str | None:
         module = file[:-3].replace("/", ".") if file.endswith(".py") else file
         if not classname and name == module:
             return file  # a collection error: pytest names the module itself
-        rest = classname[len(module) + 1 :] if classname.startswith(module + ".") else ""
-        return "::".join([file, *[p for p in rest.split(".") if p], name])
+        if not classname or classname == module or classname.startswith(module + "."):
+            rest = classname[len(module) + 1 :]
+            return "::".join([file, *[p for p in rest.split(".") if p], name])
+        # `file` is where the test is defined, not the module that collected it (a method
+        # inherited from a mixin in a helper module, a test function imported): that id does not
+        # exist, and pytest fails a run given it. classname is the collecting module's dotted
+        # path, then the classes (capitalised, as pytest's Test* classes are).
     parts = classname.split(".")
-    return "::".join(["/".join(parts) + ".py", name]) if parts and parts[0] else name
+    if not parts or not parts[0]:
+        return name
+    split = next((i for i, p in enumerate(parts[1:], 1) if p[:1].isupper()), len(parts))
+    return "::".join(["/".join(parts[:split]) + ".py", *parts[split:], name])
 
 
 def parse_junit(text: str) -> dict[str, TestOutcome]:
