@@ -19,22 +19,7 @@ sys.path.insert(0, str(HERE))
 
 import report  # noqa: E402
 
-HEADER = [
-    "run",
-    "bugs",
-    "plausible",
-    "AST-equal",
-    "treefix said fixed",
-    "median s to fix",
-    "median wall s",
-    "median evals",
-    "median evals to fix",
-    "FL top-1",
-    "FL top-3",
-    "FL top-5",
-    "FL top-10",
-    "not ranked",
-]
+HEADER = ["run", *report.SUMMARY_COLUMNS]
 
 
 def load(path: Path) -> dict[str, dict]:

@@ -16,6 +16,24 @@ GROUPS = (("programs", "program"), ("real-repository bugs", "repo"))
 TOPS = (1, 3, 5, 10)
 
 
+
+# the columns summary() fills, after the row's name (a group here, a run in compare.py)
+SUMMARY_COLUMNS = [
+    "bugs",
+    "plausible",
+    "AST-equal",
+    "treefix said fixed",
+    "median s to fix",
+    "median wall s",
+    "median evals",
+    "median evals to fix",
+    "FL top-1",
+    "FL top-3",
+    "FL top-5",
+    "FL top-10",
+    "not ranked",
+]
+
 def pct(n: int, d: int) -> str:
     return f"{n}/{d} ({100 * n / d:.0f}%)" if d else "-"
 
@@ -144,22 +162,7 @@ def markdown(rows: list[dict[str, Any]], run: str, command: str, notes: list[str
         *[f"- {n}" for n in notes],
         "",
     ]
-    header = [
-        "group",
-        "bugs",
-        "plausible",
-        "AST-equal",
-        "treefix said fixed",
-        "median s to fix",
-        "median wall s",
-        "median evals",
-        "median evals to fix",
-        "FL top-1",
-        "FL top-3",
-        "FL top-5",
-        "FL top-10",
-        "not ranked",
-    ]
+    header = ["group", *SUMMARY_COLUMNS]
     body = []
     for title, kind in GROUPS:
         group = [r for r in rows if r.get("kind") == kind]

@@ -6,7 +6,7 @@ from textwrap import dedent
 
 from treefix.propose.mutation import MutationProposer
 from treefix.protocols import Feedback
-from treefix.types import Candidate, ProgramState, Suspicion
+from treefix.types import Candidate, ProgramState, Status, Suspicion, TestOutcome, TestReport
 
 PATH = "pkg/mod.py"
 
@@ -60,3 +60,20 @@ def rank_of(source: str, line: int, fixed: str, **kwargs) -> tuple[int, Candidat
         f"no candidate gives:\n{want}\ngot:\n"
         + "\n".join(f"{c.operator}: {c.description}" for c in cands)
     )
+
+
+def raised(message: str) -> Feedback:
+    """The run's word: one failing test, whose failure says `message`."""
+    outcome = TestOutcome("tests/test_mod.py::test_it", "failed", message)
+    report = TestReport(Status.FAILED, 1, 0.1, tests={outcome.nodeid: outcome})
+    return Feedback(report=report, targets=[outcome.nodeid])
+
+
+def assert_proposed(
+    source: str, line: int, fixed: str, operator: str, within: int, **kwargs
+) -> Candidate:
+    """The candidate giving `fixed` comes from `operator`, among the first `within` for its line."""
+    rank, cand = rank_of(source, line, fixed, **kwargs)
+    assert cand.operator == operator, cand
+    assert rank <= within, (rank, cand.description)
+    return cand

@@ -4,17 +4,7 @@ a bug people actually make, as exact source text, among the first candidates for
 from __future__ import annotations
 
 import pytest
-from helpers_mutation import rank_of
-
-from treefix.protocols import Feedback
-from treefix.types import Status, TestOutcome, TestReport
-
-
-def _raised(message: str) -> Feedback:
-    outcome = TestOutcome("tests/test_mod.py::test_it", "failed", message)
-    report = TestReport(Status.FAILED, 1, 0.1, tests={outcome.nodeid: outcome})
-    return Feedback(report=report, targets=[outcome.nodeid])
-
+from helpers_mutation import assert_proposed, raised, rank_of
 
 # (buggy source, suspicious line, fixed source, family, the fix's place at most, what the
 # failing test raised: "" for a plain assertion failure)
@@ -396,17 +386,17 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("source", "line", "fixed", "operator", "top", "raised"), CASES)
+@pytest.mark.parametrize(("source", "line", "fixed", "operator", "top", "message"), CASES)
 def test_new_family_ranks_the_fix(
-    source: str, line: int, fixed: str, operator: str, top: int, raised: str
+    source: str, line: int, fixed: str, operator: str, top: int, message: str
 ) -> None:
-    rank, cand = rank_of(source, line, fixed, feedback=_raised(raised) if raised else None)
-    assert cand.operator == operator, cand
-    assert rank <= top, (rank, cand.description)
+    cand = assert_proposed(
+        source, line, fixed, operator, top, feedback=raised(message) if message else None
+    )
     assert cand.description and "\n" not in cand.description
 
 
-def test_trywrap_names_the_exception_the_tests_raised() -> None:
+def test_trywrap_names_the_exception_the_testsraised() -> None:
     src = """\
     def parse_all(items):
         out = []
@@ -424,7 +414,7 @@ def test_trywrap_names_the_exception_the_tests_raised() -> None:
                 pass
         return out
     """
-    feedback = _raised("ValueError: invalid literal for int() with base 10: 'x'")
+    feedback = raised("ValueError: invalid literal for int() with base 10: 'x'")
     rank, cand = rank_of(src, 4, fixed, feedback=feedback)
     assert cand.operator == "trywrap" and rank <= 20  # swallowing errors: a last resort
     _, plain = rank_of(src, 4, fixed.replace("ValueError", "Exception"))

@@ -7,17 +7,9 @@ from __future__ import annotations
 from textwrap import dedent
 
 import pytest
-from helpers_mutation import propose, rank_of
+from helpers_mutation import assert_proposed, propose, raised
 
 from treefix.protocols import Feedback
-from treefix.types import Status, TestOutcome, TestReport
-
-
-def _raised(message: str) -> Feedback:
-    outcome = TestOutcome("tests/test_mod.py::test_it", "failed", message)
-    report = TestReport(Status.FAILED, 1, 0.1, tests={outcome.nodeid: outcome})
-    return Feedback(report=report, targets=[outcome.nodeid])
-
 
 ROUTES = """\
 class Route:
@@ -121,13 +113,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("source", "line", "fixed", "operator", "top", "raised"), CASES)
+@pytest.mark.parametrize(("source", "line", "fixed", "operator", "top", "message"), CASES)
 def test_repo_family_ranks_the_fix(
-    source: str, line: int, fixed: str, operator: str, top: int, raised: str
+    source: str, line: int, fixed: str, operator: str, top: int, message: str
 ) -> None:
-    rank, cand = rank_of(source, line, fixed, feedback=_raised(raised) if raised else None)
-    assert cand.operator == operator, cand
-    assert rank <= top, (rank, cand.description)
+    assert_proposed(
+        source, line, fixed, operator, top, feedback=raised(message) if message else None
+    )
 
 
 def _families(source: str, line: int, feedback: Feedback | None = None) -> set[str]:
@@ -163,7 +155,7 @@ def test_kwarg_value_must_be_readable_at_the_call() -> None:
 
 def test_nocall_needs_the_not_callable_failure() -> None:
     assert "nocall" not in _families(TABLE, 3)
-    assert "nocall" in _families(TABLE, 3, _raised("TypeError: 'str' object is not callable"))
+    assert "nocall" in _families(TABLE, 3, raised("TypeError: 'str' object is not callable"))
 
 
 def test_likeguard_needs_a_sibling_guarding_the_same_statement() -> None:
@@ -184,9 +176,7 @@ def keep(task):
 
 def test_addelem_adds_a_member_of_the_same_import() -> None:
     fixed = STATUS.replace("(DONE, DISABLED)", "(DONE, DISABLED, UNKNOWN)")
-    rank, cand = rank_of(STATUS, 5, fixed)
-    assert cand.operator == "addelem"
-    assert rank <= 8, (rank, cand.description)
+    assert_proposed(STATUS, 5, fixed, "addelem", 8)
 
 
 def test_addelem_offers_only_names_of_the_members_kind() -> None:

@@ -5,10 +5,9 @@ its line, and stays quiet where the shape is absent."""
 from __future__ import annotations
 
 import pytest
-from helpers_mutation import propose, rank_of, results
+from helpers_mutation import assert_proposed, propose, raised, rank_of, results
 
 from treefix.protocols import Feedback
-from treefix.types import Status, TestOutcome, TestReport
 
 # (buggy source, suspicious line, fixed source, family, the fix's place at most)
 CASES = [
@@ -281,9 +280,7 @@ CASES = [
 
 @pytest.mark.parametrize("source,line,fixed,family,place", CASES)
 def test_template_proposes_the_fix_early(source, line, fixed, family, place):
-    rank, cand = rank_of(source, line, fixed)
-    assert cand.operator == family, cand
-    assert rank <= place, (rank, cand.description)
+    assert_proposed(source, line, fixed, family, place)
 
 
 def _families(source: str, line: int) -> set[str]:
@@ -453,9 +450,7 @@ INSERTIONS = [
 
 @pytest.mark.parametrize("source,line,fixed,family,place", INSERTIONS)
 def test_insertion_proposes_the_fix_early(source, line, fixed, family, place):
-    rank, cand = rank_of(source, line, fixed)
-    assert cand.operator == family, cand
-    assert rank <= place, (rank, cand.description)
+    assert_proposed(source, line, fixed, family, place)
 
 
 def test_init_only_for_names_nothing_sets_before():
@@ -576,18 +571,12 @@ ENDINGS = [
 
 def _none_result() -> Feedback:
     """The run's word that the function gave back None where a value was expected."""
-    outcome = TestOutcome(
-        "tests/test_mod.py::test_it", "failed", "AssertionError: assert None == [3]"
-    )
-    report = TestReport(Status.FAILED, 1, 0.1, tests={outcome.nodeid: outcome})
-    return Feedback(report, [outcome.nodeid])
+    return raised("AssertionError: assert None == [3]")
 
 
 @pytest.mark.parametrize("source,line,fixed,place", ENDINGS)
 def test_missing_return_proposes_the_value_early(source, line, fixed, place):
-    rank, cand = rank_of(source, line, fixed, feedback=_none_result())
-    assert cand.operator == "return", cand
-    assert rank <= place, (rank, cand.description)
+    assert_proposed(source, line, fixed, "return", place, feedback=_none_result())
 
 
 def test_a_none_result_puts_the_missing_return_first():
@@ -720,9 +709,7 @@ SLIPS = [
 
 @pytest.mark.parametrize("source,line,fixed,family,place", SLIPS)
 def test_slip_proposes_the_fix_early(source, line, fixed, family, place):
-    rank, cand = rank_of(source, line, fixed)
-    assert cand.operator == family, cand
-    assert rank <= place, (rank, cand.description)
+    assert_proposed(source, line, fixed, family, place)
 
 
 def test_no_doubled_wrap_when_the_accumulator_is_a_number():

@@ -73,32 +73,32 @@ def reset_out(f: SourceFile, stmt: Node, loop: Node) -> float:
     return 1.0
 
 
-def finish_out(f: SourceFile, stmt: Node, loop: Node) -> float:
-    """`s.reverse()` (or `.sort()`) last in the loop that builds `s`: a step for after the loop."""
-    if loop.type not in LOOPS or stmt.type != "expression_statement" or not stmt.named_children:
-        return 1.0
+def _method_call(f: SourceFile, stmt: Node) -> tuple[str, str] | None:
+    """(receiver, method) of a statement that is one method call, `obj.method(...)`."""
+    if stmt.type != "expression_statement" or not stmt.named_children:
+        return None
     call = stmt.named_children[0]
     fn = call.child_by_field_name("function") if call.type == "call" else None
     if fn is None or fn.type != "attribute":
-        return 1.0
+        return None
     obj, attr = fn.child_by_field_name("object"), fn.child_by_field_name("attribute")
-    if obj is None or attr is None or f.text(attr) not in _FINISH:
-        return 1.0
-    return STRONG
+    if obj is None or attr is None:
+        return None
+    return f.text(obj), f.text(attr)
+
+
+def finish_out(f: SourceFile, stmt: Node, loop: Node) -> float:
+    """`s.reverse()` (or `.sort()`) last in the loop that builds `s`: a step for after the loop."""
+    called = _method_call(f, stmt) if loop.type in LOOPS else None
+    return STRONG if called is not None and called[1] in _FINISH else 1.0
 
 
 def destroys_read(f: SourceFile, stmt: Node, nxt: Node) -> float:
     """`lst.remove(m)` right before a statement that still reads `lst`: the read comes first."""
-    if stmt.type != "expression_statement" or not stmt.named_children:
+    called = _method_call(f, stmt)
+    if called is None or called[1] not in _DESTROY:
         return 1.0
-    call = stmt.named_children[0]
-    fn = call.child_by_field_name("function") if call.type == "call" else None
-    if fn is None or fn.type != "attribute":
-        return 1.0
-    obj, attr = fn.child_by_field_name("object"), fn.child_by_field_name("attribute")
-    if obj is None or attr is None or f.text(attr) not in _DESTROY:
-        return 1.0
-    return STRONG if f.text(obj) in reads(f, nxt) else 1.0
+    return STRONG if called[0] in reads(f, nxt) else 1.0
 
 
 def before_guard(f: SourceFile, stmt: Node, nxt: Node) -> float:
