@@ -113,6 +113,7 @@ class Executor(Protocol):
     workers: int  # evaluations that run at once
     kind: str  # the sandbox backend, for the report
     isolation: str  # one line for the run header
+    nodes: list[str]  # the cluster nodes the sandboxes live on (none for threads on this machine)
 
     def run(self, batch: Sequence[Evaluation]) -> list[TestReport]: ...
 

@@ -219,17 +219,8 @@ def batch(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write each fix into its working tree.")
     ] = False,
-    branch: Annotated[
-        str | None,
-        typer.Option(
-            "--branch",
-            help="Commit each fix on a new branch NAME of its repository; trees untouched.",
-        ),
-    ] = None,
-    commit: Annotated[
-        bool,
-        typer.Option("--commit", help="Commit each fix on its repository's current branch."),
-    ] = False,
+    branch: opt.Branch = None,  # per entry, in each entry's repository
+    commit: opt.Commit = False,
     max_cost_usd: Annotated[
         float | None,
         typer.Option(

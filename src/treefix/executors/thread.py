@@ -23,6 +23,7 @@ class ThreadExecutor:
         first = pool.sandboxes[0] if pool.sandboxes else None
         self.kind = first.kind if first else ""
         self.isolation = first.isolation if first else ""
+        self.nodes: list[str] = []  # this machine's threads, no cluster
         self._threads = ThreadPoolExecutor(
             max_workers=max(1, pool.size), thread_name_prefix="treefix-worker"
         )

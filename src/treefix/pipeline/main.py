@@ -140,7 +140,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     try:
         interrupt.attach(executor)
         record.workers, record.isolation = executor.workers, executor.isolation
-        record.nodes = sorted(set(getattr(executor, "nodes", [])))  # only Ray's has nodes
+        record.nodes = sorted(set(executor.nodes))
         events.header(
             {
                 "project": str(project.root),
