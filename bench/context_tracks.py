@@ -50,7 +50,9 @@ from context_oracle import (  # noqa: E402
     Hunk,
     Oracle,
     _has_tests,
+    _pct,
     baseline_failure,
+    blocks,
     changed_lines,
     parse_patch,
     prompt_text,
@@ -211,17 +213,11 @@ class ReadingOracle(Oracle):
             return located
         code, message = self.holds(full_text(body))
         if code and message:
-            return "EXPLANATION: The reference fix.\n\n" + _blocks(self.answer or self.hunks)
+            return "EXPLANATION: The reference fix.\n\n" + blocks(self.answer or self.hunks)
         if not code and self.reads < min(READS, len(self.windows)) and "tools" in body:
             self.reads += 1
             return Step(tools=[("read_file", self.windows[self.reads - 1])])
         return super().__call__(body)
-
-
-def _blocks(hunks: list[Hunk]) -> str:
-    from context_oracle import blocks
-
-    return blocks(hunks)
 
 
 def _starts(proj: Path, hunks: list[Hunk]) -> list[int]:
@@ -407,10 +403,6 @@ def run_case(case: Case, server: LLMServer) -> Result:
 
 
 # -- the summary -----------------------------------------------------------------------------------
-
-
-def _pct(xs: list[bool]) -> str:
-    return f"{sum(xs)}/{len(xs)} ({100 * sum(xs) / max(1, len(xs)):.0f}%)"
 
 
 def _med_p95(xs: list[float]) -> str:

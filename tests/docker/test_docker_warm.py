@@ -8,12 +8,19 @@ memory, leaves processes or files, or kills its server cannot change the next on
 from __future__ import annotations
 
 import secrets
-import time
 
 import pytest
 
 from tests.docker.docker_helpers import open_sandbox, outcomes
-from tests.testing.test_warm_runner import CALC, FIXED, TESTS, _write, wrecks
+from tests.testing.test_warm_runner import (
+    CALC,
+    FIXED,
+    TESTS,
+    _write,
+    hung_then_clean,
+    wrecked_then_clean,
+    wrecks,
+)
 from treefix.testing.command import detect_test_command
 from treefix.testing.runner import TestRunner
 from treefix.types import Status
@@ -67,23 +74,14 @@ def test_the_docker_sandbox_serves_candidates_warm(calc):
 @wrecks("stdlib-patched", "thread-left", "cwd-changed", "tmp-file", "daemon-left")
 def test_a_candidate_that_corrupts_its_world_cannot_affect_the_next(calc, wreck):
     runner, box = calc
-    bad = runner.run(box, {"calc.py": (wreck + FIXED.decode()).encode()}, TESTS, timeout=60)
-    assert bad.tests[TESTS[0]].outcome == "passed"  # the wreck ran: the module imported
-    good = runner.run(box, {"calc.py": FIXED}, TESTS, timeout=60)
-    assert good.status is Status.PASSED, good.output[-2000:]
-    assert outcomes(good) == dict.fromkeys(TESTS, "passed")
+    wrecked_then_clean(runner, box, wreck)
     assert runner.warm_runs == 2
     assert not any("sleep" in a for a in _uid_1000(box))
 
 
 def test_a_hanging_candidate_is_stopped_and_the_server_kept(calc):
     runner, box = calc
-    loop = b"def add(a, b):\n    while True:\n        pass\n"
-    start = time.monotonic()
-    hung = runner.run(box, {"calc.py": loop}, TESTS, timeout=3, per_test_timeout=0)
-    assert hung.status is Status.TIMEOUT and time.monotonic() - start < 15
-    good = runner.run(box, {"calc.py": FIXED}, TESTS, timeout=60)
-    assert outcomes(good) == dict.fromkeys(TESTS, "passed")
+    hung_then_clean(runner, box, within=15)
     assert runner.warm_runs == 2 and runner._server(box).starts == 1
 
 

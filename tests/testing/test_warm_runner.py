@@ -106,25 +106,35 @@ def wrecks(*names: str):
     return pytest.mark.parametrize("wreck", [WRECKS[n] for n in names], ids=list(names))
 
 
-@wrecks("stdlib-patched", "thread-left", "cwd-changed", "modules-deleted", "tmp-file", "file")
-def test_a_candidate_that_corrupts_the_interpreter_cannot_affect_the_next(calc, wreck):
-    runner, box = calc
+def wrecked_then_clean(runner, box, wreck: str) -> None:
+    """A candidate that runs `wreck` when imported, then the fix: the fix's run must not see it."""
     bad = runner.run(box, {"calc.py": (wreck + FIXED.decode()).encode()}, TESTS, timeout=60)
     assert bad.tests[TESTS[0]].outcome == "passed"  # the wreck ran: the module imported
     good = runner.run(box, {"calc.py": FIXED}, TESTS, timeout=60)
     assert good.status is Status.PASSED, good.output[-2000:]
     assert outcomes(good) == dict.fromkeys(TESTS, "passed")
+
+
+def hung_then_clean(runner, box, within: float) -> None:
+    """A candidate that loops forever is stopped within `within` s; the fix after it passes."""
+    loop = b"def add(a, b):\n    while True:\n        pass\n"
+    start = time.monotonic()
+    hung = runner.run(box, {"calc.py": loop}, TESTS, timeout=3, per_test_timeout=0)
+    assert hung.status is Status.TIMEOUT and time.monotonic() - start < within
+    good = runner.run(box, {"calc.py": FIXED}, TESTS, timeout=60)
+    assert outcomes(good) == dict.fromkeys(TESTS, "passed")
+
+
+@wrecks("stdlib-patched", "thread-left", "cwd-changed", "modules-deleted", "tmp-file", "file")
+def test_a_candidate_that_corrupts_the_interpreter_cannot_affect_the_next(calc, wreck):
+    runner, box = calc
+    wrecked_then_clean(runner, box, wreck)
     assert runner.warm_runs == 2  # both served warm (a polluting one by a replaced server)
 
 
 def test_a_candidate_killed_at_the_time_limit_leaves_a_usable_server(calc):
     runner, box = calc
-    loop = b"def add(a, b):\n    while True:\n        pass\n"
-    start = time.monotonic()
-    hung = runner.run(box, {"calc.py": loop}, TESTS, timeout=3, per_test_timeout=0)
-    assert hung.status is Status.TIMEOUT and time.monotonic() - start < 12
-    good = runner.run(box, {"calc.py": FIXED}, TESTS, timeout=60)
-    assert outcomes(good) == dict.fromkeys(TESTS, "passed")
+    hung_then_clean(runner, box, within=12)
     assert runner.warm_runs == 2 and _server(runner, box).starts == 1
 
 
