@@ -9,6 +9,7 @@ surviving actors."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from treefix.errors import SandboxError, TreefixError, UsageError
+from treefix.executors import reaper
 from treefix.extras import MissingExtra, require
 from treefix.protocols import Evaluation
 from treefix.sandbox.backends import make_sandboxes
@@ -114,7 +116,14 @@ class SandboxActor:
         import ray
 
         node = ray.get_runtime_context().get_node_id()[:8]  # which node holds it, for who looks
+        # Everything this actor puts on its node lives in one folder: the snapshot's copy in
+        # project/, and (temp files of this actor process) the sandbox's scratch copy, so one
+        # removal undoes it all - by close(), or by the reaper when the actor is killed first.
         self.tmp = Path(tempfile.mkdtemp(prefix=f"treefix-actor-{node}-"))
+        project = self.tmp / "project"
+        (self.tmp / "tmp").mkdir()
+        tempfile.tempdir = str(self.tmp / "tmp")  # this process is the actor's own
+        reaper.watch(os.getpid(), self.tmp, docker=kind == "docker")
         self.runner: TestRunner | None = None  # made on the first run; holds the warm server
         self.sandbox: Any = None
         # A node that cannot run the chosen backend (no engine, image not built there) is the
@@ -122,13 +131,14 @@ class SandboxActor:
         self.failed: TreefixError | None = None
         try:
             for rel, (data, mode) in files.items():
-                p = self.tmp / rel
+                p = project / rel
                 p.parent.mkdir(parents=True, exist_ok=True)
                 p.write_bytes(data)
                 p.chmod(mode & 0o7777)
-            self.sandbox = make_sandboxes(kind, snapshot(self.tmp), 1, run_id, image, options)[0]
+            project.mkdir(exist_ok=True)
+            self.sandbox = make_sandboxes(kind, snapshot(project), 1, run_id, image, options)[0]
         except TreefixError as exc:  # named by the user's path, not this actor's copy
-            exc.args = (str(exc).replace(str(self.tmp), root or str(self.tmp)),)
+            exc.args = (str(exc).replace(str(project), root or str(project)),)
             self.failed = exc
             shutil.rmtree(self.tmp, ignore_errors=True)
         # one run at a time in the sandbox: a lost actor's evaluation re-sent here must wait for
@@ -166,7 +176,12 @@ class SandboxActor:
             self.sandbox.cancel()
 
     def close(self) -> None:
+        # A container holds its own copy, so its folder goes first: the driver kills an actor
+        # whose close outlasts its grace (a slow engine under load). A local sandbox's runs
+        # work in the scratch inside the folder: it goes after them. The reaper covers a kill.
         try:
+            if self.sandbox is not None and self.sandbox.kind == "docker":
+                shutil.rmtree(self.tmp, ignore_errors=True)
             if self.runner is not None:
                 self.runner.close()
             if self.sandbox is not None:
@@ -176,6 +191,10 @@ class SandboxActor:
 
 
 class RayExecutor:
+    # how long the actors get to close their sandboxes before they are killed (the reaper then
+    # removes what they leave)
+    close_grace = 60.0
+
     def __init__(
         self,
         ray: Any,
@@ -197,7 +216,9 @@ class RayExecutor:
         actor = ray.remote(num_cpus=1, max_concurrency=2)(SandboxActor)
         ref = ray.put(files)  # once into the object store; every actor reads it from there
         self.actors = [
-            actor.options(scheduling_strategy="SPREAD").remote(ref, kind, image, options, run_id, root)
+            actor.options(scheduling_strategy="SPREAD").remote(
+                ref, kind, image, options, run_id, root
+            )
             for _ in range(workers)
         ]
         self.everyone = list(self.actors)  # killed on close, lost ones included
@@ -288,7 +309,7 @@ class RayExecutor:
             return
         self._closed = True
         try:
-            self.ray.get([a.close.remote() for a in self.actors], timeout=60)
+            self.ray.get([a.close.remote() for a in self.actors], timeout=self.close_grace)
         except Exception:  # an actor gone with its node has nothing left to close
             pass
         for a in self.everyone:

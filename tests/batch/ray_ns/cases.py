@@ -109,7 +109,9 @@ def test_repair_with_ray_actors_finds_the_same_fix_as_local_threads(
     assert there["search"]["evaluations"] == here["search"]["evaluations"]
     assert "ray: 2 sandbox actor(s) on 2 node(s)" in on_ray.stderr
     assert here["sandbox"]["executor"] == "local" and there["sandbox"]["executor"] == "ray"
-    assert sorted(there["sandbox"]["nodes"]) == sorted([cluster.head_id, cluster.nodes["worker"].id])
+    assert sorted(there["sandbox"]["nodes"]) == sorted(
+        [cluster.head_id, cluster.nodes["worker"].id]
+    )
 
 
 def test_doctor_lists_the_cluster_nodes_and_resources(cluster: Cluster):
@@ -325,6 +327,27 @@ def test_repair_in_docker_sandboxes_on_ray_actors_same_fix_as_threads(
     assert there["search"]["evaluations"] == here["search"]["evaluations"]
     assert "ray: 2 sandbox actor(s) on 2 node(s), docker sandboxes" in on_ray.stderr
     assert _containers(docker_engine) - before == set()  # each actor removed its container
+
+
+def test_actors_killed_before_they_close_leave_no_folder_and_no_container(
+    cluster: Cluster, tmp_path, docker_engine, sandbox_image, monkeypatch
+):
+    """The driver kills actors whose close outlasts its grace (a slow engine under load): with
+    no grace at all, what they hold on their nodes must still go (the reaper's job)."""
+    from treefix.executors.ray import RayExecutor
+
+    monkeypatch.setattr(RayExecutor, "close_grace", 0.0)
+    repo = _repos(tmp_path, n_shops=1) / "shop0"
+    before, folders = _containers(docker_engine), frozenset(cluster.tmp.iterdir())
+    args = ["repair", str(repo), "--json", "--sandbox", "docker", "--workers", "2", "--seed", "3"]
+    args += ["--max-evals", "60", "--executor", "ray", "--ray-address", cluster.address]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0 and json.loads(r.stdout)["status"] == "fixed", r.output
+    _left_behind(cluster, tmp_path, existing=folders)
+    deadline = time.monotonic() + 60
+    while _containers(docker_engine) - before and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _containers(docker_engine) - before == set()
 
 
 def test_ctrl_c_of_a_repair_in_docker_sandboxes_on_ray_leaves_no_container(
