@@ -127,6 +127,19 @@ CASES = [
     ),
     pytest.param(
         """\
+        def is_dag(graph, directed):
+            return directed and has_cycle(graph)
+        """,
+        2,
+        """\
+        def is_dag(graph, directed):
+            return directed and not has_cycle(graph)
+        """,
+        "negate",
+        id="negate-one-operand-of-and",
+    ),
+    pytest.param(
+        """\
         def evens(nums):
             return [n for n in nums if n > 0 and n % 2 == 0]
         """,
