@@ -14,6 +14,7 @@ import pytest
 from tests.testing.legacy_projects import TESTS, as_sets, source_lines, write_legacy
 from treefix.protocols import COVERAGE_LIMIT
 from treefix.sandbox.local import support_dir
+from treefix.testing.ctracer import ctracer_path
 from treefix.testing.results import parse_coverage
 
 
@@ -57,6 +58,33 @@ def test_the_own_tracer_records_what_coverage_py_records(tmp_path: Path):
     assert source_lines(by_tracer, "tests/test_nose.py::test_in_a_thread") == {9, 10, 11}
     # module bodies run at import, outside any test: attributed to none
     assert 1 not in source_lines(by_tracer, mean)
+
+
+def test_the_c_tracer_records_the_same_lines_per_test_as_settrace(tmp_path: Path):
+    """coverage.py's compiled tracer, loaded by path from treefix's own coverage.py (the runner
+    passes it for local runs): the same per-test lines as the Python settrace tracer, threads,
+    generators and unittest's setUp included."""
+    project = write_legacy(tmp_path / "proj")
+    assert ctracer_path()  # treefix's coverage.py here is the compiled one
+    c = {"TREEFIX_TRACER": "ctracer", "TREEFIX_CTRACER": ctracer_path()}
+    out_c, records_c, by_c = _pytest(project, tmp_path / "a", **c)
+    out_s, records_s, by_s = _pytest(project, tmp_path / "b", TREEFIX_TRACER="settrace")
+    assert out_c.returncode == out_s.returncode == 1, out_c.stdout + out_c.stderr
+    assert records_c[0]["tracer"] == "ctracer" and records_s[0]["tracer"] == "settrace"
+    assert set(by_c) == TESTS
+    assert as_sets(by_c) == as_sets(by_s)
+    assert source_lines(by_c, "tests/test_nose.py::test_in_a_thread") == {9, 10, 11}
+
+
+def test_a_c_tracer_this_interpreter_cannot_load_leaves_settrace(tmp_path: Path):
+    project = write_legacy(tmp_path / "proj")
+    wrong = tmp_path / "tracer.cpython-27-x86_64-linux-gnu.so"  # built for another Python
+    wrong.write_bytes(b"\x7fELF")
+    _, records, cov = _pytest(
+        project, tmp_path / "r", TREEFIX_TRACER="ctracer", TREEFIX_CTRACER=str(wrong)
+    )
+    assert records[0]["tracer"] == "settrace"
+    assert cov is not None and set(cov) == TESTS
 
 
 def test_the_tracer_keeps_only_the_projects_own_files(tmp_path: Path, monkeypatch):

@@ -134,7 +134,7 @@ def _coverage_module():
 def _start_coverage() -> str:
     """Starts per-test line recording; returns which recorder runs."""
     global _cov, _tracer
-    kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin" or "settrace"
+    kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin", "settrace" or "ctracer"
     coverage = _coverage_module() if not kind else None
     if coverage is not None:
         _cov = coverage.Coverage(data_file=None, source=[_ROOT], branch=False, config_file=False)
@@ -142,7 +142,7 @@ def _start_coverage() -> str:
         return "coverage.py " + coverage.__version__
     import treefix_trace  # type: ignore[import-not-found]  # beside this file on sys.path
 
-    _tracer = treefix_trace.make_tracer(_ROOT, kind)
+    _tracer = treefix_trace.make_tracer(_ROOT, kind, os.environ.get("TREEFIX_CTRACER", ""))
     return _tracer.name
 
 
