@@ -1,5 +1,6 @@
 """Per-test coverage overhead: a small suite run with treefix's plugin and no coverage, then with
-each recorder (coverage.py, treefix's settrace tracer, its sys.monitoring tracer).
+each recorder (coverage.py, treefix's settrace tracer, its sys.monitoring tracer, coverage.py's
+C tracer loaded from treefix's own coverage.py).
 
     .venv/bin/python bench/tracer_overhead.py [PYTHON ...]   # default: this interpreter
 
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 from treefix.sandbox.local import support_dir
+from treefix.testing.ctracer import ctracer_path
 
 SOURCE = """\
 def primes(n):
@@ -85,6 +87,9 @@ def main(pythons: list[str]) -> None:
                 modes["settrace"] = {"TREEFIX_COVERAGE": "1", "TREEFIX_TRACER": "settrace"}
             if out.returncode == 0:
                 modes["coverage.py"] = {"TREEFIX_COVERAGE": "1"}
+            if ctracer_path():  # coverage.py's C tracer from treefix's own, when this ABI loads it
+                ctracer = {"TREEFIX_TRACER": "ctracer", "TREEFIX_CTRACER": ctracer_path()}
+                modes["ctracer"] = {"TREEFIX_COVERAGE": "1", **ctracer}
             base = None
             for mode, env in modes.items():
                 took = _time(python, root, results, env)
