@@ -118,6 +118,43 @@ def test_an_error_in_the_plugin_turns_it_off_and_the_run_goes_on(tmp_path: Path)
     assert junit.count("<testcase") == len(TESTS)  # every test still ran and was reported
 
 
+LINELESS = """\
+import sys
+import types
+
+
+def test_cut_where_no_line_is():
+    with open(__file__):
+        pass
+    code = sys._getframe().f_code
+    lasti = next(start for start, _, line in code.co_lines() if line is None)
+    # what the per-test limit's SIGALRM leaves when it lands on a `with` clean-up instruction
+    raise RuntimeError("cut").with_traceback(types.TracebackType(None, sys._getframe(), lasti, -1))
+
+
+def test_next():
+    pass
+"""
+
+
+def test_an_exception_at_an_instruction_without_a_line_is_a_failure_not_an_internal_error(
+    tmp_path: Path,
+):
+    """networkx's traced baseline once ended in pytest's INTERNALERROR `unsupported operand
+    type(s) for -: 'NoneType' and 'int'` (its `tb_lineno - 1`, Python 3.11+)."""
+    project = tmp_path / "proj"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_cut.py").write_text(LINELESS)
+    out, records, _ = _pytest(project, tmp_path / "r", TREEFIX_TEST_TIMEOUT="10")
+    assert "INTERNALERROR" not in out.stdout + out.stderr and out.returncode == 1, out.stdout
+    results = {r["nodeid"]: r for r in records if r["event"] == "result"}
+    cut = results["tests/test_cut.py::test_cut_where_no_line_is"]
+    assert cut["outcome"] == "failed" and cut["message"] == "RuntimeError: cut"
+    assert cut["frames"] and all(isinstance(line, int) for _, line in cut["frames"])
+    assert results["tests/test_cut.py::test_next"]["outcome"] == "passed"
+    assert not [r for r in records if r["event"] == "plugin_error"]
+
+
 @pytest.mark.parametrize("name", ["treefix_pytest.py", "treefix_trace.py"])
 def test_what_runs_in_the_projects_interpreter_parses_as_python_37(name: str):
     source = (Path(support_dir()) / name).read_text()
