@@ -13,8 +13,8 @@ import pytest
 
 from tests.testing.legacy_projects import TESTS, as_sets, source_lines, write_legacy
 from treefix.protocols import COVERAGE_LIMIT
+from treefix.sandbox.ctracer import ctracer_path
 from treefix.sandbox.local import support_dir
-from treefix.testing.ctracer import ctracer_path
 from treefix.testing.results import parse_coverage
 
 

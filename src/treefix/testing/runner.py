@@ -10,7 +10,6 @@ from collections.abc import Mapping
 
 from treefix.protocols import COVERAGE_LIMIT, Evaluation, ExecRequest, ExecResult, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
-from treefix.testing.ctracer import ctracer_path
 from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
     KILLED_WHILE_RUNNING,
@@ -280,8 +279,8 @@ class TestRunner:
             }
             if coverage:
                 env["TREEFIX_COVERAGE"] = "1"
-                if sandbox.kind == "local" and ctracer_path():  # a host path: local runs only
-                    env["TREEFIX_CTRACER"] = ctracer_path()
+                if sandbox.ctracer:
+                    env["TREEFIX_CTRACER"] = sandbox.ctracer
             if stop_on_hang:
                 env["TREEFIX_STOP_ON_HANG"] = "1"
             if list_tests:  # the baseline: it may be continued, so it stops itself in time
