@@ -187,6 +187,23 @@ class SourceFile:
         return module_names(self)
 
     @cached_property
+    def exception_names(self) -> frozenset[str]:
+        """Names the file raises or catches (`raise nx.NetworkXError(..)`, `except KeyError`):
+        what a raised class may be swapped for."""
+        names = set()
+        for n in iter_nodes(self.tree.root_node):
+            if n.type not in ("raise_statement", "except_clause"):
+                continue
+            for part in n.named_children:
+                part = part.child_by_field_name("function") or part if part.type == "call" else part
+                for leaf in iter_nodes(part) if part.type in ("tuple", "as_pattern") else [part]:
+                    if leaf.type == "attribute":
+                        leaf = leaf.child_by_field_name("attribute") or leaf
+                    if leaf.type == "identifier":
+                        names.add(self.text(leaf))
+        return frozenset(names)
+
+    @cached_property
     def attributes(self) -> list[AttrUse]:
         """Every `obj.name` in the file: what `attr` draws its sibling names from."""
         uses = []
