@@ -161,9 +161,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", type=int, nargs="*", default=[], help="bug numbers 1-5 (none: all)")
     ap.add_argument("--out", default=str(BENCH / "results" / "large.md"))
+    ap.add_argument(
+        "--bare",
+        type=float,
+        default=0.0,
+        help="the bare suite's seconds from an earlier invocation at a similar load (not re-run)",
+    )
     args = ap.parse_args()
     clean = fetch()
-    bare, rc = suite_time(clean)
+    bare, rc = (args.bare, 0) if args.bare > 0 else suite_time(clean)
     if rc != 0:
         raise SystemExit(f"the clean suite does not pass here (exit {rc})")
     rows = []

@@ -1,14 +1,17 @@
 """Per-test coverage overhead: a small suite run with treefix's plugin and no coverage, then with
-each recorder (coverage.py, treefix's settrace tracer, its sys.monitoring tracer).
+each recorder (coverage.py, treefix's settrace tracer, its sys.monitoring tracer, coverage.py's
+C tracer loaded from treefix's own coverage.py).
 
     .venv/bin/python bench/tracer_overhead.py [PYTHON ...]   # default: this interpreter
 
-Prints the median of 5 runs per mode, and the ratio to the run without coverage.
+Prints the median wall and CPU time of 5 runs per mode, and their ratios to the run without
+coverage.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -17,6 +20,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from treefix.sandbox.ctracer import ctracer_path
 from treefix.sandbox.local import support_dir
 
 SOURCE = """\
@@ -60,17 +64,22 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _time(python: str, root: Path, results: Path, env: dict[str, str]) -> float:
+def _time(python: str, root: Path, results: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Median wall and CPU (user + sys) seconds of 5 runs: on a shared machine the CPU figure
+    is the one load does not inflate much."""
     argv = [python, "-m", "pytest", "-q", "-p", "treefix_pytest", "-p", "no:cacheprovider"]
     full = {**os.environ, "PYTHONPATH": support_dir(), "TREEFIX_RESULTS": str(results), **env}
-    samples = []
+    walls, cpus = [], []
     for _ in range(5):
         for f in results.iterdir():
             f.unlink()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(argv, cwd=root, env=full, check=True, capture_output=True)
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main(pythons: list[str]) -> None:
@@ -85,11 +94,18 @@ def main(pythons: list[str]) -> None:
                 modes["settrace"] = {"TREEFIX_COVERAGE": "1", "TREEFIX_TRACER": "settrace"}
             if out.returncode == 0:
                 modes["coverage.py"] = {"TREEFIX_COVERAGE": "1"}
+            if ctracer_path():  # coverage.py's C tracer from treefix's own, when this ABI loads it
+                ctracer = {"TREEFIX_TRACER": "ctracer", "TREEFIX_CTRACER": ctracer_path()}
+                modes["ctracer"] = {"TREEFIX_COVERAGE": "1", **ctracer}
             base = None
             for mode, env in modes.items():
-                took = _time(python, root, results, env)
-                base = base or took
-                print(f"{python}  {mode:12} {took:6.2f}s  x{took / base:.2f}", flush=True)
+                wall, cpu = _time(python, root, results, env)
+                base = base or (wall, cpu)
+                print(
+                    f"{python}  {mode:12} wall {wall:6.2f}s x{wall / base[0]:.2f}"
+                    f"  cpu {cpu:6.2f}s x{cpu / base[1]:.2f}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

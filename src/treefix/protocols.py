@@ -61,6 +61,7 @@ class Sandbox(Protocol):
     workdir: str  # the project root as commands inside the sandbox see it
     results_dir: str  # where commands write artifacts (JUnit XML...), as seen inside
     support_dir: str  # where treefix's pytest plugin lives, as seen inside
+    ctracer: str  # coverage.py's compiled tracer the plugin may load, as seen inside ("": none)
 
     def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult: ...
 

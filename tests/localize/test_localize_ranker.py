@@ -586,3 +586,74 @@ def test_a_broken_file_the_output_names_is_still_flagged():
     result = _median_run(extra, output=output)
     assert where(result)[0] == ("pkg/helpers.py", 1)
     assert "syntax" in result[0].reasons
+
+
+# --- a wrong predicate behind a deliberate raise (networkx bug 3) ----------------------------
+
+GRAPHS = src(
+    """
+    def has_cycle(g):
+        seen = set()
+        for n in g:
+            if n in seen:
+                return True
+            seen.add(n)
+        return False
+
+
+    def is_dag(g):
+        return has_cycle(g)
+
+
+    def topo_order(g):
+        if not is_dag(g):
+            raise ValueError("not a DAG")
+        return sorted(g)
+
+
+    def ancestors(g, n):
+        if not is_dag(g):
+            raise ValueError("not a DAG")
+        return [m for m in g if m < n]
+
+
+    def size(g):
+        total = 0
+        for n in g:
+            total += 1
+        return total
+    """
+)
+
+
+def test_the_predicate_a_raise_is_guarded_by_is_ranked_where_its_callers_raise():
+    """Each failing test ends at its caller's `raise`; the predicate returned normally and many
+    passing tests run it too, so neither frames nor the spectrum point at it."""
+    path = "graphs/core.py"
+    raises = [line_of(GRAPHS, "raise ValueError")]
+    raises.append(raises[0] + 6)
+    assert GRAPHS.splitlines()[raises[1] - 1].strip().startswith("raise ValueError")
+    predicate = line_of(GRAPHS, "return has_cycle(g)")
+    failing = [
+        Outcome(
+            f"tests/test_core.py::test_{i}",
+            "failed",
+            "ValueError: not a DAG",
+            frames=[("tests/test_core.py", 3), (path, line - 1), (path, line)],
+        )
+        for i, line in enumerate(raises)
+    ]
+    cov_fail = {path: [predicate, raises[0] - 1, raises[0], raises[1] - 1, raises[1]]}
+    cov_pass = {path: [predicate, line_of(GRAPHS, "total = 0"), line_of(GRAPHS, "total += 1")]}
+    passing = [passed(f"tests/test_core.py::test_pass_{i}") for i in range(30)]
+    coverage = {o.nodeid: cov_fail for o in failing}
+    coverage.update({o.nodeid: cov_pass for o in passing[:20]})  # 20 of them run the predicate
+    state = ProgramState({path: GRAPHS.encode(), "tests/test_core.py": b"def test(): ...\n"})
+    result = localize(state, report(failing + passing, coverage), [o.nodeid for o in failing])
+    top = where(result)
+    assert top[:2] == [(path, raises[0]), (path, raises[1])]
+    assert (path, predicate) in top[2:5]  # next, with the guards' `if` lines
+    found = next(s for s in result if s.line == predicate)
+    assert "guard" in found.reasons
+    assert found.score > 0.7  # the spectrum alone gives it 0.27: below any line a frame names
+    assert (path, line_of(GRAPHS, "total = 0")) not in top  # only passing tests ran it

@@ -249,3 +249,25 @@ def test_dedupe_keeps_the_highest_prior() -> None:
     assert texts.count(twice) == 1
     assert cands[texts.index(twice)].operator == "offbyone"
     assert cands[texts.index(dedent(src).replace("n - 1", "n"))].operator == "offbyone"
+
+
+def test_an_expansion_parses_only_the_files_that_changed(monkeypatch) -> None:
+    """The proposer keeps parsed files by content: a child state (one file edited) costs one
+    parse, and gives exactly what a fresh proposer gives (never a stale tree)."""
+    from treefix.propose import mutation
+
+    a = "def lo(xs):\n    return min(xs) - 1\n"
+    b = "def hi(xs):\n    if len(xs) > 0:\n        return max(xs) + 1\n    return None\n"
+    root = ProgramState({"pkg/a.py": a.encode(), "pkg/b.py": b.encode()})
+    focus = [Suspicion("pkg/a.py", 2, 0.9), Suspicion("pkg/b.py", 2, 0.8)]
+    proposer = MutationProposer()
+    first = proposer.propose(root, focus)
+    child = root.derive(next(c for c in first if c.path == "pkg/a.py").edits)
+    parsed: list[bytes] = []
+    real = mutation.parse
+    monkeypatch.setattr(mutation, "parse", lambda src: parsed.append(src) or real(src))
+    again = proposer.propose(child, focus)
+    assert parsed == [child.read("pkg/a.py")]  # b.py was unchanged: not parsed again
+    fresh = MutationProposer().propose(child, focus)
+    assert [(c.edits, c.prior) for c in again] == [(c.edits, c.prior) for c in fresh]
+    assert again != first  # a.py's new text was mutated, not the cached old one

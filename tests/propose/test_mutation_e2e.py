@@ -102,6 +102,31 @@ CASES = [
         ),
         id="missing-line",
     ),
+    pytest.param(
+        "def has_cycle(graph):\n"
+        "    done, active = set(), set()\n\n"
+        "    def visit(n):\n"
+        "        if n in active:\n"
+        "            return True\n"
+        "        if n in done:\n"
+        "            return False\n"
+        "        active.add(n)\n"
+        "        found = any(visit(m) for m in graph.get(n, ()))\n"
+        "        active.discard(n)\n"
+        "        done.add(n)\n"
+        "        return found\n\n"
+        "    return any(visit(n) for n in list(graph))\n\n\n"
+        "def is_dag(graph, directed=True):\n"
+        "    return directed and has_cycle(graph)\n",
+        "from pkg.mod import has_cycle, is_dag\n\n"
+        "def test_cycle():\n"
+        "    assert has_cycle({1: [2], 2: [1]}) and not has_cycle({1: [2]})\n\n"
+        "def test_dag():\n    assert is_dag({1: [2], 2: [3]}) is True\n\n"
+        "def test_cyclic():\n    assert is_dag({1: [2], 2: [1]}) is False\n\n"
+        "def test_undirected():\n    assert is_dag({1: [2]}, directed=False) is False\n",
+        "    return directed and not has_cycle(graph)\n",
+        id="negation-dropped-from-one-operand",  # networkx's is_directed_acyclic_graph, bug 3
+    ),
 ]
 
 

@@ -127,6 +127,19 @@ CASES = [
     ),
     pytest.param(
         """\
+        def is_dag(graph, directed):
+            return directed and has_cycle(graph)
+        """,
+        2,
+        """\
+        def is_dag(graph, directed):
+            return directed and not has_cycle(graph)
+        """,
+        "negate",
+        id="negate-one-operand-of-and",
+    ),
+    pytest.param(
+        """\
         def evens(nums):
             return [n for n in nums if n > 0 and n % 2 == 0]
         """,
@@ -554,3 +567,24 @@ def test_description_names_the_change() -> None:
     )
     descriptions = {c.description for c in found.values()}
     assert "replace `<` with `<=` in `if i < n:`" in descriptions
+
+
+def test_a_raised_class_is_swapped_only_for_exceptions_the_file_knows() -> None:
+    """networkx bug 3's search spent evaluations raising `nx.DiGraph` and `nx.dfs_edges`."""
+    found = results(
+        """\
+        import errors
+
+
+        def check(g):
+            if g is None:
+                raise errors.GraphError("no graph")
+            if not g:
+                raise errors.EmptyError("empty")
+            return errors.make(g)
+        """,
+        6,
+    )
+    raised = [t.splitlines()[5].strip() for t, c in found.items() if c.operator == "attr"]
+    assert 'raise errors.EmptyError("no graph")' in raised
+    assert not [r for r in raised if "make" in r], raised

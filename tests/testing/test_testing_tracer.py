@@ -13,6 +13,7 @@ import pytest
 
 from tests.testing.legacy_projects import TESTS, as_sets, source_lines, write_legacy
 from treefix.protocols import COVERAGE_LIMIT
+from treefix.sandbox.ctracer import ctracer_path
 from treefix.sandbox.local import support_dir
 from treefix.testing.results import parse_coverage
 
@@ -59,6 +60,33 @@ def test_the_own_tracer_records_what_coverage_py_records(tmp_path: Path):
     assert 1 not in source_lines(by_tracer, mean)
 
 
+def test_the_c_tracer_records_the_same_lines_per_test_as_settrace(tmp_path: Path):
+    """coverage.py's compiled tracer, loaded by path from treefix's own coverage.py (the runner
+    passes it for local runs): the same per-test lines as the Python settrace tracer, threads,
+    generators and unittest's setUp included."""
+    project = write_legacy(tmp_path / "proj")
+    assert ctracer_path()  # treefix's coverage.py here is the compiled one
+    c = {"TREEFIX_TRACER": "ctracer", "TREEFIX_CTRACER": ctracer_path()}
+    out_c, records_c, by_c = _pytest(project, tmp_path / "a", **c)
+    out_s, records_s, by_s = _pytest(project, tmp_path / "b", TREEFIX_TRACER="settrace")
+    assert out_c.returncode == out_s.returncode == 1, out_c.stdout + out_c.stderr
+    assert records_c[0]["tracer"] == "ctracer" and records_s[0]["tracer"] == "settrace"
+    assert set(by_c) == TESTS
+    assert as_sets(by_c) == as_sets(by_s)
+    assert source_lines(by_c, "tests/test_nose.py::test_in_a_thread") == {9, 10, 11}
+
+
+def test_a_c_tracer_this_interpreter_cannot_load_leaves_settrace(tmp_path: Path):
+    project = write_legacy(tmp_path / "proj")
+    wrong = tmp_path / "tracer.cpython-27-x86_64-linux-gnu.so"  # built for another Python
+    wrong.write_bytes(b"\x7fELF")
+    _, records, cov = _pytest(
+        project, tmp_path / "r", TREEFIX_TRACER="ctracer", TREEFIX_CTRACER=str(wrong)
+    )
+    assert records[0]["tracer"] == "settrace"
+    assert cov is not None and set(cov) == TESTS
+
+
 def test_the_tracer_keeps_only_the_projects_own_files(tmp_path: Path, monkeypatch):
     monkeypatch.syspath_prepend(support_dir())
     import treefix_trace
@@ -88,6 +116,43 @@ def test_an_error_in_the_plugin_turns_it_off_and_the_run_goes_on(tmp_path: Path)
     assert cov is None  # turned off: no half-recorded coverage
     junit = (tmp_path / "r" / "junit.xml").read_text()
     assert junit.count("<testcase") == len(TESTS)  # every test still ran and was reported
+
+
+LINELESS = """\
+import sys
+import types
+
+
+def test_cut_where_no_line_is():
+    with open(__file__):
+        pass
+    code = sys._getframe().f_code
+    lasti = next(start for start, _, line in code.co_lines() if line is None)
+    # what the per-test limit's SIGALRM leaves when it lands on a `with` clean-up instruction
+    raise RuntimeError("cut").with_traceback(types.TracebackType(None, sys._getframe(), lasti, -1))
+
+
+def test_next():
+    pass
+"""
+
+
+def test_an_exception_at_an_instruction_without_a_line_is_a_failure_not_an_internal_error(
+    tmp_path: Path,
+):
+    """networkx's traced baseline once ended in pytest's INTERNALERROR `unsupported operand
+    type(s) for -: 'NoneType' and 'int'` (its `tb_lineno - 1`, Python 3.11+)."""
+    project = tmp_path / "proj"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_cut.py").write_text(LINELESS)
+    out, records, _ = _pytest(project, tmp_path / "r", TREEFIX_TEST_TIMEOUT="10")
+    assert "INTERNALERROR" not in out.stdout + out.stderr and out.returncode == 1, out.stdout
+    results = {r["nodeid"]: r for r in records if r["event"] == "result"}
+    cut = results["tests/test_cut.py::test_cut_where_no_line_is"]
+    assert cut["outcome"] == "failed" and cut["message"] == "RuntimeError: cut"
+    assert cut["frames"] and all(isinstance(line, int) for _, line in cut["frames"])
+    assert results["tests/test_cut.py::test_next"]["outcome"] == "passed"
+    assert not [r for r in records if r["event"] == "plugin_error"]
 
 
 @pytest.mark.parametrize("name", ["treefix_pytest.py", "treefix_trace.py"])

@@ -11,6 +11,8 @@ its lines and over the failing tests):
   och    Ochiai over the coverage spectrum (spectrum.py), function bodies only: module and class
          bodies run once at import, so their per-test coverage is noise.
   syntax files that do not compile (syntax_errors.py), reported at raw lines.
+  guard  when the innermost frame is a `raise` under an `if` (guards.py): the `if` and every
+         statement of the project functions its condition calls get GUARD_SHARE of its tb.
 
   score = 1 - (1 - W*tb) * (1 - W*och)     W = 0.9, when some failing test has coverage data
   score = max(tb, FLOOR if the statement shares a function with a frame)   without coverage
@@ -40,6 +42,7 @@ from treefix.localize.frames import (
     parse_traceback_text,
     score_chain,
 )
+from treefix.localize.guards import GUARD_SHARE, guarded_statements
 from treefix.localize.lexical import closeness, test_tokens, tokens
 from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
@@ -66,7 +69,7 @@ TIMEOUT_LOOP_DECAY = 0.9
 FLOOR = 0.1
 # what a run that stopped on a file it could not compile says (pytest, unittest, the interpreter)
 _SYNTAX_MARKERS = ("SyntaxError", "IndentationError", "TabError")
-_REASONS = ("syntax", "traceback", "loop", "ochiai", "enclosing")
+_REASONS = ("syntax", "traceback", "guard", "loop", "ochiai", "enclosing")
 
 Key = tuple[str, int]
 # content hash -> syntax-error lines ({} for the files that compile: almost all of them)
@@ -96,6 +99,7 @@ class _Ranking:
         self._indexes: dict[str, FileIndex | None] = {}
         self.signals: dict[Key, _Signals] = {}
         self._closeness: dict[tuple[str, int], float] = {}
+        self._definitions: dict[str, list[tuple[str, Node]]] = {}  # function name -> its defs
 
     def test_sources(self, nodeids: Sequence[str]) -> list[bytes]:
         out = []
@@ -188,6 +192,8 @@ class _Ranking:
             if node is None:
                 continue
             self.bump(path, node, "tb", score, "traceback")
+            if node.type == "raise_statement" and score >= 1.0:  # the innermost frame raised
+                self.add_guard(path, node, score)
             loop = enclosing_loop(node)
             if loop is not None and not timeout:
                 self.bump(path, loop, "tb", LOOP_SHARE * score, "loop")
@@ -203,6 +209,16 @@ class _Ranking:
             if function is not None:
                 for other in statements_within(function):
                     self.bump(path, other, "floor", FLOOR, "enclosing")
+
+    def add_guard(self, path: str, raise_stmt: Node, score: float) -> None:
+        """The `if` that chose to raise and the project functions its condition calls."""
+
+        def read(p: str) -> bytes:
+            return bytes(self.state.read(p))
+
+        found = guarded_statements(raise_stmt, self.paths, read, self.index, self._definitions)
+        for where, stmt in found:
+            self.bump(where or path, stmt, "tb", GUARD_SHARE * score, "guard")
 
     # -- result --------------------------------------------------------------------------
 

@@ -11,8 +11,11 @@ compile gets the line-based `syntax` repairs instead (`mutate.repair`).
 
 from __future__ import annotations
 
+import hashlib
 import random
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,10 +50,22 @@ class _Pending:
 class MutationProposer(Proposer):  # no history, no refills: its proposals never change
     name = "mutation"
 
-    def __init__(self, seed: int = 0, max_statements: int = 12, max_candidates: int = 400):
+    def __init__(
+        self,
+        seed: int = 0,
+        max_statements: int = 12,
+        max_candidates: int = 400,
+        max_files: int = 64,
+    ):
         self.seed = seed
         self.max_statements = max_statements
         self.max_candidates = max_candidates
+        # Files parsed by earlier calls, by content: an expansion re-reads mostly unchanged files
+        # (a child differs from its parent in one), and a file's tree, scopes, donor indexes and
+        # mutant keys depend on its bytes alone. Least recently used first out.
+        self.max_files = max_files
+        self._files: OrderedDict[tuple[str, bytes], tuple[SourceFile, bool]] = OrderedDict()
+        self._lock = threading.Lock()  # executors may expand from several threads
 
     def propose(
         self, state: ProgramState, focus: Sequence[Suspicion], feedback: Feedback | None = None
@@ -88,8 +103,8 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
                     source = state.read(s.path)
                 except KeyError:
                     continue
-                files[s.path] = SourceFile(s.path, source, parse(source))
-                if has_syntax_error(source):
+                files[s.path], is_broken = self._file(s.path, source)
+                if is_broken:
                     broken_paths.add(s.path)
             file = files[s.path]
             if s.path in broken_paths:
@@ -109,6 +124,22 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
             sites.append(Site(file, stmt, max(s.score, _MIN_SCORE), stmt.start_point[0] + 1))
             taken += 1
         return sites, broken, files
+
+    def _file(self, path: str, source: bytes) -> tuple[SourceFile, bool]:
+        """The parsed file and whether it fails to compile, from the cache when seen before."""
+        key = (path, hashlib.blake2b(source, digest_size=16).digest())
+        with self._lock:
+            hit = self._files.get(key)
+            if hit is not None:
+                self._files.move_to_end(key)
+                return hit
+        made = (SourceFile(path, source, parse(source)), has_syntax_error(source))
+        if self.max_files > 0:
+            with self._lock:
+                self._files[key] = made
+                while len(self._files) > self.max_files:
+                    self._files.popitem(last=False)
+        return made
 
     def _mutate_site(self, site: Site, hints: Hints, pending: list[_Pending]) -> None:
         file = site.file
@@ -185,10 +216,16 @@ def _size(m: Mutant, source: bytes) -> float:
 
 
 def _cached_key(p: _Pending, raw: dict[tuple, tuple | None]) -> tuple | None:
+    """In one call the first site reaching an edit decides its key; the file keeps what a check
+    found (by edit and slices: the same answer a fresh check gives) for later calls."""
     assert p.file is not None and p.regions is not None
     seen = (p.path, p.mutant.edits)
     if seen not in raw:
-        raw[seen] = _key(p.file, p.regions, p.mutant)
+        keys = p.file.keys
+        known = (p.mutant.edits, tuple((r.lo, r.hi) for r in p.regions))
+        if known not in keys:
+            keys[known] = _key(p.file, p.regions, p.mutant)
+        raw[seen] = keys[known]
     return raw[seen]
 
 

@@ -23,6 +23,7 @@ from treefix.errors import SandboxError, SandboxUnavailable
 from treefix.protocols import ExecRequest, ExecResult
 from treefix.sandbox import docker_warm
 from treefix.sandbox.capture import CappedBuffer
+from treefix.sandbox.ctracer import ctracer_path
 from treefix.sandbox.docker_engine import LABEL
 from treefix.sandbox.docker_tar import _read_tar_text, _tar
 from treefix.sandbox.env import sandbox_env
@@ -72,6 +73,7 @@ class DockerSandbox:
     workdir = PROJECT
     results_dir = RESULTS
     support_dir = SUPPORT
+    ctracer = f"{SUPPORT}/{os.path.basename(ctracer_path())}" if ctracer_path() else ""
     generation = 0  # the container's project is never rebuilt: a warm server stays valid
 
     def __init__(
@@ -158,6 +160,9 @@ class DockerSandbox:
             if f.endswith(".py"):
                 with open(os.path.join(support_dir(), f), "rb") as fh:
                     files[f"support/{f}"] = fh.read()
+        if ctracer_path():  # the image's Python loads it only when built for its ABI
+            with open(ctracer_path(), "rb") as fh:
+                files[f"support/{os.path.basename(ctracer_path())}"] = fh.read()
         modes = {f"project/{n}": e.mode for n, e in self.project.files.items()}
         dirs = {"project": 0, "support": 0, "results": 1000}
         # parent directories of every file, root-owned (read-only for the candidate)
@@ -212,7 +217,9 @@ class DockerSandbox:
             ) from None
 
     def _env(self, extra: Mapping[str, str]) -> dict[str, str]:
-        return sandbox_env(dict(extra), base={"PATH": CONTAINER_PATH, "HOME": "/tmp", "TMPDIR": "/tmp"})
+        return sandbox_env(
+            dict(extra), base={"PATH": CONTAINER_PATH, "HOME": "/tmp", "TMPDIR": "/tmp"}
+        )
 
     # -- the warm server (testing/warm): one long-lived process of the candidate's uid ------------
     def spawn(self, request: ExecRequest) -> docker_warm.ExecProcess:

@@ -23,6 +23,7 @@ from pathlib import Path
 from treefix.errors import SandboxError
 from treefix.protocols import COVERAGE_LIMIT, ExecRequest, ExecResult
 from treefix.sandbox import cgroups
+from treefix.sandbox.ctracer import ctracer_path
 from treefix.sandbox.env import sandbox_env
 from treefix.sandbox.isolation import Isolation, detect, lockdown_prefix
 from treefix.sandbox.process import (
@@ -106,6 +107,7 @@ class LocalSandbox:
         self.workdir = str(self._work)
         self.results_dir = str(self._results)
         self.support_dir = support_dir()
+        self.ctracer = ctracer_path()  # treefix's own file: the host's paths are the sandbox's
         self._stats: dict[str, tuple[int, ...]] = {}
         self._live: list[subprocess.Popen] = []  # long-lived processes (warm servers)
         self.generation = 0  # bumped when the copy is rebuilt: a live process's view is stale

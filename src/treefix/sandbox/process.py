@@ -88,7 +88,12 @@ def exec_result(
     reports its killed child as `sh -c` would, 128 + n (warm)."""
     rc = res.returncode
     sig = -rc if rc is not None and rc < 0 else None
-    if warm and not (res.timed_out or oom) and rc is not None and rc - 128 in signal.valid_signals():
+    if (
+        warm
+        and not (res.timed_out or oom)
+        and rc is not None
+        and rc - 128 in signal.valid_signals()
+    ):
         sig = rc - 128
     return ExecResult(
         exit_code=None if res.timed_out or sig else res.returncode,

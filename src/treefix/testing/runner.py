@@ -279,6 +279,8 @@ class TestRunner:
             }
             if coverage:
                 env["TREEFIX_COVERAGE"] = "1"
+                if sandbox.ctracer:
+                    env["TREEFIX_CTRACER"] = sandbox.ctracer
             if stop_on_hang:
                 env["TREEFIX_STOP_ON_HANG"] = "1"
             if list_tests:  # the baseline: it may be continued, so it stops itself in time

@@ -122,6 +122,8 @@ def attr(site: Site) -> Iterator[Mutant]:
         if called:  # methods used on other objects: a weaker hint
             for other in _nearest([(abs(u.row - row), u.name) for u in uses]):
                 alts.setdefault(other, 0.7)
+        if _raised(n):  # `raise nx.NetworkXError(..)`: another exception the file knows, only
+            alts = {a: w for a, w in alts.items() if a in f.exception_names}
         picked = [(a, w) for a, w in alts.items() if not a.startswith("__")][:MAX_ALTERNATIVES]
         for alt, w in picked:
             yield Mutant(
@@ -135,6 +137,22 @@ def attr(site: Site) -> Iterator[Mutant]:
         if fn is not None and fn.type == "identifier":
             for alt in BUILTIN_PARTNERS.get(f.text(fn), ()):
                 yield site.replace(fn, alt, "attr")
+
+
+def _raised(node: Node) -> bool:
+    """The node is the class a `raise` statement raises (`raise X` or `raise X(...)`)."""
+    parent = node.parent
+    if (
+        parent is not None
+        and parent.type == "call"
+        and parent.child_by_field_name("function") == node
+    ):
+        node, parent = parent, parent.parent
+    return (
+        parent is not None
+        and parent.type == "raise_statement"
+        and parent.named_children[:1] == [node]
+    )
 
 
 _NUMERIC_LIKE = frozenset(

@@ -135,6 +135,25 @@ def negate(site: Site) -> Iterator[Mutant]:
                 f"remove `not` from `{short(f.text(n), 32)}` in `{site.context}`",
                 0.9,
             )
+    yield from _negate_operands(site)
+
+
+def _negate_operands(site: Site) -> Iterator[Mutant]:
+    """`a and not b`: a dropped `not` sits on one operand of an `and`/`or` more often than on the
+    whole condition, and a `return a and b` has no condition to flip at all."""
+    f = site.file
+    for n in site.nodes("boolean_operator"):
+        for side in ("left", "right"):
+            arg = n.child_by_field_name(side)
+            # a nested `and`/`or` has its own operands negated; removing a `not` is done above
+            if arg is None or arg.type in ("boolean_operator", "not_operator"):
+                continue
+            yield Mutant(
+                "negate",
+                ((arg.start_byte, arg.end_byte, negated(f, arg)),),
+                f"negate `{short(f.text(arg), 32)}` in `{short(f.text(n), 40)}`",
+                0.85,
+            )
 
 
 def dropcond(site: Site) -> Iterator[Mutant]:

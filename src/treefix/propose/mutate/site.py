@@ -63,7 +63,8 @@ def short(text: str, limit: int = 48) -> str:
 
 
 class SourceFile:
-    """A file parsed once per propose() call, with the per-file indexes operators share."""
+    """A parsed file with the per-file indexes operators share; all of it depends on the bytes
+    alone, so the proposer keeps it across calls for as long as the file is unchanged."""
 
     def __init__(self, path: str, source: bytes, tree: Tree):
         self.path = path
@@ -71,6 +72,9 @@ class SourceFile:
         self.tree = tree
         self._scopes: dict[int, Scope] = {}
         self._regions: dict[tuple[int, int], Region | None] = {}
+        # (mutant edits, slices checked) -> what makes the program unique (None: does not parse
+        # or changes nothing): the proposer's checks, kept with the file
+        self.keys: dict[tuple, tuple | None] = {}
 
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -181,6 +185,23 @@ class SourceFile:
         )
 
         return module_names(self)
+
+    @cached_property
+    def exception_names(self) -> frozenset[str]:
+        """Names the file raises or catches (`raise nx.NetworkXError(..)`, `except KeyError`):
+        what a raised class may be swapped for."""
+        names = set()
+        for n in iter_nodes(self.tree.root_node):
+            if n.type not in ("raise_statement", "except_clause"):
+                continue
+            for part in n.named_children:
+                part = part.child_by_field_name("function") or part if part.type == "call" else part
+                for leaf in iter_nodes(part) if part.type in ("tuple", "as_pattern") else [part]:
+                    if leaf.type == "attribute":
+                        leaf = leaf.child_by_field_name("attribute") or leaf
+                    if leaf.type == "identifier":
+                        names.add(self.text(leaf))
+        return frozenset(names)
 
     @cached_property
     def attributes(self) -> list[AttrUse]:

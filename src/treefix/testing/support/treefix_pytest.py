@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+import types
 from typing import List, Optional
 
 import pytest
@@ -134,7 +135,7 @@ def _coverage_module():
 def _start_coverage() -> str:
     """Starts per-test line recording; returns which recorder runs."""
     global _cov, _tracer
-    kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin" or "settrace"
+    kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin", "settrace" or "ctracer"
     coverage = _coverage_module() if not kind else None
     if coverage is not None:
         _cov = coverage.Coverage(data_file=None, source=[_ROOT], branch=False, config_file=False)
@@ -142,7 +143,7 @@ def _start_coverage() -> str:
         return "coverage.py " + coverage.__version__
     import treefix_trace  # type: ignore[import-not-found]  # beside this file on sys.path
 
-    _tracer = treefix_trace.make_tracer(_ROOT, kind)
+    _tracer = treefix_trace.make_tracer(_ROOT, kind, os.environ.get("TREEFIX_CTRACER", ""))
     return _tracer.name
 
 
@@ -235,11 +236,55 @@ def pytest_runtest_call(item):
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, _limit)
     try:
-        yield
+        outcome = yield
     finally:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+    if not _broken:
+        try:
+            _mend_traceback(outcome)
+        except Exception as exc:
+            _fail("runtest_call", exc)
+
+
+def _mend_traceback(outcome) -> None:
+    """Give every traceback entry of the test's exception a line number. Python 3.11+ says None
+    for an instruction that has none, and the per-test limit's SIGALRM can land on one (a `with`
+    or `except` clean-up in a loop): pytest's report then fails on `tb_lineno - 1` and the whole
+    run stops with an INTERNALERROR."""
+    excinfo = getattr(outcome, "excinfo", None)  # (type, value, tb) in every pluggy
+    if not excinfo:
+        return
+    entries = []
+    tb = excinfo[2]
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    if all(e.tb_lineno is not None for e in entries):
+        return
+    mended = None
+    for e in reversed(entries):
+        line = e.tb_lineno
+        if line is None:
+            line = _line_before(e.tb_frame.f_code, e.tb_lasti)
+        mended = types.TracebackType(mended, e.tb_frame, e.tb_lasti, line)
+    exc = excinfo[1].with_traceback(mended)
+    if hasattr(outcome, "force_exception"):  # pluggy 1.1+
+        outcome.force_exception(exc)
+    else:
+        outcome._excinfo = (excinfo[0], exc, mended)
+
+
+def _line_before(code, lasti: int) -> int:
+    """The line of the last instruction at or before `lasti` that has one."""
+    line = code.co_firstlineno
+    for start, _end, number in code.co_lines():  # 3.10+: only there can a line be None
+        if start > lasti:
+            break
+        if number is not None:
+            line = number
+    return line
 
 
 def _duration(call) -> float:

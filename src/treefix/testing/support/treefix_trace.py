@@ -140,12 +140,110 @@ class MonitoringTracer(LineTracer):
         self._mon.free_tool_id(self._tool)
 
 
-def make_tracer(root: str, kind: str = "") -> LineTracer:
+def _nothing(*args):
+    return None
+
+
+class CLineTracer(LineTracer):
+    """coverage.py's C trace function (its CTracer), loaded from treefix's own coverage.py when
+    the project's interpreter has the same ABI: before 3.12 the per-line work is then C, not a
+    Python callback per line (settrace costs ~4x the bare CPU on loop-heavy tests).
+
+    Lines are recorded per source file into sets that stay in place (a running frame's C entry
+    points at its file's set); at stop() the test takes what they hold and they are emptied."""
+
+    name = "ctracer"
+
+    def __init__(self, root: str, module: Any):
+        super().__init__(root)
+        self._mod = module
+        self._cdata: dict[str, set[int]] = {}  # filename -> lines, filled by the C tracers
+        self._cache: dict[str, Any] = {}  # should_trace's answers, shared by every thread's tracer
+        self._main: Any = None  # the tracer of the thread that runs the tests
+
+    def _should_trace(self, filename, frame):
+        disp = self._mod.CFileDisposition()
+        disp.original_filename = disp.canonical_filename = disp.source_filename = filename
+        disp.trace = self.relpath(filename) is not None
+        disp.reason = ""
+        disp.file_tracer = None
+        disp.has_dynamic_filename = False
+        return disp
+
+    def _new(self) -> Any:
+        tracer = self._mod.CTracer()
+        tracer.data = self._cdata
+        tracer.lock_data = tracer.unlock_data = _nothing  # one interpreter lock: no lock needed
+        tracer.trace_arcs = False
+        tracer.should_trace = self._should_trace
+        tracer.should_trace_cache = self._cache
+        tracer.warn = _nothing
+        tracer.file_tracers = {}
+        # unset members are NULL in C, not None: every hook coverage.py may set is set
+        tracer.concur_id_func = tracer.check_include = tracer.disable_plugin = None
+        tracer.should_start_context = tracer.switch_context = None
+        return tracer
+
+    def _in_thread(self, frame, event, arg):
+        """A thread the test started: its own C tracer (as coverage.py does), same data."""
+        sys.settrace(None)
+        fn = self._new().start()
+        return fn(frame, event, arg) if fn else None
+
+    def start(self, nodeid: str) -> None:
+        self._current = self._data.setdefault(nodeid, {})
+        self._previous = sys.gettrace()
+        threading.settrace(self._in_thread)
+        # a fresh one per test: no frame stack carried over from the previous test's frames
+        self._main = self._new()
+        self._main.start()
+
+    def stop(self) -> None:
+        if self._main is not None:
+            self._main.stop()
+            self._main = None
+            if self._previous is not None:
+                sys.settrace(self._previous)
+        threading.settrace(self._previous)
+        current, self._current = self._current, None
+        for filename, lines in list(self._cdata.items()):
+            got = lines.copy()
+            lines.difference_update(got)  # in place: threads may still add to it
+            rel = self.relpath(filename)
+            if got and rel is not None and current is not None:
+                current.setdefault(rel, set()).update(got)
+
+
+def load_ctracer(path: str) -> Any:
+    """coverage.py's compiled tracer module at `path`, or None when this interpreter cannot load
+    it (another Python version or platform: its file suffix says which it was built for)."""
+    import importlib.machinery
+    import importlib.util
+
+    # the first suffix names this interpreter's version and platform (".cpython-311-x86_64-linux-gnu.so"):
+    # a bare ".so" would let a tracer built for another ABI crash the interpreter
+    if not path or not path.endswith(importlib.machinery.EXTENSION_SUFFIXES[0]):
+        return None
+    try:
+        # the init function is named after the last part of the name: PyInit_tracer
+        spec = importlib.util.spec_from_file_location("treefix_coverage.tracer", path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    except (ImportError, OSError):
+        return None
+    return module if hasattr(module, "CTracer") else None
+
+
+def make_tracer(root: str, kind: str = "", ctracer: str = "") -> LineTracer:
     """`kind`: "settrace" forces the portable tracer; otherwise sys.monitoring when it has a free
-    tool id (coverage.py or a debugger may hold some)."""
+    tool id (coverage.py or a debugger may hold some), else the C tracer at `ctracer` when this
+    interpreter can load it, else settrace."""
     mon = getattr(sys, "monitoring", None)
-    if mon is not None and kind != "settrace":
+    if mon is not None and kind not in ("settrace", "ctracer"):
         for tool in (mon.COVERAGE_ID, 3, 4, 5):
             if mon.get_tool(tool) is None:
                 return MonitoringTracer(root, tool)
+    module = load_ctracer(ctracer) if kind != "settrace" else None
+    if module is not None:
+        return CLineTracer(root, module)
     return LineTracer(root)
