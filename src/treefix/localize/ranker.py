@@ -18,10 +18,12 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, import-only, -closeness, path, line), capped at
+those fewer passing tests ran come first. Ordering is (-score, import-only, frame distance, -closeness, path, line), capped at
 `limit`: among equal scores, statements some failing test ran itself before those it got only
 from its module's import (set up once for every test of the module: spectrum.import_lines), then
-statements of functions lexically closer to the failing tests (lexical.py).
+those in a function, else a file, a failing test's traceback passes through (a wrong value is
+often built beside where it fails), then statements of functions lexically closer to the failing
+tests (lexical.py).
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ class _Ranking:
         self._indexes: dict[str, FileIndex | None] = {}
         self.signals: dict[Key, _Signals] = {}
         self._closeness: dict[tuple[str, int], float] = {}
+        # where the failing tests' tracebacks pass through project code: files, and functions
+        # by (path, start byte)
+        self.frame_files: set[str] = set()
+        self.frame_scopes: set[tuple[str, int]] = set()
 
     def test_sources(self, nodeids: Sequence[str]) -> list[bytes]:
         out = []
@@ -193,6 +199,10 @@ class _Ranking:
                 continue
             self.bump(path, node, "tb", score, "traceback")
             self.at(path, start_line(node)).own = True
+            self.frame_files.add(path)
+            scope = enclosing_function(node)
+            if scope is not None:
+                self.frame_scopes.add((path, scope.start_byte))
             loop = enclosing_loop(node)
             if loop is not None and not timeout:
                 self.bump(path, loop, "tb", LOOP_SHARE * score, "loop")
@@ -223,6 +233,16 @@ class _Ranking:
             self._closeness[key] = closeness(tokens(scope.text or b""), tests)
         return self._closeness[key]
 
+    def frame_distance(self, path: str, line: int) -> int:
+        """0: in a function a traceback passes through, 1: in a file it does, else 2. A wrong
+        value is often built near where it fails: in the caller, or beside it in the module."""
+        if path not in self.frame_files:
+            return 2
+        index = self.index(path)
+        node = index.statement(line) if index is not None else None
+        scope = enclosing_function(node) if node is not None else None
+        return 0 if scope is not None and (path, scope.start_byte) in self.frame_scopes else 1
+
     def suspicions(self, with_spectrum: bool, tests: frozenset[str]) -> list[Suspicion]:
         out: list[Suspicion] = []
         own: dict[Key, bool] = {}
@@ -243,6 +263,7 @@ class _Ranking:
             key=lambda s: (
                 -s.score,
                 not own[(s.path, s.line)],
+                self.frame_distance(s.path, s.line),
                 -self.closeness(s.path, s.line, tests),
                 s.path,
                 s.line,
