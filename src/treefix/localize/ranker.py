@@ -18,12 +18,10 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, import-only, frame distance, -closeness, path, line), capped at
-`limit`: among equal scores, statements some failing test ran itself before those it got only
-from its module's import (set up once for every test of the module: spectrum.import_lines), then
-those in a function, else a file, a failing test's traceback passes through (a wrong value is
-often built beside where it fails), then statements of functions lexically closer to the failing
-tests (lexical.py).
+those fewer passing tests ran come first. Ordering is (-score, frame distance, -closeness, path, line), capped at
+`limit`: among equal scores, statements in a function, else a file, a failing test's traceback
+passes through (a wrong value is often built beside where it fails), then statements of
+functions lexically closer to the failing tests (lexical.py).
 """
 
 from __future__ import annotations
@@ -44,7 +42,7 @@ from treefix.localize.frames import (
     score_chain,
 )
 from treefix.localize.lexical import closeness, test_tokens, tokens
-from treefix.localize.spectrum import Spectrum, build_spectrum, import_lines
+from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
     FileIndex,
     enclosing_loop,
@@ -84,7 +82,6 @@ class _Signals:
     floor: float = 0.0
     syntax: float = 0.0
     reasons: set[str] = field(default_factory=set)
-    own: bool = False  # a failing test ran it itself, not only its module's import
 
 
 class _Ranking:
@@ -174,15 +171,13 @@ class _Ranking:
                 sig.syntax = max(sig.syntax, score)
                 sig.reasons.add("syntax")
 
-    def add_spectrum(self, spectrum: Spectrum, imported: set[tuple[str, int]]) -> None:
+    def add_spectrum(self, spectrum: Spectrum) -> None:
         for (path, line), score in spectrum.suspicious_lines().items():
             index = self.index(path)
             node = index.statement(line) if index is not None else None
             if node is None or not in_function(node):
                 continue
             self.bump(path, node, "och", score, "ochiai")
-            if (path, line) not in imported:
-                self.at(path, start_line(node)).own = True
 
     def add_chain(self, chain: list[tuple[str, int]], timeout: bool, floor: bool) -> None:
         for path, line, score in score_chain(chain):
@@ -198,7 +193,6 @@ class _Ranking:
             if node is None:
                 continue
             self.bump(path, node, "tb", score, "traceback")
-            self.at(path, start_line(node)).own = True
             self.frame_files.add(path)
             scope = enclosing_function(node)
             if scope is not None:
@@ -245,7 +239,6 @@ class _Ranking:
 
     def suspicions(self, with_spectrum: bool, tests: frozenset[str]) -> list[Suspicion]:
         out: list[Suspicion] = []
-        own: dict[Key, bool] = {}
         for (path, line), sig in self.signals.items():
             if with_spectrum:
                 score = 1.0 - (1.0 - W * sig.tb) * (1.0 - W * sig.och)
@@ -258,11 +251,9 @@ class _Ranking:
                 sig.reasons.discard("enclosing")  # the floor did not set this score
             reasons = tuple(r for r in _REASONS if r in sig.reasons)
             out.append(Suspicion(path=path, line=line, score=score, reasons=reasons))
-            own[(path, line)] = sig.own or not with_spectrum
         out.sort(
             key=lambda s: (
                 -s.score,
-                not own[(s.path, s.line)],
                 self.frame_distance(s.path, s.line),
                 -self.closeness(s.path, s.line, tests),
                 s.path,
@@ -302,7 +293,7 @@ def localize(
     coverage = baseline.coverage if isinstance(baseline.coverage, dict) else None
     spectrum = build_spectrum(coverage, failing, passing, ranking.project_path)
     if spectrum is not None:
-        ranking.add_spectrum(spectrum, import_lines(coverage, failing, ranking.project_path))
+        ranking.add_spectrum(spectrum)
 
     output_blocks: list[TracebackBlock] | None = None
     for nodeid in failing:

@@ -14,9 +14,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 Line = tuple[str, int]  # (project path, 1-based line)
-# treefix_pytest's key for the lines a test module's import ran (function bodies only); those
-# lines are also credited to each of the module's tests (treefix_coverage_shape.py)
-COLLECT_PREFIX = "treefix-collect:"
 
 
 def ochiai(failed: int, passed: int, total_failed: int) -> float:
@@ -82,20 +79,3 @@ def build_spectrum(
             if line in spectrum.failed:  # lines no failing test ran score 0 anyway
                 spectrum.passed[line] = spectrum.passed.get(line, 0) + 1
     return spectrum
-
-
-def import_lines(
-    coverage: Mapping[str, object] | None,
-    failing: Sequence[str],
-    resolve: Callable[[str], str | None],
-) -> set[Line]:
-    """Lines every failing test got only from its module's import (none of the module's tests
-    ran them again itself): set up once for all the module's tests (an app's routes registered
-    by decorators), they say little about why one test fails."""
-    if not coverage:
-        return set()
-    found: set[Line] | None = None
-    for nodeid in dict.fromkeys(failing):
-        shared = set(_lines(coverage.get(COLLECT_PREFIX + nodeid.split("::", 1)[0]), resolve))
-        found = shared if found is None else found & shared
-    return found or set()

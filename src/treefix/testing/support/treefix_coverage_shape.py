@@ -28,8 +28,7 @@ def _function_lines(root: str, rel: str, cache: dict) -> set:
 
 def with_module_lines(per_test: dict, items: list, root: str, prefix: str) -> dict:
     """Each test (`items`: the collected node ids) also ran the functions its module called at
-    import (recorded under the context `prefix` + the module's path; kept under that key, less
-    the lines some test of the module ran itself)."""
+    import (recorded under the context `prefix` + the module's path)."""
     cache = {}  # type: dict
     modules = {
         k[len(prefix) :]: {
@@ -40,22 +39,6 @@ def with_module_lines(per_test: dict, items: list, root: str, prefix: str) -> di
         if k.startswith(prefix)
     }
     out = {k: v for k, v in per_test.items() if not k.startswith(prefix)}
-    # kept under their own key too, less what any of the module's tests ran again itself: lines
-    # only the import ran, which the host can tell from what a test's own run executed
-    rerun = {}  # type: dict
-    for nodeid in items:
-        module = nodeid.split("::", 1)[0]
-        if module in modules:
-            for path, lines in out.get(nodeid, {}).items():
-                rerun.setdefault((module, path), set()).update(lines)
-    for module, by_path in modules.items():
-        only = {
-            path: sorted(set(lines) - rerun.get((module, path), set()))
-            for path, lines in by_path.items()
-        }
-        only = {path: lines for path, lines in only.items() if lines}
-        if only:
-            out[prefix + module] = only
     for nodeid in items:
         extra = modules.get(nodeid.split("::", 1)[0])
         if not extra:
