@@ -60,9 +60,7 @@ def main() -> int:
     if common:
         shared = set.intersection(*({r["id"] for r in rs} for rs in rows.values()))
         rows = {name: [r for r in rs if r["id"] in shared] for name, rs in rows.items()}
-    header = ["run", "bugs", "plausible", "AST-equal", "treefix said fixed", "median s to fix"]
-    header += ["median wall s", "median evals", "median evals to fix"]
-    header += [f"FL top-{k}" for k in report.TOPS] + ["not ranked"]
+    header = ["run", *report.SUMMARY_COLUMNS]
     lines = report.table(header, [[name, *report.summary(r)] for name, r in rows.items()])
     counts = {name: Counter(cause(r) for r in rs) for name, rs in rows.items()}
     table = [

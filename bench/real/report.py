@@ -32,6 +32,10 @@ SUMMARY_COLUMNS = [
     "FL top-5",
     "FL top-10",
     "not ranked",
+    "FL stmt top-1",
+    "FL stmt top-3",
+    "FL stmt top-5",
+    "FL stmt top-10",
 ]
 
 def pct(n: int, d: int) -> str:
@@ -81,6 +85,13 @@ def summary(rows: list[dict[str, Any]]) -> list[str]:
     ]
     cells += [pct(sum(1 for k in ranks if k is not None and k <= top), n) for top in TOPS]
     cells.append(pct(sum(k is None for k in ranks), n))
+    # by statement (score.fl_rank_statement); rows scored before that column existed: "-"
+    stmt = [r.get("fl_rank_stmt") for r in rows]
+    scored = all("fl_rank_stmt" in r for r in rows)
+    cells += [
+        pct(sum(1 for k in stmt if k is not None and k <= top), n) if scored else "-"
+        for top in TOPS
+    ]
     return cells
 
 

@@ -103,6 +103,9 @@ def score_bug(built: Built, args: argparse.Namespace) -> dict[str, Any]:
         localized=len(rep.get("localization") or []),
         localization=[[e.get("path"), e.get("line")] for e in rep.get("localization") or []],
         fl_rank=score.fl_rank(rep.get("localization") or [], dev, repo),
+        fl_rank_stmt=score.fl_rank_statement(
+            rep.get("localization") or [], dev, repo, built.repo
+        ),
         edits=[
             f"{e.get('operator')} @ {e.get('path')}:{e.get('line')}" for e in fix.get("edits", [])
         ],

@@ -7,6 +7,10 @@
 - FL rank: the 1-based position, in the report's `localization` list, of the first entry on a line
   the developer's fix changes (difflib between buggy and fixed file; for a pure insertion the lines
   just before and after count), None when none of them is listed.
+- FL rank by statement: the same, but an entry counts when a developer line lies within the
+  statement the entry names (its whole extent, or a compound statement's header lines): the
+  localiser ranks statements keyed by their first line, so a fix on line 2 of a 3-line call is
+  found at that call's rank.
 """
 
 from __future__ import annotations
@@ -53,6 +57,47 @@ def fl_rank(localization: list[dict[str, Any]], dev: dict[str, set[int]], root: 
             except ValueError:
                 continue
         if entry.get("line") in dev.get(path.removeprefix("./"), set()):
+            return n
+    return None
+
+
+def statement_span(source: str, line: int) -> range:
+    """The lines of the outermost statement starting on `line` (a compound statement: its
+    header, up to its body), or just `line` when none starts there or the file does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return range(line, line + 1)
+    for node in ast.walk(tree):  # breadth first: the outermost statement on a line comes first
+        if isinstance(node, ast.stmt) and node.lineno == line:
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                return range(line, max(line, body[0].lineno - 1) + 1)
+            return range(line, (node.end_lineno or line) + 1)
+    return range(line, line + 1)
+
+
+def fl_rank_statement(
+    localization: list[dict[str, Any]], dev: dict[str, set[int]], root: Path, buggy: Path
+) -> int | None:
+    """`fl_rank`, counting a developer line inside the ranked entry's statement (see above).
+    `root` is where the run's absolute paths point, `buggy` the buggy snapshot to read."""
+    sources: dict[str, str] = {}
+    for n, entry in enumerate(localization, 1):
+        path = str(entry.get("path", ""))
+        if path.startswith("/"):
+            try:
+                path = str(Path(path).relative_to(root))
+            except ValueError:
+                continue
+        path = path.removeprefix("./")
+        lines, line = dev.get(path, set()), entry.get("line")
+        if not lines or not isinstance(line, int):
+            continue
+        if path not in sources:
+            file = buggy / path
+            sources[path] = file.read_text(errors="replace") if file.is_file() else ""
+        if lines & set(statement_span(sources[path], line)):
             return n
     return None
 

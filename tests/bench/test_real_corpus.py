@@ -176,6 +176,7 @@ def test_treefix_repairs_the_fixture_and_scores_come_out_right(built: Path) -> N
         assert row["dev_lines"] == {path: [line]}
         ranked = [p == path and n == line for p, n in row["localization"]]
         assert row["fl_rank"] == ranked.index(True) + 1
+        assert row["fl_rank_stmt"] == row["fl_rank"]  # one-line statements: the same rank
     md = (built / "RESULTS.md").read_text()
     assert "| programs | 1 | 1/1 (100%) | 1/1 (100%) |" in md
     assert "| real-repository bugs | 1 | 1/1 (100%) | 1/1 (100%) |" in md
@@ -243,6 +244,24 @@ def test_changed_lines_of_replacements_deletions_and_insertions() -> None:
         == 2
     )
     assert score.fl_rank([{"path": "y.py", "line": 3}], {"x.py": {3}}, Path("/r")) is None
+
+
+def test_fl_rank_by_statement_counts_lines_inside_a_ranked_multiline_statement(
+    tmp_path: Path,
+) -> None:
+    """fastapi-7's shape: the developer changed line 3, the second line of a call ranked at its
+    first line 2. By exact line it is a miss; by statement it is rank 1. A compound statement
+    counts its header only: a change in an `if` body is not the `if`'s."""
+    (tmp_path / "m.py").write_text(
+        "def f(a):\n    x = g(\n        a,\n    )\n    if (a and\n            x):\n"
+        "        return a\n    return x\n"
+    )
+    ranked = [{"path": "m.py", "line": 2}, {"path": "m.py", "line": 5}]
+    assert score.fl_rank(ranked, {"m.py": {3}}, tmp_path) is None
+    assert score.fl_rank_statement(ranked, {"m.py": {3}}, tmp_path, tmp_path) == 1
+    assert score.fl_rank_statement(ranked, {"m.py": {6}}, tmp_path, tmp_path) == 2  # if header
+    assert score.fl_rank_statement(ranked, {"m.py": {7}}, tmp_path, tmp_path) is None  # its body
+    assert score.fl_rank_statement(ranked, {"x.py": {2}}, tmp_path, tmp_path) is None
 
 
 def test_reach_splits_search_budget_from_proposer_reach(built: Path, tmp_path: Path) -> None:

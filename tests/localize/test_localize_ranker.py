@@ -626,6 +626,31 @@ GRAPHS = src(
 )
 
 
+# --- a wrong value built in the module that fails on it, ranked before look-alike lines elsewhere
+
+PARAMS = src(
+    """
+    def to_text(params):
+        out = {}
+        for name, value in params.items():
+            if not name.startswith("_"):
+                out[name] = str(value)
+        return out
+
+
+    def from_text(params, names):
+        return {name: params[name] for name in names}
+    """
+)
+TEXT = src(
+    """
+    def text_params_to_text(text_params):
+        params = dict(text_params)
+        return params
+    """
+)
+
+
 def test_the_predicate_a_raise_is_guarded_by_is_ranked_where_its_callers_raise():
     """Each failing test ends at its caller's `raise`; the predicate returned normally and many
     passing tests run it too, so neither frames nor the spectrum point at it."""
@@ -657,3 +682,22 @@ def test_the_predicate_a_raise_is_guarded_by_is_ranked_where_its_callers_raise()
     assert "guard" in found.reasons
     assert found.score > 0.7  # the spectrum alone gives it 0.27: below any line a frame names
     assert (path, line_of(GRAPHS, "total = 0")) not in top  # only passing tests ran it
+
+
+def test_ties_go_to_the_module_the_traceback_passes_through() -> None:
+    """luigi-20's shape: the KeyError is raised in from_text, but the dict lacks the key because
+    to_text (same module) dropped it. One failing test, nothing to contrast: the spectrum ties
+    every line it ran, and helpers.py's function shares more words with the test's name."""
+    failing = Outcome(
+        "tests/test_params.py::test_text_params_to_text_and_back",
+        "failed",
+        "KeyError: '_hidden'",
+        frames=[("tests/test_params.py", 9), ("pkg/params.py", 10)],
+    )
+    cov = {failing.nodeid: {"pkg/params.py": [2, 3, 4, 5, 6, 10], "pkg/helpers.py": [2, 3]}}
+    state = ProgramState({"pkg/params.py": PARAMS.encode(), "pkg/helpers.py": TEXT.encode()})
+    ranked = where(localize(state, report([failing], cov), [failing.nodeid]))
+    assert ranked[0] == ("pkg/params.py", 10)  # the traceback line
+    # the line that built the wrong dict comes before every tied line of the other module
+    assert ranked.index(("pkg/params.py", 5)) < ranked.index(("pkg/helpers.py", 2))
+    assert ranked.index(("pkg/params.py", 5)) < ranked.index(("pkg/helpers.py", 3))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from treefix.protocols import Feedback, Proposer
+from treefix.search import mcts
 from treefix.search.mcts import Budget, Search
 from treefix.search.reward import Baseline
 from treefix.search.tree import SelectionPolicy
@@ -151,11 +152,21 @@ class Slots(Proposer):
 
 def _non_separable(policy: SelectionPolicy, max_evals: int):
     """Lines 2 and 5 must both change; either alone changes no test outcome (reward 0)."""
+    return _slots((2, 5), policy, Budget(max_evals=max_evals))
+
+
+def _slots(fix: tuple[int, ...], policy: SelectionPolicy, budget: Budget, on_evaluate=None):
+    """The Slots program, fixed when every line in `fix` is changed (and not before)."""
     root = ProgramState({"m.py": Slots.line * 120})
 
     def fixed(state: ProgramState) -> bool:
         src = state.read("m.py")
-        return all(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in (2, 5))
+        return all(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in fix)
+
+    def evaluate(states, full):
+        if on_evaluate is not None:
+            on_evaluate(len(states))
+        return [report(fixed(s)) for s in states]
 
     def report(ok: bool) -> TestReport:
         t = TestOutcome("t", "passed" if ok else "failed", "" if ok else "AssertionError: no")
@@ -168,25 +179,62 @@ def _non_separable(policy: SelectionPolicy, max_evals: int):
         baseline=Baseline(base, ["t"]),
         focus=[Suspicion("m.py", 1, 1.0)],
         proposer=Slots(),
-        evaluate=lambda states, full: [report(fixed(s)) for s in states],
-        budget=Budget(max_evals=max_evals),
+        evaluate=evaluate,
+        budget=budget,
         policy=policy,
     ).run()
 
 
 def test_progressive_widening_reaches_a_non_separable_two_edit_fix_early():
-    widened = _non_separable(SelectionPolicy(widen_k=2.0, widen_alpha=0.7), 110)
+    # the fixed curve (tuned for 500 evaluations) reaches it within 110...
+    fixed_curve = SelectionPolicy(widen_k=2.0, widen_alpha=0.7, reference_evals=None)
+    widened = _non_separable(fixed_curve, 110)
     assert widened.fix is not None and widened.fix.depth == 2
     assert widened.stats.evals_to_first_fix <= 110
+    # ...the default, which at 110 tries single edits first, within 200
+    adaptive = _non_separable(SelectionPolicy(widen_k=2.0, widen_alpha=0.7), 200)
+    assert adaptive.fix is not None and adaptive.fix.depth == 2
     # every proposal open at once: all 120 single edits come first, so 110 runs are not enough
     flat = _non_separable(SelectionPolicy(widen_k=0), 110)
     assert flat.fix is None
 
 
 def test_widening_opens_proposals_as_visits_grow():
-    policy = SelectionPolicy(widen_k=2.0, widen_alpha=0.7)
+    policy = SelectionPolicy(widen_k=2.0, widen_alpha=0.7, reference_evals=None)  # the curve
     node = _non_separable(policy, 60).root
     opened = len(node.children)
     assert 2 <= opened <= policy.width(node) + 1  # +1: the widen-when-used-up fallback
     assert opened < 50  # visits also went below the root's children
     assert SelectionPolicy(widen_k=0).width(node) is None
+
+
+def test_a_small_evaluation_cap_tries_the_50th_single_edit_before_descending():
+    """The fix is one edit, the 50th proposal; the cap allows 56 evaluations. The curve tuned for
+    500 spends a third of its visits below fruitless edits and never reaches it; sized to the
+    cap, the root opens its single edits first."""
+    curve = SelectionPolicy(widen_k=2.0, widen_alpha=0.7, reference_evals=None)
+    assert _slots((49,), curve, Budget(max_evals=56)).fix is None
+    found = _slots((49,), SelectionPolicy(widen_k=2.0, widen_alpha=0.7), Budget(max_evals=56))
+    assert found.fix is not None and found.fix.depth == 1
+    assert found.stats.evals_to_first_fix <= 56
+
+
+def test_the_time_left_at_the_measured_cost_sizes_the_widening(monkeypatch):
+    """No evaluation cap (500), but each evaluation costs 1 s of a 60 s budget: the search measures
+    that and widens as for 60 evaluations, reaching the 50th single edit in time."""
+    clock = [1000.0]
+    monkeypatch.setattr(mcts.time, "monotonic", lambda: clock[0])
+
+    def spend(n: int) -> None:
+        clock[0] += 1.0 * n
+
+    def run(policy: SelectionPolicy):
+        clock[0] = 1000.0
+        budget = Budget(max_evals=500, deadline=clock[0] + 60.0)
+        return _slots((49,), policy, budget, on_evaluate=spend)
+
+    assert run(SelectionPolicy(reference_evals=None)).fix is None
+    found = run(SelectionPolicy())
+    assert found.fix is not None and found.fix.depth == 1
+    assert found.stats.evaluations <= 60
+    assert found.stats.stop_reason == "fixed"

@@ -20,9 +20,10 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, -closeness, path, line), capped at
-`limit`: among equal scores, statements of functions lexically closer to the failing tests first
-(lexical.py).
+those fewer passing tests ran come first. Ordering is (-score, frame distance, -closeness, path, line), capped at
+`limit`: among equal scores, statements in a function, else a file, a failing test's traceback
+passes through (a wrong value is often built beside where it fails), then statements of
+functions lexically closer to the failing tests (lexical.py).
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ class _Ranking:
         self.signals: dict[Key, _Signals] = {}
         self._closeness: dict[tuple[str, int], float] = {}
         self._definitions: dict[str, list[tuple[str, Node]]] = {}  # function name -> its defs
+        # where the failing tests' tracebacks pass through project code: files, and functions
+        # by (path, start byte)
+        self.frame_files: set[str] = set()
+        self.frame_scopes: set[tuple[str, int]] = set()
 
     def test_sources(self, nodeids: Sequence[str]) -> list[bytes]:
         out = []
@@ -194,6 +199,10 @@ class _Ranking:
             self.bump(path, node, "tb", score, "traceback")
             if node.type == "raise_statement" and score >= 1.0:  # the innermost frame raised
                 self.add_guard(path, node, score)
+            self.frame_files.add(path)
+            scope = enclosing_function(node)
+            if scope is not None:
+                self.frame_scopes.add((path, scope.start_byte))
             loop = enclosing_loop(node)
             if loop is not None and not timeout:
                 self.bump(path, loop, "tb", LOOP_SHARE * score, "loop")
@@ -234,6 +243,16 @@ class _Ranking:
             self._closeness[key] = closeness(tokens(scope.text or b""), tests)
         return self._closeness[key]
 
+    def frame_distance(self, path: str, line: int) -> int:
+        """0: in a function a traceback passes through, 1: in a file it does, else 2. A wrong
+        value is often built near where it fails: in the caller, or beside it in the module."""
+        if path not in self.frame_files:
+            return 2
+        index = self.index(path)
+        node = index.statement(line) if index is not None else None
+        scope = enclosing_function(node) if node is not None else None
+        return 0 if scope is not None and (path, scope.start_byte) in self.frame_scopes else 1
+
     def suspicions(self, with_spectrum: bool, tests: frozenset[str]) -> list[Suspicion]:
         out: list[Suspicion] = []
         for (path, line), sig in self.signals.items():
@@ -248,7 +267,15 @@ class _Ranking:
                 sig.reasons.discard("enclosing")  # the floor did not set this score
             reasons = tuple(r for r in _REASONS if r in sig.reasons)
             out.append(Suspicion(path=path, line=line, score=score, reasons=reasons))
-        out.sort(key=lambda s: (-s.score, -self.closeness(s.path, s.line, tests), s.path, s.line))
+        out.sort(
+            key=lambda s: (
+                -s.score,
+                self.frame_distance(s.path, s.line),
+                -self.closeness(s.path, s.line, tests),
+                s.path,
+                s.line,
+            )
+        )
         return out
 
 

@@ -123,6 +123,17 @@ class Search:
         self.seen: set[str] = {root_state.key()}
         self.trajectory: list[Node] = []
         self.plausible: list[Node] = []
+        self.expected: float = float(budget.max_evals)  # evaluations affordable in all
+
+    def _expected_evals(self, start: float) -> float:
+        """The evaluations this search can afford in all: the cap, or fewer when the time left
+        at the cost measured so far (per evaluation, all overheads included) allows fewer."""
+        used, cap = self.stats.evaluations, float(self.budget.max_evals)
+        now = time.monotonic()
+        if used < self.workers or self.budget.deadline == float("inf") or now <= start:
+            return cap
+        per_eval = (now - start) / used
+        return min(cap, used + max(0.0, self.budget.deadline - now) / per_eval)
 
     def partial(self, stop_reason: str) -> SearchResult:
         """What the search found so far, for the report of a run that ended early."""
@@ -171,8 +182,9 @@ class Search:
         while True:
             can_expand = node.depth < self.budget.max_depth
             cands = self.expander.candidates(node) if can_expand else []
-            best = self._best_child(node, cands, self.policy.width(node))
-            if best is None and self.policy.width(node) is not None:
+            width = self.policy.width(node, self.expected)
+            best = self._best_child(node, cands, width)
+            if best is None and width is not None:
                 best = self._best_child(node, cands, None)  # all open ones are used up: widen
             if best is None:
                 if self.expander.refill(node, self.budget.max_depth):
@@ -236,6 +248,7 @@ class Search:
                 room = self.workers - len(val)
                 if fixes:  # looking for alternatives: within the extra budget only
                     room = min(room, self.extra_evals - self.stats.extra_evaluations - len(val))
+                self.expected = self._expected_evals(start)
                 batch = self._next_batch(max(0, room))
                 if not batch and not val:
                     self.stats.stop_reason = self._stop or "search space exhausted"

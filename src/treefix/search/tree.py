@@ -77,13 +77,31 @@ class SelectionPolicy:
     # never found with k=2); k=1 narrows too early.
     widen_k: float = 2.0
     widen_alpha: float = 0.7
+    # the budget k and alpha were chosen for; below it the root opens more (root_share);
+    # None: the same curve whatever the budget
+    reference_evals: float | None = 500.0
 
-    def width(self, node: Node) -> int | None:
-        """How many of the node's proposals are open now (None: all)."""
+    def width(self, node: Node, expected: float | None = None) -> int | None:
+        """How many of the node's proposals are open now (None: all). `expected`: the
+        evaluations the search expects to afford in all (measured cost, time left)."""
         if self.widen_k <= 0:
             return None
-        grown: float = self.widen_k * (node.visits + node.virtual) ** self.widen_alpha
+        n = node.visits + node.virtual
+        grown: float = self.widen_k * n**self.widen_alpha
+        if node.parent is None and expected is not None and self.reference_evals is not None:
+            grown = max(grown, self.root_share(expected) * n)
         return max(1, math.ceil(grown))
+
+    def root_share(self, expected: float) -> float:
+        """The least share of the root's visits spent opening its own proposals (single edits)
+        when the search can afford `expected` evaluations. At the reference budget k*n**alpha
+        opens k*ref**(alpha-1) of them (0.31: the rest descend below edits, a third of the
+        visits below fruitless ones); with fewer evaluations the descents shrink in proportion,
+        so at 60 a fix ranked 50th among the single edits is still tried, and a two-edit fix,
+        which the small budget could seldom reach anyway, waits."""
+        ref = max(1.0, self.reference_evals or 0.0)
+        at_ref = min(1.0, self.widen_k * float(ref ** (self.widen_alpha - 1.0)))
+        return 1.0 - (1.0 - at_ref) * min(1.0, max(0.0, expected) / ref)
 
     def child_score(self, parent: Node, prior: float, child: Node | None) -> float:
         log_n = math.log(parent.visits + parent.virtual + 1)

@@ -1,0 +1,68 @@
+"""Re-localise a corpus offline from recorded localiser inputs (fl_input.py), with this checkout's
+localiser, and score it by exact line and by statement (score.py).
+
+    python bench/real/fl_offline.py DIR [--work WORK] [--show]
+
+DIR holds <bug id>/fl-input.pickle (run.py --keep-runs DIR with fl_input.py as treefix). The
+report's localisation is the first 15 statements, so ranks beyond 15 count as not ranked, as in
+run.py. --show prints each bug's ranks and its top 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import report  # noqa: E402
+import score  # noqa: E402
+from corpus import Built  # noqa: E402
+
+REPORTED = 15  # pipeline/summary.py: the report lists the first 15
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", type=Path)
+    ap.add_argument("--work", type=Path, default=HERE / ".work")
+    ap.add_argument("--show", action="store_true")
+    ap.add_argument("--json", type=Path, help="write per-bug ranks here")
+    args = ap.parse_args()
+    from treefix.localize.ranker import localize
+    from treefix.types import ProgramState
+
+    ranks: dict[str, tuple[int | None, int | None]] = {}
+    for pickled in sorted(args.dir.glob("*/fl-input.pickle")):
+        bug_id = pickled.parent.name
+        data = pickle.loads(pickled.read_bytes())
+        built = Built.load(args.work / "bugs" / bug_id)
+        dev = score.developer_lines(built.repo, built.fix, built.bug.changed_files)
+        found = localize(ProgramState(data["sources"]), data["base"], data["targets"])
+        loc = [{"path": s.path, "line": s.line} for s in found[:REPORTED]]
+        ranks[bug_id] = (
+            score.fl_rank(loc, dev, built.repo),
+            score.fl_rank_statement(loc, dev, built.repo, built.repo),
+        )
+        if args.show:
+            top = ", ".join(f"{e['path']}:{e['line']}" for e in loc[:5])
+            devs = "; ".join(f"{p}:{sorted(v)[:6]}" for p, v in dev.items())
+            print(f"{bug_id}: line {ranks[bug_id][0]} stmt {ranks[bug_id][1]} | dev {devs} | {top}")
+    n = len(ranks)
+    cells = [str(n)]
+    for k in (0, 1):
+        got = [r[k] for r in ranks.values()]
+        cells += [report.pct(sum(1 for x in got if x and x <= t), n) for t in report.TOPS]
+    header = ["bugs", *(f"{k} top-{t}" for k in ("line", "stmt") for t in report.TOPS)]
+    print("\n".join(report.table(header, [cells])))
+    if args.json:
+        args.json.write_text(json.dumps(ranks, indent=1, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
