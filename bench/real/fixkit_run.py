@@ -38,6 +38,28 @@ from validate import copy_version
 HERE = Path(__file__).resolve().parent
 FIXKIT_PYTHON = HERE.parent / ".work" / "fixkit-venv" / "bin" / "python"
 FIXKIT_TOOLS = ("genprog", "kali")
+OVERLAY = HERE.parent / ".work" / "fixkit-overlay"  # py<ver>/: FixKit's test plugins per Python
+
+
+def project_bin(built: Built, tmp: Path) -> Path:
+    """A bin folder whose `python` and `coverage` are the bug's own env interpreter, with the
+    pytest plugins FixKit's test runs need (pytest-json-report, pytest-cov) from an overlay
+    installed with that interpreter's pip (`pip install --target`), the env itself untouched."""
+    overlay = OVERLAY / f"py{built.bug.python}"
+    if not overlay.is_dir():
+        raise SystemExit(
+            f"error: no FixKit overlay for Python {built.bug.python} at {overlay} "
+            f"({built.env}/bin/python -m pip install --no-deps --target {overlay} "
+            "pytest-json-report==1.5.0 pytest-metadata==1.11.0 pytest-cov==2.10.1 coverage==5.5)"
+        )
+    out = tmp / "bin"
+    out.mkdir()
+    interp = Path(built.env) / "bin" / "python"
+    head = f"#!/bin/sh\nPYTHONPATH={shlex.quote(str(overlay))}${{PYTHONPATH:+:$PYTHONPATH}} exec {interp}"
+    for name, tail in (("python", ""), ("coverage", " -m coverage")):
+        (out / name).write_text(f'{head}{tail} "$@"\n')
+        (out / name).chmod(0o755)
+    return out
 
 
 def test_paths(test_cmd: str) -> list[str]:
@@ -66,8 +88,12 @@ def fixkit_row(built: Built, tool: str, args: argparse.Namespace) -> dict[str, A
         argv += ["--time-limit", str(args.time_limit), "--out", str(Path(tmp) / "fixkit-out")]
         argv += ["--workers", str(args.fixkit_workers)]
         env = dict(os.environ)
-        # FixKit runs `python -m pytest` and `coverage` from PATH: its own venv's
-        env["PATH"] = f"{Path(argv[0]).parent}{os.pathsep}{env.get('PATH', '')}"
+        # FixKit runs `python -m pytest` and `coverage` from PATH: its own venv's, or (--fixkit-env
+        # project) the bug's env interpreter with FixKit's plugins beside it
+        bins = [str(Path(argv[0]).parent)]
+        if args.fixkit_env == "project":
+            bins.insert(0, str(project_bin(built, Path(tmp))))
+        env["PATH"] = os.pathsep.join([*bins, env.get("PATH", "")])
         proc = testrun.run(argv, Path(tmp), timeout=args.time_limit * 3 + 120, env=env)
     row["wall"] = round(proc.duration, 2)
     result = _last_json(proc.stdout)
@@ -185,6 +211,12 @@ def main() -> int:
     ap.add_argument("--fixkit-cmd", default="", help="default: FIXKIT_PYTHON fixkit_driver.py")
     # treefix's default executor uses one worker per core (at most 4): FixKit gets as many
     ap.add_argument("--fixkit-workers", type=int, default=min(4, os.cpu_count() or 1))
+    ap.add_argument(
+        "--fixkit-env",
+        choices=["fixkit", "project"],
+        default="fixkit",
+        help="interpreter FixKit runs the tests with: its venv's, or the bug's env (+ overlay)",
+    )
     ap.add_argument("--summary-only", action="store_true", help="print the tables, run nothing")
     args = ap.parse_args()
     args.keep_runs = None

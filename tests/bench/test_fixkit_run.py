@@ -10,11 +10,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "bench" / "real"
 sys.path.insert(0, str(REAL))
 
 import fixkit_run  # noqa: E402
+from corpus import built_bugs  # noqa: E402
 from test_real_corpus import (  # noqa: E402  (the fixture corpus, built once per module)
     BUGGY_SRC,
     FAKE,
@@ -108,3 +111,26 @@ def test_fixkit_gets_the_test_paths_of_the_bugs_command() -> None:
     cmd = "py -m pytest -x -p no:cacheprovider tests/a.py::test_b -k 'x or y' tests/c.py"
     assert fixkit_run.test_paths(cmd) == ["tests/a.py::test_b", "tests/c.py"]
     assert fixkit_run.test_paths("py -m pytest -q") == ["tests"]
+
+
+def test_project_env_runs_fixkits_python_and_coverage_on_the_bugs_interpreter(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bug = next(b for b in built_bugs(built / "work") if b.bug.id == "fixture-repo")
+    monkeypatch.setattr(fixkit_run, "OVERLAY", tmp_path / "overlay")
+    with pytest.raises(SystemExit, match="no FixKit overlay for Python current"):
+        fixkit_run.project_bin(bug, tmp_path)
+    overlay = tmp_path / "overlay" / f"py{bug.bug.python}"
+    (overlay / "plugin_here").mkdir(parents=True)
+    bins = fixkit_run.project_bin(bug, tmp_path)
+    probe = "import sys, plugin_here; print(sys.executable)"
+    done = subprocess.run(
+        [str(bins / "python"), "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == str(Path(bug.env) / "bin" / "python")
+    # `coverage` is that interpreter's `-m coverage`, found in the overlay before anything else
+    (overlay / "coverage").mkdir()
+    (overlay / "coverage" / "__init__.py").write_text("")
+    (overlay / "coverage" / "__main__.py").write_text("import sys; print('cov', sys.argv[1:])")
+    done = subprocess.run([str(bins / "coverage"), "json"], capture_output=True, text=True)
+    assert done.stdout.strip() == "cov ['json']", done.stderr
