@@ -108,6 +108,7 @@ def fixkit_row(built: Built, tool: str, args: argparse.Namespace) -> dict[str, A
         evals_to_first_fix=result.get("evals_to_first_fix"),
         time_to_first_fix=result.get("time_to_first_fix"),
         localized=result.get("suspicious"),
+        localize_s=result.get("localize_s"),
         fixed_by_treefix=bool(result.get("patch")),  # "the tool said fixed", report.py's column
         patch=result.get("patch") or "",
     )
