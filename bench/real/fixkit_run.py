@@ -139,13 +139,17 @@ def one_tool(built: Built, tool: str, args: argparse.Namespace) -> dict[str, Any
 
 
 def summary(rows: list[dict[str, Any]], tools: list[str]) -> str:
-    """Per-tool table and, for each pair, the bugs one makes plausible and the other does not."""
+    """Per-tool table and, for each pair, the bugs one makes plausible and the other does not,
+    over the bugs every tool has run."""
     lines = [
         "| tool | bugs | plausible | AST-equal | said fixed | median s to plausible fix "
         "| median evals | median evals to fix |",
         "|---|---|---|---|---|---|---|---|",
     ]
     by_tool = {t: {r["id"]: r for r in rows if r.get("tool") == t} for t in tools}
+    # only bugs every tool has run (a run stopped between tools leaves a bug half done)
+    common = set.intersection(*(set(b) for b in by_tool.values())) if by_tool else set()
+    by_tool = {t: {i: r for i, r in got.items() if i in common} for t, got in by_tool.items()}
     for tool in tools:
         got = list(by_tool[tool].values())
         ok = [r for r in got if r.get("plausible")]

@@ -134,3 +134,15 @@ def test_project_env_runs_fixkits_python_and_coverage_on_the_bugs_interpreter(
     (overlay / "coverage" / "__main__.py").write_text("import sys; print('cov', sys.argv[1:])")
     done = subprocess.run([str(bins / "coverage"), "json"], capture_output=True, text=True)
     assert done.stdout.strip() == "cov ['json']", done.stderr
+
+
+def test_summary_counts_only_bugs_every_tool_has_run() -> None:
+    rows = [
+        {"id": "a", "tool": "treefix", "plausible": True, "ast_equal": True},
+        {"id": "a", "tool": "kali", "plausible": False},
+        {"id": "b", "tool": "treefix", "plausible": True},  # the run stopped before kali ran on b
+    ]
+    out = fixkit_run.summary(rows, ["treefix", "kali"])
+    assert "| treefix | 1 | 1/1 (100%) | 1/1 (100%) |" in out
+    assert "| kali | 1 | 0/1 (0%) |" in out
+    assert "- plausible by treefix, not by kali (1): a\n" in out
