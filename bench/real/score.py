@@ -48,15 +48,21 @@ def developer_lines(repo: Path, fix: Path, files: list[str]) -> dict[str, set[in
     return out
 
 
+def _entry_path(entry: dict[str, Any], root: Path) -> str | None:
+    """A localisation entry's path relative to the bug's repo (None: outside it)."""
+    path = str(entry.get("path", ""))
+    if path.startswith("/"):
+        try:
+            path = str(Path(path).relative_to(root))
+        except ValueError:
+            return None
+    return path.removeprefix("./")
+
+
 def fl_rank(localization: list[dict[str, Any]], dev: dict[str, set[int]], root: Path) -> int | None:
     for n, entry in enumerate(localization, 1):
-        path = str(entry.get("path", ""))
-        if path.startswith("/"):
-            try:
-                path = str(Path(path).relative_to(root))
-            except ValueError:
-                continue
-        if entry.get("line") in dev.get(path.removeprefix("./"), set()):
+        path = _entry_path(entry, root)
+        if path is not None and entry.get("line") in dev.get(path, set()):
             return n
     return None
 
@@ -84,13 +90,9 @@ def fl_rank_statement(
     `root` is where the run's absolute paths point, `buggy` the buggy snapshot to read."""
     sources: dict[str, str] = {}
     for n, entry in enumerate(localization, 1):
-        path = str(entry.get("path", ""))
-        if path.startswith("/"):
-            try:
-                path = str(Path(path).relative_to(root))
-            except ValueError:
-                continue
-        path = path.removeprefix("./")
+        path = _entry_path(entry, root)
+        if path is None:
+            continue
         lines, line = dev.get(path, set()), entry.get("line")
         if not lines or not isinstance(line, int):
             continue
