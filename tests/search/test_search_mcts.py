@@ -208,20 +208,21 @@ def test_widening_opens_proposals_as_visits_grow():
     assert SelectionPolicy(widen_k=0).width(node) is None
 
 
-def test_a_small_evaluation_cap_tries_the_50th_single_edit_before_descending():
-    """The fix is one edit, the 50th proposal; the cap allows 56 evaluations. The curve tuned for
-    500 spends a third of its visits below fruitless edits and never reaches it; sized to the
-    cap, the root opens its single edits first."""
+def test_a_small_evaluation_cap_tries_the_100th_single_edit_before_descending():
+    """The fix is one edit, the 100th proposal; the cap allows 200 evaluations. The curve tuned
+    for 500 spends a third of its visits below fruitless edits and never reaches it; sized to the
+    cap, the root opens more of its single edits first (a quarter of the visits still descend:
+    max_root_share)."""
     curve = SelectionPolicy(widen_k=2.0, widen_alpha=0.7, reference_evals=None)
-    assert _slots((49,), curve, Budget(max_evals=56)).fix is None
-    found = _slots((49,), SelectionPolicy(widen_k=2.0, widen_alpha=0.7), Budget(max_evals=56))
+    assert _slots((99,), curve, Budget(max_evals=200)).fix is None
+    found = _slots((99,), SelectionPolicy(widen_k=2.0, widen_alpha=0.7), Budget(max_evals=200))
     assert found.fix is not None and found.fix.depth == 1
-    assert found.stats.evals_to_first_fix <= 56
+    assert found.stats.evals_to_first_fix <= 200
 
 
 def test_the_time_left_at_the_measured_cost_sizes_the_widening(monkeypatch):
-    """No evaluation cap (500), but each evaluation costs 1 s of a 60 s budget: the search measures
-    that and widens as for 60 evaluations, reaching the 50th single edit in time."""
+    """No evaluation cap (500), but each evaluation costs 1 s of a 200 s budget: the search
+    measures that and widens as for 200 evaluations, reaching the 100th single edit in time."""
     clock = [1000.0]
     monkeypatch.setattr(mcts.time, "monotonic", lambda: clock[0])
 
@@ -230,11 +231,11 @@ def test_the_time_left_at_the_measured_cost_sizes_the_widening(monkeypatch):
 
     def run(policy: SelectionPolicy):
         clock[0] = 1000.0
-        budget = Budget(max_evals=500, deadline=clock[0] + 60.0)
-        return _slots((49,), policy, budget, on_evaluate=spend)
+        budget = Budget(max_evals=500, deadline=clock[0] + 200.0)
+        return _slots((99,), policy, budget, on_evaluate=spend)
 
     assert run(SelectionPolicy(reference_evals=None)).fix is None
     found = run(SelectionPolicy())
     assert found.fix is not None and found.fix.depth == 1
-    assert found.stats.evaluations <= 60
+    assert found.stats.evaluations <= 200
     assert found.stats.stop_reason == "fixed"

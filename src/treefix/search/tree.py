@@ -80,6 +80,9 @@ class SelectionPolicy:
     # the budget k and alpha were chosen for; below it the root opens more (root_share);
     # None: the same curve whatever the budget
     reference_evals: float | None = 500.0
+    # ...but never more than this: non-separable pairs exist at every budget, so at least a
+    # quarter of the root's visits always descend (a 40-evaluation budget still reaches one)
+    max_root_share: float = 0.75
 
     def width(self, node: Node, expected: float | None = None) -> int | None:
         """How many of the node's proposals are open now (None: all). `expected`: the
@@ -96,12 +99,13 @@ class SelectionPolicy:
         """The least share of the root's visits spent opening its own proposals (single edits)
         when the search can afford `expected` evaluations. At the reference budget k*n**alpha
         opens k*ref**(alpha-1) of them (0.31: the rest descend below edits, a third of the
-        visits below fruitless ones); with fewer evaluations the descents shrink in proportion,
-        so at 60 a fix ranked 50th among the single edits is still tried, and a two-edit fix,
-        which the small budget could seldom reach anyway, waits."""
+        visits below fruitless ones); with fewer evaluations the descents shrink in proportion
+        (at 200 a fix ranked 100th among the single edits is tried), down to a quarter of the
+        visits (max_root_share): a non-separable two-edit fix stays reachable at 40."""
         ref = max(1.0, self.reference_evals or 0.0)
         at_ref = min(1.0, self.widen_k * float(ref ** (self.widen_alpha - 1.0)))
-        return 1.0 - (1.0 - at_ref) * min(1.0, max(0.0, expected) / ref)
+        share = 1.0 - (1.0 - at_ref) * min(1.0, max(0.0, expected) / ref)
+        return min(share, self.max_root_share)
 
     def child_score(self, parent: Node, prior: float, child: Node | None) -> float:
         log_n = math.log(parent.visits + parent.virtual + 1)
