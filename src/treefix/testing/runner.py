@@ -67,8 +67,10 @@ def classify(
             return Status.CRASHED, f"killed by {_signal.Signals(signal).name}"
         return Status.SANDBOX_ERROR, "the run printed no exit marker"
     if exit_code >= 128 and exit_code - 128 in _signal.valid_signals():
+        # the same event as the signal above, seen by a process that outlived the test (the
+        # command's shell, a warm server): one wording, whichever the sandbox observed
         sig = _signal.Signals(exit_code - 128)
-        return Status.CRASHED, f"test process killed by {sig.name}"
+        return Status.CRASHED, f"killed by {sig.name}"
     if exit_code in (126, 127):
         return Status.ERROR, "test command not found or not executable"
     if is_pytest and exit_code == 0 and (not tests or not reported):
