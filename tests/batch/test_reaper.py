@@ -3,6 +3,7 @@ driver after its grace, or with its node), and not before. Real processes, no Ra
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -57,8 +58,6 @@ def test_the_reaper_outlives_a_kill_of_the_actors_process_group_and_children(tmp
     )
     try:
         assert actor.stdout is not None and actor.stdout.readline().strip() == "watching"
-        import os
-
         children = Path(f"/proc/{actor.pid}/task/{actor.pid}/children").read_text().split()
         assert children == []  # the reaper detached
         os.killpg(actor.pid, signal.SIGKILL)

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from treefix.sandbox.process import pid_alive
+
 
 def watch(pid: int, folder: Path, docker: bool) -> None:
     """Starts the reaper of pid and waits only for it to detach: Ray kills a worker's children
@@ -35,23 +37,13 @@ def _wait_gone(pid: int) -> None:
     try:  # a pidfd becomes readable when the process exits: no polling, no pid reuse
         fd = os.pidfd_open(pid)
     except (AttributeError, OSError):  # gone already, or a kernel without pidfd
-        while _alive(pid):
+        while pid_alive(pid):
             time.sleep(0.5)
         return
     try:
         select.select([fd], [], [])
     finally:
         os.close(fd)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def main(argv: list[str]) -> int:
