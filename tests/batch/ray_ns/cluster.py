@@ -73,7 +73,7 @@ class Cluster:
         """Custom resource name -> node id, of the nodes alive now."""
         probe = (
             f"import json, ray; ray.init(address={self.address!r}, log_to_driver=False);"
-            "print(json.dumps([(n['NodeID'], sorted(n['Resources'])) for n in ray.nodes() if n['Alive']]))"
+            "print('PROBE', json.dumps([(n['NodeID'], sorted(n['Resources'])) for n in ray.nodes() if n['Alive']]))"
         )
         try:
             out = subprocess.run(
@@ -89,7 +89,7 @@ class Cluster:
             return {}
         return {
             r: node
-            for node, resources in json.loads(out.stdout.strip().splitlines()[-1])
+            for node, resources in json.loads(_probe_line(out.stdout))
             for r in resources
             if r == "head" or r in self.nodes
         }
@@ -98,13 +98,21 @@ class Cluster:
         """(available, total) CPUs of the cluster: equal once no task or actor holds one."""
         probe = (
             f"import ray; ray.init(address={self.address!r}, log_to_driver=False);"
-            "print(ray.available_resources().get('CPU', 0), ray.cluster_resources().get('CPU', 0))"
+            "print('PROBE', ray.available_resources().get('CPU', 0), ray.cluster_resources().get('CPU', 0))"
         )
         out = subprocess.run(
             [sys.executable, "-c", probe], capture_output=True, text=True, env=self.env, timeout=120
         )
-        free, total = out.stdout.strip().splitlines()[-1].split()
+        free, total = _probe_line(out.stdout).split()
         return float(free), float(total)
+
+
+def _probe_line(stdout: str) -> str:
+    """The probe's own line: Ray prints its warnings (lagging heartbeats, ...) to stdout too."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("PROBE "):
+            return line[len("PROBE ") :]
+    raise AssertionError(f"the probe printed no answer: {stdout[-500:]!r}")
 
 
 def env(tmp: Path) -> dict[str, str]:
