@@ -160,6 +160,10 @@ class Search:
     def _best_child(self, node: Node, cands: list[Candidate], width: int | None) -> int | None:
         """The index of the open proposal (expanded or not) with the best UCT score; with a
         width, only the first `width` proposals not skipped as duplicates are open."""
+        if width is not None and self.policy.expand_opened:
+            fresh = self._first_unexpanded(node, cands, width)
+            if fresh is not None:
+                return fresh
         top = self._max_prior(node)
         best, best_score = None, float("-inf")
         opened = 0
@@ -176,6 +180,23 @@ class Search:
             if s > best_score:
                 best, best_score = i, s
         return best
+
+    def _first_unexpanded(self, node: Node, cands: list[Candidate], width: int) -> int | None:
+        """The best-prior open proposal not expanded yet: progressive widening proper, where a
+        slot is tried as soon as it opens. Left to compete through a first-play value, an open
+        slot never beat a sibling with a good partial reward, so the root stayed at its first
+        few edits while every later visit went below a decoy (networkx bug 3: the fix was the
+        root's 7th proposal and 4 root children were tried in 310 evaluations)."""
+        opened = 0
+        for i in range(len(cands)):
+            if i in node.skipped:
+                continue
+            if opened >= width:
+                return None
+            opened += 1
+            if i not in node.children:
+                return i
+        return None
 
     def _select(self) -> Node | None:
         node = self.root

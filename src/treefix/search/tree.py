@@ -83,6 +83,10 @@ class SelectionPolicy:
     # ...but never more than this: non-separable pairs exist at every budget, so at least a
     # quarter of the root's visits always descend (a 40-evaluation budget still reaches one)
     max_root_share: float = 0.75
+    # an open proposal is expanded before any descent (classic progressive widening): the
+    # width, not the first-play value, decides how many siblings are tried; False lets open
+    # proposals compete with visited children through the first-play value
+    expand_opened: bool = True
 
     def width(self, node: Node, expected: float | None = None) -> int | None:
         """How many of the node's proposals are open now (None: all). `expected`: the
