@@ -160,7 +160,7 @@ class Search:
     def _best_child(self, node: Node, cands: list[Candidate], width: int | None) -> int | None:
         """The index of the open proposal (expanded or not) with the best UCT score; with a
         width, only the first `width` proposals not skipped as duplicates are open."""
-        if width is not None and self.policy.expand_opened:
+        if width is not None and node.parent is None and self._root_owes_expansion(node):
             fresh = self._first_unexpanded(node, cands, width)
             if fresh is not None:
                 return fresh
@@ -181,12 +181,16 @@ class Search:
                 best, best_score = i, s
         return best
 
+    def _root_owes_expansion(self, root: Node) -> bool:
+        """Fewer root children than the forced share of its visits: the next visit expands.
+        (networkx bug 3: the fix was the root's 7th proposal, and 4 root children were tried in
+        310 evaluations while every other visit went below a decoy's good partial reward.)"""
+        share = self.policy.forced_root_share
+        expanded = sum(1 for i in root.children if i not in root.skipped)
+        return share > 0 and expanded < share * (root.visits + root.virtual)
+
     def _first_unexpanded(self, node: Node, cands: list[Candidate], width: int) -> int | None:
-        """The best-prior open proposal not expanded yet: progressive widening proper, where a
-        slot is tried as soon as it opens. Left to compete through a first-play value, an open
-        slot never beat a sibling with a good partial reward, so the root stayed at its first
-        few edits while every later visit went below a decoy (networkx bug 3: the fix was the
-        root's 7th proposal and 4 root children were tried in 310 evaluations)."""
+        """The best-prior open proposal not expanded yet (within the width)."""
         opened = 0
         for i in range(len(cands)):
             if i in node.skipped:
