@@ -155,28 +155,48 @@ def _non_separable(policy: SelectionPolicy, max_evals: int):
     return _slots((2, 5), policy, Budget(max_evals=max_evals))
 
 
-def _slots(fix: tuple[int, ...], policy: SelectionPolicy, budget: Budget, on_evaluate=None):
-    """The Slots program, fixed when every line in `fix` is changed (and not before)."""
+def _slots(
+    fix: tuple[int, ...],
+    policy: SelectionPolicy,
+    budget: Budget,
+    on_evaluate=None,
+    decoy: int | None = None,
+    step: bool = False,
+):
+    """The Slots program, fixed when every line in `fix` is changed (and not before). Changing
+    line `decoy` passes test t0 but keeps t1 failing whatever else changes; with `step`,
+    changing the first line of `fix` passes t0 alone."""
     root = ProgramState({"m.py": Slots.line * 120})
 
-    def fixed(state: ProgramState) -> bool:
-        src = state.read("m.py")
-        return all(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in fix)
+    def on(src: bytes, i: int) -> bool:
+        return src[i * 6 + 4 : i * 6 + 5] == b"1"
 
     def evaluate(states, full):
         if on_evaluate is not None:
             on_evaluate(len(states))
-        return [report(fixed(s)) for s in states]
+        out = []
+        for s in states:
+            src = s.read("m.py")
+            if decoy is not None and on(src, decoy):
+                out.append(report(True, False))
+            else:
+                ok = all(on(src, i) for i in fix)
+                out.append(report(ok or (step and on(src, min(fix))), ok))
+        return out
 
-    def report(ok: bool) -> TestReport:
-        t = TestOutcome("t", "passed" if ok else "failed", "" if ok else "AssertionError: no")
-        return TestReport(Status.PASSED if ok else Status.FAILED, int(not ok), 0.0, tests={"t": t})
+    def report(*passed: bool) -> TestReport:
+        tests = {
+            f"t{i}": TestOutcome(f"t{i}", "passed" if ok else "failed", "" if ok else "Error: no")
+            for i, ok in enumerate(passed)
+        }
+        bad = not all(passed)
+        return TestReport(Status.FAILED if bad else Status.PASSED, int(bad), 0.0, tests=tests)
 
-    base = report(False)
+    base = report(False, False)
     return Search(
         root_state=root,
         root_report=base,
-        baseline=Baseline(base, ["t"]),
+        baseline=Baseline(base, ["t0", "t1"]),
         focus=[Suspicion("m.py", 1, 1.0)],
         proposer=Slots(),
         evaluate=evaluate,
@@ -239,3 +259,28 @@ def test_the_time_left_at_the_measured_cost_sizes_the_widening(monkeypatch):
     assert found.fix is not None and found.fix.depth == 1
     assert found.stats.evaluations <= 200
     assert found.stats.stop_reason == "fixed"
+
+
+def test_an_edit_passing_half_the_failing_tests_does_not_hide_the_fix_behind_it():
+    """The best-prior edit passes one of the two failing tests and blocks the fix (networkx
+    bug 3: `and` -> `or` on the line whose operand wanted a `not`); the fix is the 7th single
+    edit. A share of the root's visits always expands a new proposal, so the fix comes within
+    25 evaluations; left to compete with the decoy's good partial reward through a first-play
+    value, the open proposals waited while the visits went below the decoy."""
+    found = _slots((7,), SelectionPolicy(), Budget(max_evals=300), decoy=0)
+    assert found.fix is not None and found.fix.depth == 1
+    assert found.stats.evals_to_first_fix <= 25
+    assert found.trajectory[0].candidate.description == "slot 0"  # the decoy came first
+    waited = _slots((7,), SelectionPolicy(forced_root_share=0), Budget(max_evals=300), decoy=0)
+    assert waited.stats.evals_to_first_fix is None or waited.stats.evals_to_first_fix > 35
+
+
+def test_a_first_edit_that_is_progress_is_still_built_on_quickly():
+    """Lines 2 and 5 both need changing, and changing line 2 alone passes one of the two
+    failing tests: the forced share leaves most visits to the progressing child, so the pair
+    comes within 15 evaluations (every slot expanded as it opens: more than 20)."""
+    step = _slots((2, 5), SelectionPolicy(), Budget(max_evals=300), step=True)
+    assert step.fix is not None and step.fix.depth == 2
+    assert step.stats.evals_to_first_fix <= 15
+    eager = _slots((2, 5), SelectionPolicy(forced_root_share=1), Budget(max_evals=300), step=True)
+    assert eager.stats.evals_to_first_fix > 20

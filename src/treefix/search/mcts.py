@@ -160,6 +160,10 @@ class Search:
     def _best_child(self, node: Node, cands: list[Candidate], width: int | None) -> int | None:
         """The index of the open proposal (expanded or not) with the best UCT score; with a
         width, only the first `width` proposals not skipped as duplicates are open."""
+        if width is not None and node.parent is None and self._root_owes_expansion(node):
+            fresh = self._first_unexpanded(node, cands, width)
+            if fresh is not None:
+                return fresh
         top = self._max_prior(node)
         best, best_score = None, float("-inf")
         opened = 0
@@ -176,6 +180,27 @@ class Search:
             if s > best_score:
                 best, best_score = i, s
         return best
+
+    def _root_owes_expansion(self, root: Node) -> bool:
+        """Fewer root children than the forced share of its visits: the next visit expands.
+        (networkx bug 3: the fix was the root's 7th proposal, and 4 root children were tried in
+        310 evaluations while every other visit went below a decoy's good partial reward.)"""
+        share = self.policy.forced_root_share
+        expanded = sum(1 for i in root.children if i not in root.skipped)
+        return share > 0 and expanded < share * (root.visits + root.virtual)
+
+    def _first_unexpanded(self, node: Node, cands: list[Candidate], width: int) -> int | None:
+        """The best-prior open proposal not expanded yet (within the width)."""
+        opened = 0
+        for i in range(len(cands)):
+            if i in node.skipped:
+                continue
+            if opened >= width:
+                return None
+            opened += 1
+            if i not in node.children:
+                return i
+        return None
 
     def _select(self) -> Node | None:
         node = self.root

@@ -83,6 +83,12 @@ class SelectionPolicy:
     # ...but never more than this: non-separable pairs exist at every budget, so at least a
     # quarter of the root's visits always descend (a 40-evaluation budget still reaches one)
     max_root_share: float = 0.75
+    # the least share of the root's visits that expand an open proposal rather than descend
+    # (open proposals otherwise compete with visited children by first-play value, and never
+    # win against a child with a good partial reward: a decoy kept the root at its first few
+    # edits). 1: every open slot is expanded at once (classic progressive widening), which
+    # slows the stepwise multi-edit fixes whose first edit is real progress; 0: off
+    forced_root_share: float = 0.4
 
     def width(self, node: Node, expected: float | None = None) -> int | None:
         """How many of the node's proposals are open now (None: all). `expected`: the
