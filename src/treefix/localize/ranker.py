@@ -13,6 +13,8 @@ its lines and over the failing tests):
   syntax files that do not compile (syntax_errors.py), reported at raw lines.
   guard  when the innermost frame is a `raise` under an `if` (guards.py): the `if` and every
          statement of the project functions its condition calls get GUARD_SHARE of its tb.
+  echo   a statement the failing tests ran whose string literal the failure repeats on one side
+         of its comparison only (echo.py) gets ECHO_SHARE as tb: it built the wrong value.
 
   score = 1 - (1 - W*tb) * (1 - W*och)     W = 0.9, when some failing test has coverage data
   score = max(tb, FLOOR if the statement shares a function with a frame)   without coverage
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from treefix.code.syntax import enclosing_function, has_syntax_error
 from treefix.code.testfiles import is_test_file
+from treefix.localize.echo import echoed_lines
 from treefix.localize.files import PathResolver
 from treefix.localize.frames import (
     TracebackBlock,
@@ -70,7 +73,8 @@ TIMEOUT_LOOP_DECAY = 0.9
 FLOOR = 0.1
 # what a run that stopped on a file it could not compile says (pytest, unittest, the interpreter)
 _SYNTAX_MARKERS = ("SyntaxError", "IndentationError", "TabError")
-_REASONS = ("syntax", "traceback", "guard", "loop", "ochiai", "enclosing")
+ECHO_SHARE = 0.8
+_REASONS = ("syntax", "traceback", "guard", "echo", "loop", "ochiai", "enclosing")
 
 Key = tuple[str, int]
 # content hash -> syntax-error lines ({} for the files that compile: almost all of them)
@@ -229,6 +233,27 @@ class _Ranking:
         for where, stmt in found:
             self.bump(where or path, stmt, "tb", GUARD_SHARE * score, "guard")
 
+    def add_echo(self, evidence: str, with_spectrum: bool) -> None:
+        """Statements the failing tests ran (with the spectrum; else in a function a traceback
+        passes through) whose string literals the failure output repeats (echo.py)."""
+        for path in sorted({p for p, _ in self.signals} | self.frame_files):
+            index = self.index(path)
+            if index is None or index.broken or is_test_file(path):
+                continue
+            for line in echoed_lines(index.tree.root_node, evidence):
+                node = index.statement(line)
+                if node is None:
+                    continue
+                sig = self.signals.get((path, start_line(node)))
+                scope = enclosing_function(node)
+                ran = (
+                    sig is not None and sig.och > 0
+                    if with_spectrum
+                    else scope is not None and (path, scope.start_byte) in self.frame_scopes
+                )
+                if ran:
+                    self.bump(path, node, "tb", ECHO_SHARE, "echo")
+
     # -- result --------------------------------------------------------------------------
 
     def closeness(self, path: str, line: int, tests: frozenset[str]) -> float:
@@ -321,6 +346,9 @@ def localize(
             output_blocks = parse_traceback_text(output)
         for chain in chains_for(outcome, output_blocks or [], ranking.resolver):
             ranking.add_chain(chain, timeout=is_timeout(outcome), floor=spectrum is None)
+
+    said = "\n".join(f"{o.message}\n{o.detail}" for n in failing if (o := tests.get(n)))
+    ranking.add_echo(said, spectrum is not None)
 
     tests_said = test_tokens(ranking.test_sources(failing), failing)
     return ranking.suspicions(spectrum is not None, tests_said)[:limit]
