@@ -22,10 +22,12 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, frame distance, -closeness, path, line), capped at
-`limit`: among equal scores, statements in a function, else a file, a failing test's traceback
-passes through (a wrong value is often built beside where it fails), then statements of
-functions lexically closer to the failing tests (lexical.py).
+those fewer passing tests ran come first. Ordering is (-score, frame distance, -closeness, path,
+line), capped at `limit`: among equal scores, statements in a function, else a file, a failing
+test's traceback passes through (a wrong value is often built beside where it fails), then
+statements lexically closer to the failing tests: closeness = the function's to the tests' files
+(lexical.py) + the statement's own to the failing test functions (focus.py), so the words pick
+the function and, within it and among functions they cannot tell apart, the statement.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from treefix.code.syntax import enclosing_function, has_syntax_error
 from treefix.code.testfiles import is_test_file
 from treefix.localize.echo import echoed_lines
 from treefix.localize.files import PathResolver
+from treefix.localize.focus import focus_tokens, statement_text
 from treefix.localize.frames import (
     TracebackBlock,
     chains_for,
@@ -119,6 +122,10 @@ class _Ranking:
             except Exception:
                 continue
         return out
+
+    def test_index(self, raw: str) -> FileIndex | None:
+        path = self.resolver.resolve(raw)
+        return self.index(path) if path is not None else None
 
     def index(self, path: str) -> FileIndex | None:
         if path not in self._indexes:
@@ -268,6 +275,15 @@ class _Ranking:
             self._closeness[key] = closeness(tokens(scope.text or b""), tests)
         return self._closeness[key]
 
+    def statement_closeness(self, path: str, line: int, focus: frozenset[str]) -> float:
+        """How close the statement itself (a compound one's header) is to the failing test
+        functions' own words (focus.py): it orders statements within a function."""
+        index = self.index(path)
+        node = index.statement(line) if index is not None else None
+        if node is None or not focus:
+            return 0.0
+        return closeness(tokens(statement_text(node)), focus)
+
     def frame_distance(self, path: str, line: int) -> int:
         """0: in a function a traceback passes through, 1: in a file it does, else 2. A wrong
         value is often built near where it fails: in the caller, or beside it in the module."""
@@ -278,7 +294,9 @@ class _Ranking:
         scope = enclosing_function(node) if node is not None else None
         return 0 if scope is not None and (path, scope.start_byte) in self.frame_scopes else 1
 
-    def suspicions(self, with_spectrum: bool, tests: frozenset[str]) -> list[Suspicion]:
+    def suspicions(
+        self, with_spectrum: bool, tests: frozenset[str], focus: frozenset[str] = frozenset()
+    ) -> list[Suspicion]:
         out: list[Suspicion] = []
         for (path, line), sig in self.signals.items():
             if with_spectrum:
@@ -296,7 +314,8 @@ class _Ranking:
             key=lambda s: (
                 -s.score,
                 self.frame_distance(s.path, s.line),
-                -self.closeness(s.path, s.line, tests),
+                -self.closeness(s.path, s.line, tests)
+                - self.statement_closeness(s.path, s.line, focus),
                 s.path,
                 s.line,
             )
@@ -351,4 +370,5 @@ def localize(
     ranking.add_echo(said, spectrum is not None)
 
     tests_said = test_tokens(ranking.test_sources(failing), failing)
-    return ranking.suspicions(spectrum is not None, tests_said)[:limit]
+    focus = focus_tokens(failing, ranking.test_index)
+    return ranking.suspicions(spectrum is not None, tests_said, focus)[:limit]
