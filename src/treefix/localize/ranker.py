@@ -13,6 +13,9 @@ its lines and over the failing tests):
   syntax files that do not compile (syntax_errors.py), reported at raw lines.
   guard  when the innermost frame is a `raise` under an `if` (guards.py): the `if` and every
          statement of the project functions its condition calls get GUARD_SHARE of its tb.
+  slice  the statements above the innermost frame, in its function, that assigned the names it
+         (a guarded raise: its `if`'s condition) reads, transitively (slice.py): SLICE_SHARE of
+         its tb, x0.8 per hop; only with coverage, and only those the failing tests ran.
   echo   a statement the failing tests ran whose string literal the failure repeats on one side
          of its comparison only (echo.py) gets ECHO_SHARE as tb: it built the wrong value.
 
@@ -43,6 +46,7 @@ from treefix.localize.echo import echoed_lines
 from treefix.localize.files import PathResolver
 from treefix.localize.focus import focus_tokens, statement_text
 from treefix.localize.frames import (
+    DECAY,
     TracebackBlock,
     chains_for,
     is_timeout,
@@ -51,6 +55,7 @@ from treefix.localize.frames import (
 )
 from treefix.localize.guards import GUARD_SHARE, guarded_statements
 from treefix.localize.lexical import closeness, test_tokens, tokens
+from treefix.localize.slice import backward_slice, failing_expression
 from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
     FileIndex,
@@ -77,7 +82,8 @@ FLOOR = 0.1
 # what a run that stopped on a file it could not compile says (pytest, unittest, the interpreter)
 _SYNTAX_MARKERS = ("SyntaxError", "IndentationError", "TabError")
 ECHO_SHARE = 0.8
-_REASONS = ("syntax", "traceback", "guard", "echo", "loop", "ochiai", "enclosing")
+SLICE_SHARE = 0.6  # a name-based slice over-approximates: weaker than the guard's 0.8
+_REASONS = ("syntax", "traceback", "guard", "slice", "echo", "loop", "ochiai", "enclosing")
 
 Key = tuple[str, int]
 # content hash -> syntax-error lines ({} for the files that compile: almost all of them)
@@ -112,6 +118,7 @@ class _Ranking:
         # by (path, start byte)
         self.frame_files: set[str] = set()
         self.frame_scopes: set[tuple[str, int]] = set()
+        self.with_spectrum = False  # set once the spectrum is in
 
     def test_sources(self, nodeids: Sequence[str]) -> list[bytes]:
         out = []
@@ -210,6 +217,8 @@ class _Ranking:
             self.bump(path, node, "tb", score, "traceback")
             if node.type == "raise_statement" and score >= 1.0:  # the innermost frame raised
                 self.add_guard(path, node, score)
+            if score >= 1.0:
+                self.add_slice(path, node, score)
             self.frame_files.add(path)
             scope = enclosing_function(node)
             if scope is not None:
@@ -239,6 +248,18 @@ class _Ranking:
         found = guarded_statements(raise_stmt, self.paths, read, self.index, self._definitions)
         for where, stmt in found:
             self.bump(where or path, stmt, "tb", GUARD_SHARE * score, "guard")
+
+    def add_slice(self, path: str, stmt: Node, score: float) -> None:
+        """The statements above the innermost frame, in its function, that assigned what it
+        read (slice.py): SLICE_SHARE of its tb, x DECAY per further hop. Only those the failing
+        tests ran, so only with coverage: a slice by names alone over-approximates."""
+        function = enclosing_function(stmt)
+        if function is None or not self.with_spectrum:
+            return
+        for found, hops in backward_slice(failing_expression(stmt), function):
+            sig = self.signals.get((path, start_line(found)))
+            if sig is not None and sig.och > 0:
+                self.bump(path, found, "tb", SLICE_SHARE * DECAY ** (hops - 1) * score, "slice")
 
     def add_echo(self, evidence: str, with_spectrum: bool) -> None:
         """Statements the failing tests ran (with the spectrum; else in a function a traceback
@@ -354,6 +375,7 @@ def localize(
     spectrum = build_spectrum(coverage, failing, passing, ranking.project_path)
     if spectrum is not None:
         ranking.add_spectrum(spectrum)
+        ranking.with_spectrum = True
 
     output_blocks: list[TracebackBlock] | None = None
     for nodeid in failing:
