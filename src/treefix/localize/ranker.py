@@ -25,9 +25,10 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, frame distance, -closeness, path,
-line), capped at `limit`: among equal scores, statements in a function, else a file, a failing
-test's traceback passes through (a wrong value is often built beside where it fails), then
+those fewer passing tests ran come first. Ordering is (-score, frame distance, plumbing, -closeness,
+path, line), capped at `limit`: among equal scores, statements in a function, else a file, a
+failing test's traceback passes through (a wrong value is often built beside where it fails),
+then statements with something to get wrong (kinds.py: not `pass`, `x = []`, `self.x = x`), then
 statements lexically closer to the failing tests: closeness = the function's to the tests' files
 (lexical.py) + the statement's own to the failing test functions (focus.py), so the words pick
 the function and, within it and among functions they cannot tell apart, the statement.
@@ -54,6 +55,7 @@ from treefix.localize.frames import (
     score_chain,
 )
 from treefix.localize.guards import GUARD_SHARE, guarded_statements
+from treefix.localize.kinds import is_plumbing
 from treefix.localize.lexical import closeness, test_tokens, tokens
 from treefix.localize.slice import backward_slice, failing_expression
 from treefix.localize.spectrum import Spectrum, build_spectrum
@@ -305,6 +307,12 @@ class _Ranking:
             return 0.0
         return closeness(tokens(statement_text(node)), focus)
 
+    def plumbing(self, path: str, line: int) -> bool:
+        """A statement with nothing to get wrong (kinds.py): last among equal scores."""
+        index = self.index(path)
+        node = index.statement(line) if index is not None else None
+        return node is not None and is_plumbing(node)
+
     def frame_distance(self, path: str, line: int) -> int:
         """0: in a function a traceback passes through, 1: in a file it does, else 2. A wrong
         value is often built near where it fails: in the caller, or beside it in the module."""
@@ -335,6 +343,7 @@ class _Ranking:
             key=lambda s: (
                 -s.score,
                 self.frame_distance(s.path, s.line),
+                self.plumbing(s.path, s.line),
                 -self.closeness(s.path, s.line, tests)
                 - self.statement_closeness(s.path, s.line, focus),
                 s.path,
