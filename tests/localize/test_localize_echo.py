@@ -79,8 +79,5 @@ def test_sides_of_the_usual_comparison_formats():
 
 
 def test_short_and_wordless_literals_echo_nothing():
-    from treefix.code.syntax import parse
-
     source = b'def f(x):\n    a = "%s, %s"\n    b = ", ".join(x)\n    c = "tablename = %s"\n'
-    root = parse(source).root_node
-    assert echoed_lines(root, "got '%s, %s' and ', ' and 'tablename = %s'") == {4}
+    assert echoed_lines(source, "got '%s, %s' and ', ' and 'tablename = %s'") == {4}

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from treefix.code.syntax import iter_nodes
+from treefix.localize.statements import index_file
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -67,8 +69,16 @@ def sides(evidence: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def echoed_lines(root: Node, evidence: str) -> set[int]:
-    """1-based lines of the literals under `root` that `evidence` repeats verbatim: on one
+@lru_cache(maxsize=512)
+def literals(source: bytes) -> tuple[tuple[int, str], ...]:
+    """Every telling literal fragment of a file, (line, text); cached by content, since a search
+    re-localises over mostly unchanged files."""
+    root = index_file(source).tree.root_node
+    return tuple(f for node in iter_nodes(root) if node.type == "string" for f in fragments(node))
+
+
+def echoed_lines(source: bytes, evidence: str) -> set[int]:
+    """1-based lines of the literals of `source` that `evidence` repeats verbatim: on one
     side of a comparison only, or anywhere when it compares nothing."""
     if not evidence:
         return set()
@@ -79,11 +89,4 @@ def echoed_lines(root: Node, evidence: str) -> set[int]:
             return text in evidence
         return any((text in a) != (text in b) for a, b in pairs)
 
-    out: set[int] = set()
-    for node in iter_nodes(root):
-        if node.type != "string":
-            continue
-        for line, text in fragments(node):
-            if echoes(text):
-                out.add(line)
-    return out
+    return {line for line, text in literals(source) if echoes(text)}

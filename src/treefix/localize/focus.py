@@ -9,28 +9,43 @@ than a file holding dozens of tests does.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from treefix.code.syntax import iter_nodes
 from treefix.localize.lexical import tokens
-from treefix.localize.statements import FileIndex
+from treefix.localize.statements import FileIndex, index_file
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
 
-def test_function(index: FileIndex, nodeid: str) -> Node | None:
-    """The `def` a pytest node id names (`file::Class::test_name[param]`), innermost match."""
+@lru_cache(maxsize=128)
+def _test_functions(source: bytes) -> dict[bytes, tuple[tuple[bytes, bytes], ...]]:
+    """name -> ((enclosing class name or b"", source of the def), ...), in file order."""
+    out: dict[bytes, list[tuple[bytes, bytes]]] = {}
+    for node in iter_nodes(index_file(source).tree.root_node):
+        ident = node.child_by_field_name("name") if node.type == "function_definition" else None
+        if ident is None or not ident.text:
+            continue
+        owner = node.parent.parent if node.parent is not None else None
+        cls = owner.child_by_field_name("name") if owner is not None else None
+        in_class = cls.text if owner is not None and owner.type == "class_definition" else b""
+        out.setdefault(ident.text, []).append((in_class or b"", node.text or b""))
+    return {name: tuple(found) for name, found in out.items()}
+
+
+def test_source(index: FileIndex, nodeid: str) -> bytes | None:
+    """The source of the `def` a pytest node id names (`file::Class::test_name[param]`): the
+    one in that class when there are several."""
     parts = nodeid.split("::")[1:]
     if not parts:
         return None
-    name = parts[-1].split("[", 1)[0].encode()
-    for node in iter_nodes(index.tree.root_node):
-        if node.type == "function_definition":
-            ident = node.child_by_field_name("name")
-            if ident is not None and ident.text == name:
-                return node
-    return None
+    found = _test_functions(index.source).get(parts[-1].split("[", 1)[0].encode())
+    if not found:
+        return None
+    cls = parts[-2].encode() if len(parts) > 1 else b""
+    return next((text for owner, text in found if owner == cls), found[0][1])
 
 
 def focus_tokens(
@@ -40,9 +55,9 @@ def focus_tokens(
     out: set[str] = set()
     for nodeid in nodeids:
         index = index_of(nodeid.split("::", 1)[0])
-        node = test_function(index, nodeid) if index is not None else None
-        if node is not None and node.text:
-            out |= tokens(node.text)
+        source = test_source(index, nodeid) if index is not None else None
+        if source:
+            out |= tokens(source)
         out |= tokens(nodeid.split("::")[-1].split("[", 1)[0].encode("ascii", "replace"))
     return frozenset(out)
 

@@ -266,11 +266,13 @@ class _Ranking:
     def add_echo(self, evidence: str, with_spectrum: bool) -> None:
         """Statements the failing tests ran (with the spectrum; else in a function a traceback
         passes through) whose string literals the failure output repeats (echo.py)."""
+        if not evidence.strip():
+            return
         for path in sorted({p for p, _ in self.signals} | self.frame_files):
             index = self.index(path)
             if index is None or index.broken or is_test_file(path):
                 continue
-            for line in echoed_lines(index.tree.root_node, evidence):
+            for line in echoed_lines(index.source, evidence):
                 node = index.statement(line)
                 if node is None:
                     continue
