@@ -81,3 +81,14 @@ def test_focus_is_the_named_test_methods_own_words():
 def test_a_compound_statements_text_is_its_header():
     node = parse(b"if user.member:\n    apply(discount)\n").root_node.children[0]
     assert statement_text(node) == b"if user.member:"
+
+
+def test_the_test_method_of_the_named_class_is_the_one_read():
+    from treefix.localize.focus import test_source
+
+    source = b"class A:\n    def test_x(self):\n        alpha = 1\n\n"
+    source += b"class B:\n    @mark\n    def test_x(self):\n        beta = 2\n"
+    index = index_file(source)
+    assert b"beta" in (test_source(index, "t.py::B::test_x") or b"")
+    assert b"alpha" in (test_source(index, "t.py::A::test_x") or b"")
+    assert test_source(index, "t.py::test_missing") is None

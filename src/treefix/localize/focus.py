@@ -28,10 +28,14 @@ def _test_functions(source: bytes) -> dict[bytes, tuple[tuple[bytes, bytes], ...
         ident = node.child_by_field_name("name") if node.type == "function_definition" else None
         if ident is None or not ident.text:
             continue
-        owner = node.parent.parent if node.parent is not None else None
+        owner = node.parent
+        while owner is not None and owner.type in ("block", "decorated_definition"):
+            owner = owner.parent
         cls = owner.child_by_field_name("name") if owner is not None else None
-        in_class = cls.text if owner is not None and owner.type == "class_definition" else b""
-        out.setdefault(ident.text, []).append((in_class or b"", node.text or b""))
+        in_class = b""
+        if owner is not None and owner.type == "class_definition" and cls is not None:
+            in_class = cls.text or b""
+        out.setdefault(ident.text, []).append((in_class, node.text or b""))
     return {name: tuple(found) for name, found in out.items()}
 
 
