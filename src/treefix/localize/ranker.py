@@ -10,6 +10,8 @@ its lines and over the failing tests):
          the loop is not.
   och    Ochiai over the coverage spectrum (spectrum.py), function bodies only: module and class
          bodies run once at import, so their per-test coverage is noise.
+         An `if`/`elif`/`while` header the failing tests ran takes the highest Ochiai of the
+         statements directly in its branches: the decision is as suspicious as where it led.
   syntax files that do not compile (syntax_errors.py), reported at raw lines.
   guard  when the innermost frame is a `raise` under an `if` (guards.py): the `if` and every
          statement of the project functions its condition calls get GUARD_SHARE of its tb.
@@ -61,6 +63,7 @@ from treefix.localize.slice import backward_slice, failing_expression
 from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
     FileIndex,
+    deciding,
     enclosing_loop,
     in_function,
     index_file,
@@ -202,6 +205,22 @@ class _Ranking:
             if node is None or not in_function(node):
                 continue
             self.bump(path, node, "och", score, "ochiai")
+        self.add_decisions()
+
+    def add_decisions(self) -> None:
+        """A branch's decision is as suspicious as the branch: the `if`/`elif`/`while` header
+        takes the highest Ochiai of the statements directly in its branches (one level, from
+        the spectrum's own scores). A wrong condition sends the failing test into a branch the
+        passing tests rarely take, so the branch scores high and the condition, which every
+        test evaluates, low."""
+        spectrum = {key: sig.och for key, sig in self.signals.items() if sig.och > 0}
+        for (path, line), och in spectrum.items():
+            index = self.index(path)
+            node = index.statement(line) if index is not None else None
+            decision = deciding(node) if node is not None else None
+            head = self.signals.get((path, start_line(decision))) if decision else None
+            if head is not None and head.och > 0 and och > head.och:
+                head.och = och
 
     def add_chain(self, chain: list[tuple[str, int]], timeout: bool, floor: bool) -> None:
         for path, line, score in score_chain(chain):
