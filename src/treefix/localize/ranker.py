@@ -27,13 +27,9 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, frame distance, plumbing, -closeness,
-path, line), capped at `limit`: among equal scores, statements in a function, else a file, a
-failing test's traceback passes through (a wrong value is often built beside where it fails),
-then statements with something to get wrong (kinds.py: not `pass`, `x = []`, `self.x = x`), then
-statements lexically closer to the failing tests: closeness = the function's to the tests' files
-(lexical.py) + the statement's own to the failing test functions (focus.py), so the words pick
-the function and, within it and among functions they cannot tell apart, the statement.
+those fewer passing tests ran come first. Ordering is (-score, the tie-break of order.py, path,
+line), capped at `limit`: among equal scores, statements where a failing test's traceback passes,
+then those with something to get wrong, then those whose words are closer to the failing tests'.
 """
 
 from __future__ import annotations
@@ -47,7 +43,7 @@ from treefix.code.syntax import enclosing_function, has_syntax_error
 from treefix.code.testfiles import is_test_file
 from treefix.localize.echo import echoed_lines
 from treefix.localize.files import PathResolver
-from treefix.localize.focus import focus_tokens, statement_text
+from treefix.localize.focus import focus_tokens
 from treefix.localize.frames import (
     DECAY,
     TracebackBlock,
@@ -57,8 +53,8 @@ from treefix.localize.frames import (
     score_chain,
 )
 from treefix.localize.guards import GUARD_SHARE, guarded_statements
-from treefix.localize.kinds import is_plumbing
-from treefix.localize.lexical import closeness, test_tokens, tokens
+from treefix.localize.lexical import test_tokens
+from treefix.localize.order import TieBreak
 from treefix.localize.slice import backward_slice, failing_expression
 from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
@@ -117,7 +113,6 @@ class _Ranking:
         self.resolver = PathResolver(self.paths)
         self._indexes: dict[str, FileIndex | None] = {}
         self.signals: dict[Key, _Signals] = {}
-        self._closeness: dict[tuple[str, int], float] = {}
         self._definitions: dict[str, list[tuple[str, Node]]] = {}  # function name -> its defs
         # where the failing tests' tracebacks pass through project code: files, and functions
         # by (path, start byte)
@@ -307,46 +302,7 @@ class _Ranking:
 
     # -- result --------------------------------------------------------------------------
 
-    def closeness(self, path: str, line: int, tests: frozenset[str]) -> float:
-        """How close the function holding this statement is to the failing tests' words."""
-        index = self.index(path)
-        node = index.statement(line) if index is not None else None
-        if node is None or not tests:
-            return 0.0
-        scope = enclosing_function(node) or node
-        key = (path, scope.start_byte)
-        if key not in self._closeness:
-            self._closeness[key] = closeness(tokens(scope.text or b""), tests)
-        return self._closeness[key]
-
-    def statement_closeness(self, path: str, line: int, focus: frozenset[str]) -> float:
-        """How close the statement itself (a compound one's header) is to the failing test
-        functions' own words (focus.py): it orders statements within a function."""
-        index = self.index(path)
-        node = index.statement(line) if index is not None else None
-        if node is None or not focus:
-            return 0.0
-        return closeness(tokens(statement_text(node)), focus)
-
-    def plumbing(self, path: str, line: int) -> bool:
-        """A statement with nothing to get wrong (kinds.py): last among equal scores."""
-        index = self.index(path)
-        node = index.statement(line) if index is not None else None
-        return node is not None and is_plumbing(node)
-
-    def frame_distance(self, path: str, line: int) -> int:
-        """0: in a function a traceback passes through, 1: in a file it does, else 2. A wrong
-        value is often built near where it fails: in the caller, or beside it in the module."""
-        if path not in self.frame_files:
-            return 2
-        index = self.index(path)
-        node = index.statement(line) if index is not None else None
-        scope = enclosing_function(node) if node is not None else None
-        return 0 if scope is not None and (path, scope.start_byte) in self.frame_scopes else 1
-
-    def suspicions(
-        self, with_spectrum: bool, tests: frozenset[str], focus: frozenset[str] = frozenset()
-    ) -> list[Suspicion]:
+    def suspicions(self, with_spectrum: bool, order: TieBreak) -> list[Suspicion]:
         out: list[Suspicion] = []
         for (path, line), sig in self.signals.items():
             if with_spectrum:
@@ -360,17 +316,7 @@ class _Ranking:
                 sig.reasons.discard("enclosing")  # the floor did not set this score
             reasons = tuple(r for r in _REASONS if r in sig.reasons)
             out.append(Suspicion(path=path, line=line, score=score, reasons=reasons))
-        out.sort(
-            key=lambda s: (
-                -s.score,
-                self.frame_distance(s.path, s.line),
-                self.plumbing(s.path, s.line),
-                -self.closeness(s.path, s.line, tests)
-                - self.statement_closeness(s.path, s.line, focus),
-                s.path,
-                s.line,
-            )
-        )
+        out.sort(key=lambda s: (-s.score, *order.key(s.path, s.line), s.path, s.line))
         return out
 
 
@@ -421,6 +367,11 @@ def localize(
     said = "\n".join(f"{o.message}\n{o.detail}" for n in failing if (o := tests.get(n)))
     ranking.add_echo(said, spectrum is not None)
 
-    tests_said = test_tokens(ranking.test_sources(failing), failing)
-    focus = focus_tokens(failing, ranking.test_index)
-    return ranking.suspicions(spectrum is not None, tests_said, focus)[:limit]
+    order = TieBreak(
+        ranking.index,
+        ranking.frame_files,
+        ranking.frame_scopes,
+        tests=test_tokens(ranking.test_sources(failing), failing),
+        focus=focus_tokens(failing, ranking.test_index),
+    )
+    return ranking.suspicions(spectrum is not None, order)[:limit]
