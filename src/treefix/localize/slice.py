@@ -8,7 +8,7 @@ The innermost project frame says where a test failed, not where the wrong value 
             raise UnknownParameterException(...)                       <- failed
 
 From the statement that failed (for a `raise` under an `if`: that `if`'s condition), the names it
-reads lead back to the statements of the same function, above it, that last assigned them
+reads lead back to the statements of the same function, above it, that assigned them
 (`x = ...`, `x[k] = ...`, `x.a = ...`, `x += ...`, a `for`/`with` target, or a method call on
 `x` such as `x.append(...)`, which changes it in place), and their own names further back, up to
 MAX_HOPS steps. Only names matter: no aliasing, no calls followed, so it stays cheap and local.
@@ -37,21 +37,13 @@ def reads(node: Node) -> set[str]:
         if n.type != "identifier" or n.text is None:
             continue
         parent = n.parent
-        if parent is not None:
-            field = parent.field_name_for_child(_child_index(parent, n))
-            if (parent.type == "attribute" and field == "attribute") or (
-                parent.type == "keyword_argument" and field == "name"
-            ):
-                continue
+        field = {"attribute": "attribute", "keyword_argument": "name"}.get(
+            parent.type if parent is not None else ""
+        )
+        if parent is not None and field and parent.child_by_field_name(field) == n:
+            continue
         out.add(n.text.decode("utf-8", "replace"))
     return out
-
-
-def _child_index(parent: Node, child: Node) -> int:
-    for i, c in enumerate(parent.children):
-        if c.start_byte == child.start_byte and c.type == child.type:
-            return i
-    return -1
 
 
 def _base(target: Node) -> str | None:
