@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from treefix.code.syntax import iter_nodes
+from treefix.localize.guards import guard_of
 from treefix.localize.statements import start_line, statements_within
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 MAX_HOPS = 3
 _TARGETS = ("assignment", "augmented_assignment")
-_NESTED = ("function_definition", "class_definition", "lambda")
+_NESTED = ("function_definition", "class_definition", "decorated_definition")
 
 
 def reads(node: Node) -> set[str]:
@@ -127,8 +128,6 @@ def backward_slice(start: Node, function: Node) -> Iterator[tuple[Node, int]]:
 def failing_expression(stmt: Node) -> Node:
     """What decided the failure at `stmt`: a guarded `raise`'s condition, a compound statement's
     header (an `if`'s or `while`'s condition, a `for`'s iterable), else the statement."""
-    from treefix.localize.guards import guard_of
-
     if stmt.type == "raise_statement":
         guard = guard_of(stmt)
         condition = guard.child_by_field_name("condition") if guard is not None else None
