@@ -6,7 +6,7 @@ import textwrap
 
 from treefix.localize import localize
 from treefix.localize.echo import echoed_lines, sides
-from treefix.types import ProgramState, Status
+from treefix.types import ProgramState, Status, Suspicion
 from treefix.types import TestOutcome as Outcome
 from treefix.types import TestReport as Report
 
@@ -31,7 +31,7 @@ def line_of(needle: str) -> int:
     return next(n for n, line in enumerate(QUERY.splitlines(), 1) if needle in line)
 
 
-def run(detail: str) -> list[tuple[str, int]]:
+def run(detail: str) -> list[Suspicion]:
     """One failing test that ran the whole function and no passing test: the spectrum ties."""
     ran = [n for n in range(2, len(QUERY.splitlines()) + 1) if n != line_of("if schema:") + 1]
     first = detail.splitlines()[0]
@@ -44,7 +44,7 @@ def run(detail: str) -> list[tuple[str, int]]:
         coverage={TARGET: {"db/query.py": ran}},
     )
     state = ProgramState({"db/query.py": QUERY.encode(), TEST: b"def test_x(): ...\n"})
-    return [(s.path, s.line) for s in localize(state, baseline, [TARGET])]
+    return localize(state, baseline, [TARGET])
 
 
 def test_the_literal_only_the_actual_value_holds_ranks_first():
@@ -55,18 +55,22 @@ def test_the_literal_only_the_actual_value_holds_ranks_first():
         "Actual: execute('select 1 as table_exists from information_schema.tables"
         " where table_name = %s limit 1')"
     )
-    assert run(detail)[0] == ("db/query.py", line_of('"where table_name = %s limit 1"'))
+    top = run(detail)[0]
+    assert (top.path, top.line) == ("db/query.py", line_of('"where table_name = %s limit 1"'))
+    assert "echo" in top.reasons
 
 
 def test_a_literal_both_sides_share_is_not_promoted():
-    # Both values hold the else-branch literal: it was built right, and the ranking is the
-    # one a failure that repeats no literal gets.
+    # Both values hold the else-branch literal: it was built right, and it keeps the score
+    # every line the failing test ran has (the spectrum's tie).
     shared = (
         "AssertionError: 'where table_name = %s limit 1 a' != 'where table_name = %s limit 1 b'"
     )
-    silent = run("AssertionError: assert 1 == 2")
-    assert silent[0] != ("db/query.py", line_of('"where table_name = %s limit 1"'))
-    assert run(shared) == silent
+    result = run(shared)
+    branch = next(s for s in result if s.line == line_of('"where table_name = %s limit 1"'))
+    assert "echo" not in branch.reasons
+    assert branch.score == min(s.score for s in result)
+    assert {s.score for s in result} == {branch.score}
 
 
 def test_sides_of_the_usual_comparison_formats():

@@ -92,3 +92,40 @@ def test_the_test_method_of_the_named_class_is_the_one_read():
     assert b"beta" in (test_source(index, "t.py::B::test_x") or b"")
     assert b"alpha" in (test_source(index, "t.py::A::test_x") or b"")
     assert test_source(index, "t.py::test_missing") is None
+
+
+OPERATION = textwrap.dedent(
+    """
+    def operation(route):
+        op = {}
+        op["summary"] = route.summary
+        op["tags"] = list(route.tags)
+        op["parameters"] = route.params + route.shared_params
+        return op
+    """
+).lstrip("\n")
+
+
+def test_the_statement_the_failure_names_breaks_the_tie():
+    # The test only calls the function and compares a dict; its failure names the wrong key.
+    target = "tests/test_api.py::test_read_item"
+    detail = (
+        "E   AssertionError: assert {'parameters': [{'name': 'id'}, {'name': 'id'}]} == "
+        "{'parameters': [{'name': 'id'}]}"
+    )
+    lines = OPERATION.splitlines()
+    outcome = Outcome(target, "failed", detail.split("   ", 1)[1], detail=detail)
+    baseline = Report(
+        status=Status.FAILED,
+        exit_code=1,
+        duration=0.1,
+        tests={target: outcome},
+        coverage={target: {"api.py": list(range(2, len(lines) + 1))}},
+    )
+    state = ProgramState(
+        {"api.py": OPERATION.encode(), "tests/test_api.py": b"def test_read_item(): ...\n"}
+    )
+    result = localize(state, baseline, [target])
+    assert len({s.score for s in result}) == 1
+    want = next(n for n, line in enumerate(lines, 1) if '"parameters"' in line)
+    assert (result[0].path, result[0].line) == ("api.py", want)

@@ -1,9 +1,11 @@
-"""What one failing test talks about: its own function's identifiers, for the statement tie-break.
+"""What one failing test talks about: its own function's identifiers and what its failure
+said, for the statement tie-break.
 
 The test file's words (lexical.py) pick the function; inside it, and among functions the file's
 words cannot tell apart, the failing test function's own body names what it exercises
 (`response_model_skip_defaults=True`, `sequence_shapes`, a parameter called `form`) more sharply
-than a file holding dozens of tests does.
+than a file holding dozens of tests does. Its failure's message and assertion detail name what
+it observed: the keys of a wrong dict (`'parameters': [...]`), a missing attribute, a value.
 """
 
 from __future__ import annotations
@@ -53,10 +55,11 @@ def test_source(index: FileIndex, nodeid: str) -> bytes | None:
 
 
 def focus_tokens(
-    nodeids: Iterable[str], index_of: Callable[[str], FileIndex | None]
+    nodeids: Iterable[str], index_of: Callable[[str], FileIndex | None], said: str = ""
 ) -> frozenset[str]:
-    """The identifiers of the failing test functions' own sources and names."""
-    out: set[str] = set()
+    """The identifiers of the failing test functions' own sources and names, and the words of
+    what their failures said (`said`: messages and assertion details)."""
+    out: set[str] = set(tokens(said.encode("utf-8", "replace")))
     for nodeid in nodeids:
         index = index_of(nodeid.split("::", 1)[0])
         source = test_source(index, nodeid) if index is not None else None

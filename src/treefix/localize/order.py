@@ -5,8 +5,9 @@
    beside it in the module;
 2. plumbing last (kinds.py): `pass`, `x = []`, `self.x = x` have nothing to get wrong;
 3. closeness, higher first: the function's words against the failing tests' files (lexical.py)
-   plus the statement's own words against the failing test functions' (focus.py), so the words
-   pick the function and, within it and among functions they cannot tell apart, the statement.
+   plus the statement's own words against the failing test functions' and their failures'
+   (focus.py), so the words pick the function and, within it and among functions they cannot
+   tell apart, the statement.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class TieBreak:
     frame_files: set[str]
     frame_scopes: set[tuple[str, int]]  # (path, start byte of the function)
     tests: frozenset[str]  # the failing tests' files' words and names (lexical.test_tokens)
-    focus: frozenset[str]  # the failing test functions' own words (focus.focus_tokens)
+    focus: frozenset[str]  # the failing test functions' and failures' words (focus.py)
     _closeness: dict[tuple[str, int], float] = field(default_factory=dict)
 
     def key(self, path: str, line: int) -> tuple[int, bool, float]:

@@ -372,6 +372,6 @@ def localize(
         ranking.frame_files,
         ranking.frame_scopes,
         tests=test_tokens(ranking.test_sources(failing), failing),
-        focus=focus_tokens(failing, ranking.test_index),
+        focus=focus_tokens(failing, ranking.test_index, said),
     )
     return ranking.suspicions(spectrum is not None, order)[:limit]
