@@ -1,5 +1,5 @@
 """A wrong condition: the branch it wrongly enters scores high, the condition itself - run by
-every test - low; the decision takes its branch's score."""
+every test - low; the decision takes most of its branch's score."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def line_of(needle: str) -> int:
     return next(n for n, line in enumerate(SHIPPING.splitlines(), 1) if needle in line)
 
 
-def test_the_wrong_condition_ranks_first_not_the_branch_it_chose():
+def test_the_wrong_condition_ranks_right_after_the_branch_it_chose():
     # shipping(100) should cost 5: the boundary is wrong. One passing test enters the branch
     # (150), three do not (50, 20, 30): the branch scores 0.71, the condition 0.45.
     outside = [line_of("cost = 5"), line_of("if total"), line_of("return cost")]
@@ -50,10 +50,11 @@ def test_the_wrong_condition_ranks_first_not_the_branch_it_chose():
         coverage=coverage,
     )
     result = localize(ProgramState({"shop.py": SHIPPING.encode()}), baseline, [target])
-    assert (result[0].path, result[0].line) == ("shop.py", line_of("if total"))
     score = {s.line: s.score for s in result}
-    assert score[line_of("if total")] == score[line_of("cost = 0")]
-    assert score[line_of("return cost")] < score[line_of("if total")]
+    # Without the decision's share the condition ties the lines every test ran and line order
+    # puts `cost = 5` before it; with it, it is second only to the branch it chose.
+    assert [s.line for s in result[:2]] == [line_of("cost = 0"), line_of("if total")]
+    assert score[line_of("return cost")] < score[line_of("if total")] < score[line_of("cost = 0")]
 
 
 def test_the_decision_of_a_statement():

@@ -10,8 +10,9 @@ its lines and over the failing tests):
          the loop is not.
   och    Ochiai over the coverage spectrum (spectrum.py), function bodies only: module and class
          bodies run once at import, so their per-test coverage is noise.
-         An `if`/`elif`/`while` header the failing tests ran takes the highest Ochiai of the
-         statements directly in its branches: the decision is as suspicious as where it led.
+         An `if`/`elif`/`while` header the failing tests ran takes DECISION_SHARE (0.9) of the
+         highest Ochiai of the statements directly in its branches: the decision is nearly as
+         suspicious as where it led.
   syntax files that do not compile (syntax_errors.py), reported at raw lines.
   guard  when the innermost frame is a `raise` under an `if` (guards.py): the `if` and every
          statement of the project functions its condition calls get GUARD_SHARE of its tb.
@@ -83,6 +84,10 @@ FLOOR = 0.1
 # what a run that stopped on a file it could not compile says (pytest, unittest, the interpreter)
 _SYNTAX_MARKERS = ("SyntaxError", "IndentationError", "TabError")
 ECHO_SHARE = 0.8
+# A decision is one step removed from its branch's evidence. At 0.95 and above the search tried
+# rewriting the condition first and routed around a wrong statement instead of fixing it
+# (tests/pipeline/test_focus_order.py: `if x > 1` -> `if x < 1` rather than `x * 3` -> `x * 2`).
+DECISION_SHARE = 0.9
 SLICE_SHARE = 0.6  # a name-based slice over-approximates: weaker than the guard's 0.8
 _REASONS = ("syntax", "traceback", "guard", "slice", "echo", "loop", "ochiai", "enclosing")
 
@@ -203,9 +208,9 @@ class _Ranking:
         self.add_decisions()
 
     def add_decisions(self) -> None:
-        """A branch's decision is as suspicious as the branch: the `if`/`elif`/`while` header
-        takes the highest Ochiai of the statements directly in its branches (one level, from
-        the spectrum's own scores). A wrong condition sends the failing test into a branch the
+        """A branch's decision is nearly as suspicious as the branch: the `if`/`elif`/`while`
+        header takes DECISION_SHARE of the highest Ochiai of the statements directly in its
+        branches (one level, from the spectrum's own scores). A wrong condition sends the failing test into a branch the
         passing tests rarely take, so the branch scores high and the condition, which every
         test evaluates, low."""
         spectrum = {key: sig.och for key, sig in self.signals.items() if sig.och > 0}
@@ -214,8 +219,9 @@ class _Ranking:
             node = index.statement(line) if index is not None else None
             decision = deciding(node) if node is not None else None
             head = self.signals.get((path, start_line(decision))) if decision else None
-            if head is not None and head.och > 0 and och > head.och:
-                head.och = och
+            inherited = och * DECISION_SHARE
+            if head is not None and head.och > 0 and inherited > head.och:
+                head.och = inherited
 
     def add_chain(self, chain: list[tuple[str, int]], timeout: bool, floor: bool) -> None:
         for path, line, score in score_chain(chain):
