@@ -24,6 +24,31 @@ import score  # noqa: E402
 from corpus import Built  # noqa: E402
 
 REPORTED = 15  # pipeline/summary.py: the report lists the first 15
+# bug-id prefix -> row: luigi and fastapi to develop on, cookiecutter + httpie as a check
+GROUPS = {"luigi": "luigi", "fastapi": "fastapi", "cookiecutter": "check", "httpie": "check"}
+
+
+def group_of(bug_id: str) -> str:
+    project = bug_id.rsplit("-", 1)[0]
+    return GROUPS.get(project, "program" if bug_id.startswith("refactory") else project)
+
+
+def rows(ranks: dict[str, tuple[int | None, int | None]]) -> list[list[str]]:
+    """The total, then one row per group when there is more than one group."""
+    groups: dict[str, list[tuple[int | None, int | None]]] = {"all": list(ranks.values())}
+    for bug_id, r in sorted(ranks.items()):
+        groups.setdefault(group_of(bug_id), []).append(r)
+    if len(groups) == 2:
+        del groups[next(g for g in groups if g != "all")]
+    out = []
+    for name, got in groups.items():
+        cells = [name, str(len(got))]
+        for k in (0, 1):
+            cells += [
+                report.pct(sum(1 for r in got if r[k] and r[k] <= t), len(got)) for t in report.TOPS
+            ]
+        out.append(cells)
+    return out
 
 
 def main() -> int:
@@ -52,13 +77,8 @@ def main() -> int:
             top = ", ".join(f"{e['path']}:{e['line']}" for e in loc[:5])
             devs = "; ".join(f"{p}:{sorted(v)[:6]}" for p, v in dev.items())
             print(f"{bug_id}: line {ranks[bug_id][0]} stmt {ranks[bug_id][1]} | dev {devs} | {top}")
-    n = len(ranks)
-    cells = [str(n)]
-    for k in (0, 1):
-        got = [r[k] for r in ranks.values()]
-        cells += [report.pct(sum(1 for x in got if x and x <= t), n) for t in report.TOPS]
-    header = ["bugs", *(f"{k} top-{t}" for k in ("line", "stmt") for t in report.TOPS)]
-    print("\n".join(report.table(header, [cells])))
+    header = ["group", "bugs", *(f"{k} top-{t}" for k in ("line", "stmt") for t in report.TOPS)]
+    print("\n".join(report.table(header, rows(ranks))))
     if args.json:
         args.json.write_text(json.dumps(ranks, indent=1, sort_keys=True))
     return 0

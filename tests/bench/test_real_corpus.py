@@ -289,3 +289,22 @@ def test_reach_splits_search_budget_from_proposer_reach(built: Path, tmp_path: P
     assert outs[0][0] == "fixture-repo" and outs[0][-1] == "search budget"
     assert outs[0][3] == "run-focus=1" and outs[0][4] == "perfect-focus=1"
     assert outs[1][-1] == "proposer reach" and outs[1][3] == "run-focus=-"
+
+
+def test_fl_offline_splits_the_figures_by_project_group() -> None:
+    import fl_offline
+
+    ranks = {
+        "luigi-1": (1, 1),
+        "luigi-2": (None, 4),
+        "fastapi-3": (None, None),
+        "httpie-4": (2, 2),
+        "cookiecutter-5": (None, 9),
+    }
+    rows = {row[0]: row for row in fl_offline.rows(ranks)}
+    assert list(rows) == ["all", "check", "fastapi", "luigi"]
+    assert rows["all"][1] == "5" and rows["check"][1] == "2"
+    # columns: group, bugs, line top-1/3/5/10, stmt top-1/3/5/10
+    assert rows["luigi"][2].startswith("1/2") and rows["luigi"][8].startswith("2/2")
+    assert rows["check"][9].startswith("2/2")  # cookiecutter's 9th by statement is top-10
+    assert [r[0] for r in fl_offline.rows({"refactory-q1-1_003": (1, 1)})] == ["all"]

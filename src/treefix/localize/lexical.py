@@ -17,6 +17,7 @@ import keyword
 import math
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
@@ -26,6 +27,7 @@ _COMMON = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)  # statements and functions are re-tokenised on every localisation
 def tokens(source: bytes) -> frozenset[str]:
     out: set[str] = set()
     for match in _IDENT.finditer(source):

@@ -10,9 +10,17 @@ its lines and over the failing tests):
          the loop is not.
   och    Ochiai over the coverage spectrum (spectrum.py), function bodies only: module and class
          bodies run once at import, so their per-test coverage is noise.
+         An `if`/`elif`/`while` header the failing tests ran takes DECISION_SHARE (0.9) of the
+         highest Ochiai of the statements directly in its branches: the decision is nearly as
+         suspicious as where it led.
   syntax files that do not compile (syntax_errors.py), reported at raw lines.
   guard  when the innermost frame is a `raise` under an `if` (guards.py): the `if` and every
          statement of the project functions its condition calls get GUARD_SHARE of its tb.
+  slice  the statements above the innermost frame, in its function, that assigned the names it
+         (a guarded raise: its `if`'s condition) reads, transitively (slice.py): SLICE_SHARE of
+         its tb, x0.8 per hop; only with coverage, and only those the failing tests ran.
+  echo   a statement the failing tests ran whose string literal the failure repeats on one side
+         of its comparison only (echo.py) gets ECHO_SHARE as tb: it built the wrong value.
 
   score = 1 - (1 - W*tb) * (1 - W*och)     W = 0.9, when some failing test has coverage data
   score = max(tb, FLOOR if the statement shares a function with a frame)   without coverage
@@ -20,10 +28,9 @@ its lines and over the failing tests):
 
 The noisy-or lets either signal alone reach 0.9 while agreement climbs toward 1: a traceback
 line the failing tests ran outranks lines only the spectrum points at, and among spectrum lines
-those fewer passing tests ran come first. Ordering is (-score, frame distance, -closeness, path, line), capped at
-`limit`: among equal scores, statements in a function, else a file, a failing test's traceback
-passes through (a wrong value is often built beside where it fails), then statements of
-functions lexically closer to the failing tests (lexical.py).
+those fewer passing tests ran come first. Ordering is (-score, the tie-break of order.py, path,
+line), capped at `limit`: among equal scores, statements where a failing test's traceback passes,
+then those with something to get wrong, then those whose words are closer to the failing tests'.
 """
 
 from __future__ import annotations
@@ -35,8 +42,11 @@ from typing import TYPE_CHECKING
 
 from treefix.code.syntax import enclosing_function, has_syntax_error
 from treefix.code.testfiles import is_test_file
+from treefix.localize.echo import echoed_lines
 from treefix.localize.files import PathResolver
+from treefix.localize.focus import focus_tokens
 from treefix.localize.frames import (
+    DECAY,
     TracebackBlock,
     chains_for,
     is_timeout,
@@ -44,10 +54,13 @@ from treefix.localize.frames import (
     score_chain,
 )
 from treefix.localize.guards import GUARD_SHARE, guarded_statements
-from treefix.localize.lexical import closeness, test_tokens, tokens
+from treefix.localize.lexical import test_tokens
+from treefix.localize.order import TieBreak
+from treefix.localize.slice import backward_slice, failing_expression
 from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
     FileIndex,
+    deciding,
     enclosing_loop,
     in_function,
     index_file,
@@ -70,7 +83,13 @@ TIMEOUT_LOOP_DECAY = 0.9
 FLOOR = 0.1
 # what a run that stopped on a file it could not compile says (pytest, unittest, the interpreter)
 _SYNTAX_MARKERS = ("SyntaxError", "IndentationError", "TabError")
-_REASONS = ("syntax", "traceback", "guard", "loop", "ochiai", "enclosing")
+ECHO_SHARE = 0.8
+# A decision is one step removed from its branch's evidence. At 0.95 and above the search tried
+# rewriting the condition first and routed around a wrong statement instead of fixing it
+# (tests/pipeline/test_focus_order.py: `if x > 1` -> `if x < 1` rather than `x * 3` -> `x * 2`).
+DECISION_SHARE = 0.9
+SLICE_SHARE = 0.6  # a name-based slice over-approximates: weaker than the guard's 0.8
+_REASONS = ("syntax", "traceback", "guard", "slice", "echo", "loop", "ochiai", "enclosing")
 
 Key = tuple[str, int]
 # content hash -> syntax-error lines ({} for the files that compile: almost all of them)
@@ -99,12 +118,12 @@ class _Ranking:
         self.resolver = PathResolver(self.paths)
         self._indexes: dict[str, FileIndex | None] = {}
         self.signals: dict[Key, _Signals] = {}
-        self._closeness: dict[tuple[str, int], float] = {}
         self._definitions: dict[str, list[tuple[str, Node]]] = {}  # function name -> its defs
         # where the failing tests' tracebacks pass through project code: files, and functions
         # by (path, start byte)
         self.frame_files: set[str] = set()
         self.frame_scopes: set[tuple[str, int]] = set()
+        self.with_spectrum = False  # set once the spectrum is in
 
     def test_sources(self, nodeids: Sequence[str]) -> list[bytes]:
         out = []
@@ -115,6 +134,10 @@ class _Ranking:
             except Exception:
                 continue
         return out
+
+    def test_index(self, raw: str) -> FileIndex | None:
+        path = self.resolver.resolve(raw)
+        return self.index(path) if path is not None else None
 
     def index(self, path: str) -> FileIndex | None:
         if path not in self._indexes:
@@ -182,6 +205,23 @@ class _Ranking:
             if node is None or not in_function(node):
                 continue
             self.bump(path, node, "och", score, "ochiai")
+        self.add_decisions()
+
+    def add_decisions(self) -> None:
+        """A branch's decision is nearly as suspicious as the branch: the `if`/`elif`/`while`
+        header takes DECISION_SHARE of the highest Ochiai of the statements directly in its
+        branches (one level, from the spectrum's own scores). A wrong condition sends the failing test into a branch the
+        passing tests rarely take, so the branch scores high and the condition, which every
+        test evaluates, low."""
+        spectrum = {key: sig.och for key, sig in self.signals.items() if sig.och > 0}
+        for (path, line), och in spectrum.items():
+            index = self.index(path)
+            node = index.statement(line) if index is not None else None
+            decision = deciding(node) if node is not None else None
+            head = self.signals.get((path, start_line(decision))) if decision else None
+            inherited = och * DECISION_SHARE
+            if head is not None and head.och > 0 and inherited > head.och:
+                head.och = inherited
 
     def add_chain(self, chain: list[tuple[str, int]], timeout: bool, floor: bool) -> None:
         for path, line, score in score_chain(chain):
@@ -199,6 +239,8 @@ class _Ranking:
             self.bump(path, node, "tb", score, "traceback")
             if node.type == "raise_statement" and score >= 1.0:  # the innermost frame raised
                 self.add_guard(path, node, score)
+            if score >= 1.0:
+                self.add_slice(path, node, score)
             self.frame_files.add(path)
             scope = enclosing_function(node)
             if scope is not None:
@@ -229,31 +271,44 @@ class _Ranking:
         for where, stmt in found:
             self.bump(where or path, stmt, "tb", GUARD_SHARE * score, "guard")
 
+    def add_slice(self, path: str, stmt: Node, score: float) -> None:
+        """The statements above the innermost frame, in its function, that assigned what it
+        read (slice.py): SLICE_SHARE of its tb, x DECAY per further hop. Only those the failing
+        tests ran, so only with coverage: a slice by names alone over-approximates."""
+        function = enclosing_function(stmt)
+        if function is None or not self.with_spectrum:
+            return
+        for found, hops in backward_slice(failing_expression(stmt), function):
+            sig = self.signals.get((path, start_line(found)))
+            if sig is not None and sig.och > 0:
+                self.bump(path, found, "tb", SLICE_SHARE * DECAY ** (hops - 1) * score, "slice")
+
+    def add_echo(self, evidence: str, with_spectrum: bool) -> None:
+        """Statements the failing tests ran (with the spectrum; else in a function a traceback
+        passes through) whose string literals the failure output repeats (echo.py)."""
+        if not evidence.strip():
+            return
+        for path in sorted({p for p, _ in self.signals} | self.frame_files):
+            index = self.index(path)
+            if index is None or index.broken or is_test_file(path):
+                continue
+            for line in echoed_lines(index.source, evidence):
+                node = index.statement(line)
+                if node is None:
+                    continue
+                sig = self.signals.get((path, start_line(node)))
+                scope = enclosing_function(node)
+                ran = (
+                    sig is not None and sig.och > 0
+                    if with_spectrum
+                    else scope is not None and (path, scope.start_byte) in self.frame_scopes
+                )
+                if ran:
+                    self.bump(path, node, "tb", ECHO_SHARE, "echo")
+
     # -- result --------------------------------------------------------------------------
 
-    def closeness(self, path: str, line: int, tests: frozenset[str]) -> float:
-        """How close the function holding this statement is to the failing tests' words."""
-        index = self.index(path)
-        node = index.statement(line) if index is not None else None
-        if node is None or not tests:
-            return 0.0
-        scope = enclosing_function(node) or node
-        key = (path, scope.start_byte)
-        if key not in self._closeness:
-            self._closeness[key] = closeness(tokens(scope.text or b""), tests)
-        return self._closeness[key]
-
-    def frame_distance(self, path: str, line: int) -> int:
-        """0: in a function a traceback passes through, 1: in a file it does, else 2. A wrong
-        value is often built near where it fails: in the caller, or beside it in the module."""
-        if path not in self.frame_files:
-            return 2
-        index = self.index(path)
-        node = index.statement(line) if index is not None else None
-        scope = enclosing_function(node) if node is not None else None
-        return 0 if scope is not None and (path, scope.start_byte) in self.frame_scopes else 1
-
-    def suspicions(self, with_spectrum: bool, tests: frozenset[str]) -> list[Suspicion]:
+    def suspicions(self, with_spectrum: bool, order: TieBreak) -> list[Suspicion]:
         out: list[Suspicion] = []
         for (path, line), sig in self.signals.items():
             if with_spectrum:
@@ -267,15 +322,7 @@ class _Ranking:
                 sig.reasons.discard("enclosing")  # the floor did not set this score
             reasons = tuple(r for r in _REASONS if r in sig.reasons)
             out.append(Suspicion(path=path, line=line, score=score, reasons=reasons))
-        out.sort(
-            key=lambda s: (
-                -s.score,
-                self.frame_distance(s.path, s.line),
-                -self.closeness(s.path, s.line, tests),
-                s.path,
-                s.line,
-            )
-        )
+        out.sort(key=lambda s: (-s.score, *order.key(s.path, s.line), s.path, s.line))
         return out
 
 
@@ -310,6 +357,7 @@ def localize(
     spectrum = build_spectrum(coverage, failing, passing, ranking.project_path)
     if spectrum is not None:
         ranking.add_spectrum(spectrum)
+        ranking.with_spectrum = True
 
     output_blocks: list[TracebackBlock] | None = None
     for nodeid in failing:
@@ -322,5 +370,14 @@ def localize(
         for chain in chains_for(outcome, output_blocks or [], ranking.resolver):
             ranking.add_chain(chain, timeout=is_timeout(outcome), floor=spectrum is None)
 
-    tests_said = test_tokens(ranking.test_sources(failing), failing)
-    return ranking.suspicions(spectrum is not None, tests_said)[:limit]
+    said = "\n".join(f"{o.message}\n{o.detail}" for n in failing if (o := tests.get(n)))
+    ranking.add_echo(said, spectrum is not None)
+
+    order = TieBreak(
+        ranking.index,
+        ranking.frame_files,
+        ranking.frame_scopes,
+        tests=test_tokens(ranking.test_sources(failing), failing),
+        focus=focus_tokens(failing, ranking.test_index, said),
+    )
+    return ranking.suspicions(spectrum is not None, order)[:limit]

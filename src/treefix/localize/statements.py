@@ -69,6 +69,22 @@ def enclosing_loop(node: Node) -> Node | None:
     return None
 
 
+DECISIONS = frozenset({"if_statement", "elif_clause", "while_statement"})
+
+
+def deciding(node: Node) -> Node | None:
+    """The `if`/`elif`/`while` whose branch holds `node` (an `else` branch: its `if`), within
+    the same function; None at the function's top level."""
+    n = node.parent
+    while n is not None and n.type not in _SCOPES:
+        if n.type in DECISIONS:
+            return n
+        if n.type == "else_clause":
+            return n.parent
+        n = n.parent
+    return None
+
+
 def in_function(node: Node) -> bool:
     """Module and class bodies run once, at import: their coverage says nothing about a test."""
     n = node.parent
