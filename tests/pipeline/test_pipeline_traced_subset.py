@@ -27,7 +27,7 @@ from treefix.workspace.snapshot import snapshot
 FILLER = 6  # filler test files of 5 tests each: 30 tests far from the bug
 
 
-def _project(root: Path) -> Path:
+def stats_project(root: Path) -> Path:
     """A bug in pkg/stats.py:mean; its helper pkg/basics.py:keep is run by the failing test too,
     and by the passing tests of tests/test_basics.py."""
     files = {
@@ -91,7 +91,7 @@ STATS = [f"tests/test_stats.py::test_{n}" for n in ("mean", "mean_of_nothing", "
 
 
 def test_a_small_suite_is_traced_whole_in_its_one_baseline_run(tmp_path: Path) -> None:
-    first, runs = _baseline(_project(tmp_path / "p"))  # 35 tests, the default cap 1000
+    first, runs = _baseline(stats_project(tmp_path / "p"))  # 35 tests, the default cap 1000
     assert len(runs) == 1 and runs[0].coverage and runs[0].tests is None
     base = first.report
     assert not base.trace_deferred and base.traced is None and first.traced_runs == 0
@@ -106,7 +106,9 @@ def test_a_suite_above_the_cap_runs_bare_then_traces_the_failing_tests_and_their
 ) -> None:
     """Ratio 1: no budget; the failing tests are traced whatever they cost, and their file's
     passing tests within as much again."""
-    first, runs = _baseline(_project(tmp_path / "p"), trace_max_tests=10, baseline_trace_ratio=1.0)
+    first, runs = _baseline(
+        stats_project(tmp_path / "p"), trace_max_tests=10, baseline_trace_ratio=1.0
+    )
     assert len(runs) == 2  # the whole suite once (untraced), then one traced run
     assert runs[0].tests is None and runs[0].trace_max_tests == 10
     assert runs[1].tests == STATS  # the failing test first
@@ -123,7 +125,9 @@ def test_with_budget_left_a_second_run_traces_the_tests_named_after_what_the_fai
 ) -> None:
     """A generous ratio: the second run takes test modules named after the source modules the
     failing test executed (test_basics.py for pkg/basics.py) before the far ones."""
-    first, runs = _baseline(_project(tmp_path / "p"), trace_max_tests=10, baseline_trace_ratio=60.0)
+    first, runs = _baseline(
+        stats_project(tmp_path / "p"), trace_max_tests=10, baseline_trace_ratio=60.0
+    )
     assert len(runs) == 3
     assert runs[1].tests == STATS
     second = list(runs[2].tests or [])
@@ -142,8 +146,8 @@ def _repair(root: Path, *extra: str) -> dict:
 def test_the_bug_is_localised_to_the_same_top_line_and_the_report_says_what_was_traced(
     tmp_path: Path,
 ) -> None:
-    whole = _repair(_project(tmp_path / "whole"))
-    large = _project(tmp_path / "large")
+    whole = _repair(stats_project(tmp_path / "whole"))
+    large = stats_project(tmp_path / "large")
     (large / "pyproject.toml").write_text(
         "[tool.treefix]\ntrace-max-tests = 10\nbaseline-trace-ratio = 1.0\n"
     )
