@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import write_tree
@@ -75,13 +76,16 @@ class CountingExecutor(ThreadExecutor):
         return super().run(batch)
 
 
-def _baseline(root: Path, **options):
+def _baseline(root: Path, mode: str = "auto", **options):
     project = snapshot(root)
-    runner = TestRunner(detect_test_command(project.root, None))
+    runner = TestRunner(detect_test_command(project.root, None), mode)
     executor = CountingExecutor(SandboxPool([LocalSandbox(project)]), runner)
     try:
         opts = SearchOptions(**options)
-        return run_baseline(executor, opts, time.monotonic() + 300), executor.evaluations
+        first = run_baseline(executor, opts, time.monotonic() + 300)
+        if mode in ("warm", "cold"):  # every run after the first served as asked
+            assert runner.warm_runs == (len(executor.evaluations) - 1 if mode == "warm" else 0)
+        return first, executor.evaluations
     finally:
         executor.close()
 
@@ -101,13 +105,15 @@ def test_a_small_suite_is_traced_whole_in_its_one_baseline_run(tmp_path: Path) -
     assert not base.coverage_note
 
 
+@pytest.mark.parametrize("mode", ["warm", "cold"])
 def test_a_suite_above_the_cap_runs_bare_then_traces_the_failing_tests_and_their_file(
-    tmp_path: Path,
+    tmp_path: Path, mode: str
 ) -> None:
     """Ratio 1: no budget; the failing tests are traced whatever they cost, and their file's
-    passing tests within as much again."""
+    passing tests within as much again. The traced run is served warm (forked from the server
+    the first run started) or cold alike."""
     first, runs = _baseline(
-        stats_project(tmp_path / "p"), trace_max_tests=10, baseline_trace_ratio=1.0
+        stats_project(tmp_path / "p"), mode, trace_max_tests=10, baseline_trace_ratio=1.0
     )
     assert len(runs) == 2  # the whole suite once (untraced), then one traced run
     assert runs[0].tests is None and runs[0].trace_max_tests == 10
