@@ -167,6 +167,9 @@ def test_the_bug_is_localised_to_the_same_top_line_and_the_report_says_what_was_
     assert baseline["coverage_note"].startswith("per-test coverage covers 3 of 36 tests")
     assert "per-test coverage covers 3 of 36 tests" in subset["stderr"]
     assert subset["report"]["limits"]["baseline_traced_runs"] == 1
+    # guard tests come from the traced ones that run the suspicious lines
+    assert "tests/test_stats.py::test_mean_of_nothing" in subset["report"]["guards"]
+    assert set(subset["report"]["guards"]) <= set(STATS)
     assert whole["report"]["baseline"]["traced_tests"] is None
     assert whole["report"]["limits"]["baseline_traced_runs"] == 0
 
@@ -222,3 +225,26 @@ def test_a_target_that_hung_untraced_is_not_rechecked_as_slow_under_the_tracer(
     finally:
         executor.close()
     assert flaky == [] and executor.evaluations == []  # a real hang: no slow re-check
+
+
+@pytest.mark.slow
+def test_a_large_suite_longer_than_one_run_is_continued_untraced_then_traced(
+    tmp_path: Path,
+) -> None:
+    """The continued baseline: the first run (tracing off above the cap) stops at its limit, the
+    rest runs untraced too, and the subset is traced once every test has an outcome."""
+    root = stats_project(tmp_path / "p")
+    slow = "import time\n\n" + "".join(
+        f"def test_{j}():\n    time.sleep(1.0)\n\n" for j in range(3)
+    )
+    write_tree(root, {f"tests/test_slow_{i}.py": slow for i in range(4)})  # 12 s
+    first, runs = _baseline(
+        root, trace_max_tests=10, baseline_trace_ratio=1.0, test_timeout=8.0, per_test_timeout=2.0
+    )
+    assert first.runs >= 2 and not first.cut
+    untraced, traced = runs[: first.runs], runs[first.runs :]
+    assert untraced[0].coverage and all(not r.coverage for r in untraced[1:])
+    assert len(traced) == 1 and traced[0].tests == STATS
+    base = first.report
+    assert len(base.tests) == TOTAL + 12 and base.traced == 3
+    assert base.coverage is not None and set(base.coverage) == set(STATS)
