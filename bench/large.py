@@ -13,7 +13,8 @@ with no other flag.
 
 Reported per bug: fixed (validated by treefix, then checked here: the full suite passes with the
 patch), time to the validated fix, evaluations, peak memory of treefix's process tree; and once:
-the bare suite time vs the baseline with per-test coverage (treefix's own figure).
+the bare suite time vs the baseline with per-test coverage (treefix's own figure: above
+trace-max-tests the untraced whole-suite run plus the traced subset, see pipeline/traced.py).
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ BOUNDS: dict[str, Bound] = {
     "widen_alpha": (0.1, 1),
     "fixes": (1, 20),
     "extra_evals": (0, None),
+    "trace_max_tests": (0, None),
+    "baseline_trace_ratio": (1, None),
     "seed": (0, None),
     "max_cost_usd": (0, None),
     "max_llm_calls": (0, None),

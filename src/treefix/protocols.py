@@ -104,6 +104,9 @@ class Evaluation:
     coverage: bool = False
     stop_on_hang: bool = False  # end the run at the first test that hits the per-test limit
     list_tests: bool = False  # report the collected node ids (the baseline, to continue a cut run)
+    # with coverage: a run that collects more tests than this traces none (0: no cap); its
+    # report says so (trace_deferred) and the caller traces a subset (pipeline/traced.py)
+    trace_max_tests: int = 0
 
 
 class Executor(Protocol):

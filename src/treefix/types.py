@@ -103,6 +103,11 @@ class TestReport:
     startup: float | None = None
     collected: list[str] | None = None  # node ids pytest collected, when the run listed them
     coverage_note: str = ""  # what was lost when per-test coverage could not be read whole
+    # coverage was asked for, but the run collected more tests than its cap and traced none
+    trace_deferred: bool = False
+    # the tests the coverage covers when a subset was traced after an untraced run (a large
+    # suite's baseline); None: every test that ran was traced (or no coverage at all)
+    traced: int | None = None
 
     def failing(self) -> list[str]:
         return [n for n, t in self.tests.items() if t.outcome in ("failed", "error")]

@@ -47,3 +47,29 @@ def test_no_spectrum_without_failing_coverage():
     assert build_spectrum(None, ["f"], ["p"], keep) is None
     assert build_spectrum({}, ["f"], ["p"], keep) is None
     assert build_spectrum({"p": {"m.py": [1]}}, ["f"], ["p"], keep) is None
+
+
+def test_passing_tests_without_coverage_are_left_out_not_counted_as_running_nothing():
+    """A large suite's baseline traces a subset: the untraced passing tests are absent from the
+    coverage. The spectrum is the traced tests' own, as if the others did not exist: an
+    untraced test neither counts as passing (total_passed) nor changes a score."""
+    traced = {
+        "f": {"m.py": [1, 2, 3]},
+        "p1": {"m.py": [1, 2]},
+        "p2": {"m.py": [1]},
+        "p3": {},  # traced, ran no project line
+    }
+    untraced = [f"u{i}" for i in range(50)]  # outcomes only (the untraced whole-suite run)
+
+    def keep(p: str) -> str:
+        return p
+
+    subset = build_spectrum(traced, ["f"], ["p1", "p2", "p3", *untraced], keep)
+    alone = build_spectrum(traced, ["f"], ["p1", "p2", "p3"], keep)
+    assert subset is not None and alone is not None
+    assert subset.total_passed == alone.total_passed == 3
+    assert subset.suspicious_lines() == alone.suspicious_lines()
+    scores = subset.suspicious_lines()
+    # the line no traced passing test ran ranks first, as over the whole traced population
+    assert max(scores, key=scores.__getitem__) == ("m.py", 3)
+    assert scores[("m.py", 3)] == 1.0 and scores[("m.py", 1)] == pytest.approx(1 / math.sqrt(3))

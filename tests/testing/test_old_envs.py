@@ -96,6 +96,18 @@ def test_outcomes_and_per_test_coverage_without_coverage_py(old_env, tmp_path: P
     assert as_sets(report.coverage) == as_sets(reference.coverage)
 
 
+def test_above_the_trace_cap_the_run_is_untraced_and_says_so(old_env, tmp_path: Path):
+    """A large suite's first baseline run (pipeline/traced.py): each recorder (coverage.py 5.1,
+    settrace, sys.monitoring) stops as collection passes the cap; every outcome still comes."""
+    python, want = old_env
+    root = write_legacy(tmp_path / "proj")
+    runner, over = _baseline(root, python, coverage=True, trace_max_tests=len(TESTS) - 1)
+    assert runner.harness.plugin and runner.harness.tracer == want["tracer"]
+    assert over.trace_deferred and over.coverage is None and set(over.tests) == TESTS
+    _, at = _baseline(root, python, coverage=True, trace_max_tests=len(TESTS))
+    assert not at.trace_deferred and at.coverage is not None and set(at.coverage) == TESTS
+
+
 def test_the_per_test_limit_cuts_a_loop(old_env, tmp_path: Path):
     python, _ = old_env
     root = write_legacy(tmp_path / "proj")

@@ -160,3 +160,24 @@ def test_what_runs_in_the_projects_interpreter_parses_as_python_37(name: str):
     source = (Path(support_dir()) / name).read_text()
     ast.parse(source, feature_version=(3, 7))
     assert ":=" not in source and "match " not in source
+
+
+@pytest.mark.parametrize("tracer", ["", "settrace", "ctracer"])
+def test_every_recorder_stops_when_collection_passes_the_trace_cap(tmp_path: Path, tracer: str):
+    """Above TREEFIX_TRACE_MAX_TESTS collected tests the run goes on untraced (its outcomes all
+    there), writes no coverage and says so; at the cap it traces as before."""
+    project = write_legacy(tmp_path / "proj")
+    env = {"TREEFIX_TRACER": tracer, "TREEFIX_CTRACER": ctracer_path()} if tracer else {}
+    over, over_records, over_cov = _pytest(
+        project, tmp_path / "over", TREEFIX_TRACE_MAX_TESTS=str(len(TESTS) - 1), **env
+    )
+    at, at_records, at_cov = _pytest(
+        project, tmp_path / "at", TREEFIX_TRACE_MAX_TESTS=str(len(TESTS)), **env
+    )
+    assert over.returncode == at.returncode == 1, over.stdout + over.stderr
+    assert over_cov is None
+    assert {"event": "coverage_off", "limit": len(TESTS) - 1} in over_records
+    assert {r["nodeid"] for r in over_records if r["event"] == "result"} == TESTS
+    assert not any(r["event"] == "plugin_error" for r in over_records)
+    assert at_cov is not None and set(at_cov) == TESTS
+    assert not any(r["event"] == "coverage_off" for r in at_records)

@@ -5,6 +5,13 @@
 failed(s) / passed(s) count the target (failing) / baseline-passing tests that executed line s;
 total_failed counts the targets that have coverage data at all, so a target whose data was lost
 (killed on timeout) does not drag every score down.
+
+A test without coverage data (a large suite's baseline traces a subset: pipeline/traced.py) is
+left out of the population, never counted as a passing test that ran no line: passed(s) counts
+only traced tests that ran s, total_passed only traced tests. Ochiai has no term for the passing
+tests that did not run s, so the subset's scores are those of the traced tests alone; what a
+subset can still get wrong is a line that only untraced passing tests run (passed(s) too low),
+which is why the subset is chosen among the tests likeliest to share the failing tests' code.
 """
 
 from __future__ import annotations

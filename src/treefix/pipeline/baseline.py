@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from treefix.errors import EnvironmentProblem, UsageError
 from treefix.pipeline.options import SearchOptions
 from treefix.pipeline.shards import cut_by_limit, merge_reports
+from treefix.pipeline.traced import trace_subset
 from treefix.protocols import Evaluation, Executor, Language
 from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.testing.command import TestCommand
@@ -27,16 +28,25 @@ class BaselineRun:
     report: TestReport
     runs: int = 1  # >1: cut by --test-timeout and continued with the tests it had not reached
     cut: str = ""  # why some collected tests never ran ("": all ran)
+    traced_runs: int = 0  # >0: a large suite ran bare, then a subset traced (pipeline/traced.py)
 
 
 def run_baseline(executor: Executor, options: SearchOptions, deadline: float) -> BaselineRun:
     """The whole suite with coverage (the spectrum for localisation). A suite longer than one
     run's limit is not cut silently: the run is continued with the tests it did not reach, until
-    all ran or the time limit is near; what stays unrun is said."""
+    all ran or the time limit is near; what stays unrun is said.
+
+    A suite of more than `trace_max_tests` tests is not traced: the plugin stops tracing as
+    collection passes that count (no extra run for a small suite), the suite runs bare, and
+    when some test fails, a subset is traced afterwards within a budget (pipeline/traced.py)."""
     limit, per_test = options.test_timeout, options.per_test_timeout
-    full = Evaluation({}, None, limit, per_test, coverage=True, list_tests=True)
+    cap = options.trace_max_tests
+    full = Evaluation(
+        {}, None, limit, per_test, coverage=True, list_tests=True, trace_max_tests=cap
+    )
     parts = [executor.run([full])[0]]
     collected = parts[0].collected
+    deferred = parts[0].trace_deferred  # too many tests to trace: the continuations trace none
     at_deadline = False
     while cut_by_limit(parts[-1]) and collected:
         done = {n for p in parts for n, t in p.tests.items() if t.message != KILLED_WHILE_RUNNING}
@@ -49,7 +59,7 @@ def run_baseline(executor: Executor, options: SearchOptions, deadline: float) ->
         if len(parts) > 1 and not set(parts[-1].tests) - set(parts[-2].tests):
             break  # the last run finished nothing new: more runs would not either
         # listing again: the continuation stops itself in time too, keeping its coverage
-        more = Evaluation({}, rest, limit, per_test, coverage=True, list_tests=True)
+        more = Evaluation({}, rest, limit, per_test, coverage=not deferred, list_tests=True)
         parts.append(executor.run([more])[0])
     report = merge_reports(parts, continued=True)
     if at_deadline:
@@ -75,7 +85,11 @@ def run_baseline(executor: Executor, options: SearchOptions, deadline: float) ->
         report.status = Status.FAILED if report.failing() else Status.PASSED
         report.exit_code = 1 if report.failing() else 0
         report.detail = f"the suite ran in {len(parts)} runs of at most {limit:g}s"
-    return BaselineRun(report, len(parts), cut)
+    traced_runs = 0
+    if deferred and report.failing():  # nothing fails: no localisation, no coverage needed
+        subset = trace_subset(executor, report, options, deadline)
+        report, traced_runs = subset.report, subset.runs
+    return BaselineRun(report, len(parts), cut, traced_runs)
 
 
 def _project_modules(project: Project) -> set[str]:
@@ -163,7 +177,7 @@ def flaky_targets(
     hung = [t for t in targets if base.tests.get(t) and "Timeout" in base.tests[t].message]
     rerun = [t for t in targets if t not in hung]
     per_test = options.per_test_timeout
-    if hung and base.coverage is not None:
+    if hung and base.coverage is not None and base.traced is None:  # they hung traced
         rerun += hung
         per_test = min(per_test * SLOW_RECHECK, max(per_test, (deadline - time.monotonic()) / 2))
     if not command.selects or not rerun or time.monotonic() >= deadline:

@@ -28,6 +28,7 @@ class Limits:
     baseline_runs: int = 1  # >1: the baseline was cut by its limit and continued
     baseline_cut: str = ""  # why some tests never ran in the baseline ("" : all ran)
     stop_on_hang: bool = True  # a candidate run ends at its first hang
+    baseline_traced_runs: int = 0  # a large suite: untraced, then a subset traced in these runs
     plan: list[list[str]] = field(default_factory=list, repr=False)  # the shards' test ids
 
     def as_dict(self) -> dict:
@@ -41,12 +42,15 @@ class Limits:
             "baseline_runs": self.baseline_runs,
             "baseline_cut": self.baseline_cut or None,
             "stop_on_first_hang": self.stop_on_hang,
+            "baseline_traced_runs": self.baseline_traced_runs,
         }
 
     def line(self) -> str:
         """For the header: every limit the run chose."""
         shards = f" in {self.shards} shards" if self.shards > 1 else ""
         base = f" (baseline in {self.baseline_runs} runs)" if self.baseline_runs > 1 else ""
+        if self.baseline_traced_runs:
+            base += f" (coverage from {self.baseline_traced_runs} traced run(s) of a subset)"
         return (
             f"limits: start-up {self.startup:.2f}s measured, per test {self.per_test:g}s, "
             f"candidate run {self.candidate:g}s"
@@ -80,6 +84,7 @@ def derive(
     options: SearchOptions,
     baseline_runs: int = 1,
     baseline_cut: str = "",
+    baseline_traced_runs: int = 0,
 ) -> Limits:
     """`focus`: the tests a candidate runs (None: the command has no per-test selection)."""
     startup = startup_of(base)
@@ -106,7 +111,16 @@ def derive(
     if focus is None:  # the whole command each time: its baseline duration is the estimate
         whole = min(ceiling, max(RUN_FLOOR, 2 * base.duration + MARGIN))
         return Limits(
-            startup, per_test, whole, ceiling, 1, ceiling, baseline_runs, baseline_cut, False
+            startup,
+            per_test,
+            whole,
+            ceiling,
+            1,
+            ceiling,
+            baseline_runs,
+            baseline_cut,
+            False,
+            baseline_traced_runs=baseline_traced_runs,
         )
     candidate = _run_limit(startup, durations(focus), per_test, ceiling)
     plan = shards(base, focus, startup, per_test, ceiling)
@@ -128,6 +142,7 @@ def derive(
         baseline_runs,
         baseline_cut,
         True,
+        baseline_traced_runs,
         plan,
     )
 

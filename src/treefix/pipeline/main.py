@@ -242,7 +242,9 @@ def _stages(
         view = HarnessView(command.is_pytest, harness.plugin, harness.problem)
         raise EnvironmentProblem(explain_empty(base, targets, view))
     focus_tests = record.baseline.focus() if command.selects else None
-    limits = record.limits = derive(base, targets, focus_tests, opts, first.runs, first.cut)
+    limits = record.limits = derive(
+        base, targets, focus_tests, opts, first.runs, first.cut, first.traced_runs
+    )
     limits.stop_on_hang = command.is_pytest  # the plugin stops the run; other runners can't
     events.message(escape(limits.line()))
     evaluate = CandidateRuns(executor, focus_tests, limits, opts, record.candidate_durations)

@@ -38,6 +38,12 @@ class SearchOptions:
     # how candidates run: warm (a pytest server per worker, forked per candidate), cold (a new
     # process each), auto (warm where it can serve, else cold; the header says which and why)
     runner: str = "auto"
+    # a suite that collects more tests than this gets a baseline without tracing, then a traced
+    # subset (pipeline/traced.py): tracing the whole of a large suite costs 2-4x its time; 0: the
+    # whole suite is traced whatever its size
+    trace_max_tests: int = 1000
+    # that baseline (the untraced run + the traced subset) within this many times the untraced run
+    baseline_trace_ratio: float = 1.5
 
 
 @dataclass

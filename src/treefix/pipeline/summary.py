@@ -34,6 +34,8 @@ def test_report_dict(report: TestReport, limit: int = 200) -> dict:
         ],
         "truncated_output": report.truncated,
         "coverage_note": report.coverage_note or None,
+        # a large suite's baseline traced a subset: how many tests the coverage covers (None: all)
+        "traced_tests": report.traced,
     }
 
 

@@ -161,6 +161,11 @@ def stopped_at_budget(text: str) -> bool:
     return '"event": "budget"' in text
 
 
+def tracing_deferred(text: str) -> bool:
+    """The plugin stopped tracing: the run collected more tests than its trace cap."""
+    return '"event": "coverage_off"' in text
+
+
 def parse_collected(text: str) -> tuple[float | None, list[str] | None]:
     """When pytest finished collecting (wall-clock seconds since the epoch) and, when the run
     asked for them, the collected node ids."""

@@ -22,6 +22,7 @@ from treefix.testing.results import (
     read_marker,
     stopped_at_budget,
     strip_marker,
+    tracing_deferred,
 )
 from treefix.testing.warm.choose import cold_reason
 from treefix.testing.warm.client import WarmServer, WarmServerLost
@@ -147,6 +148,7 @@ class TestRunner:
         coverage: bool = False,
         stop_on_hang: bool = False,
         list_tests: bool = False,
+        trace_max_tests: int = 0,
     ) -> TestReport:
         def once() -> tuple[TestReport, PluginLines]:
             return self._run(
@@ -158,6 +160,7 @@ class TestRunner:
                 coverage=coverage,
                 stop_on_hang=stop_on_hang,
                 list_tests=list_tests,
+                trace_max_tests=trace_max_tests,
             )
 
         report, lines = once()
@@ -183,6 +186,7 @@ class TestRunner:
             coverage=ev.coverage,
             stop_on_hang=ev.stop_on_hang,
             list_tests=ev.list_tests,
+            trace_max_tests=ev.trace_max_tests,
         )
 
     def _choose(self, sandbox: Sandbox) -> None:
@@ -270,6 +274,7 @@ class TestRunner:
         coverage: bool,
         stop_on_hang: bool = False,
         list_tests: bool = False,
+        trace_max_tests: int = 0,
     ) -> tuple[TestReport, PluginLines]:
         marker = f"__TREEFIX_EXIT_{secrets.token_hex(8)}"
         env = {}
@@ -283,6 +288,8 @@ class TestRunner:
                 env["TREEFIX_COVERAGE"] = "1"
                 if sandbox.ctracer:
                     env["TREEFIX_CTRACER"] = sandbox.ctracer
+                if trace_max_tests > 0:
+                    env["TREEFIX_TRACE_MAX_TESTS"] = str(trace_max_tests)
             if stop_on_hang:
                 env["TREEFIX_STOP_ON_HANG"] = "1"
             if list_tests:  # the baseline: it may be continued, so it stops itself in time
@@ -373,5 +380,6 @@ class TestRunner:
             startup=round(max(0.0, collected_at - started), 3) if collected_at else None,
             collected=collected,
             coverage_note=coverage_note,
+            trace_deferred=coverage and tracing_deferred(jsonl),
         )
         return report, read_plugin_lines(jsonl) if self.command.is_pytest else PluginLines()

@@ -40,6 +40,12 @@ _LIST_TESTS = os.environ.get("TREEFIX_LIST_TESTS") == "1"
 # the sandbox's kill: the coverage and JUnit of the tests that ran are written, and the caller
 # continues with the rest.
 _BUDGET = float(os.environ.get("TREEFIX_RUN_BUDGET", "0") or 0)
+# A suite that collects more tests than this is not traced (line tracing costs 2-4x the CPU on
+# Python 3.11): tracing stops as the count passes it, while pytest collects (before -k or
+# --deselect narrow the selection), and the caller traces a subset in a later run chosen from
+# this run's outcomes (treefix.pipeline.traced). 0: trace whatever is collected.
+_TRACE_MAX = int(os.environ.get("TREEFIX_TRACE_MAX_TESTS", "0") or 0)
+_collected = 0  # items collected so far (pytest_itemcollected)
 _T0 = time.time()
 _ROOT = os.getcwd()
 _out = None
@@ -147,6 +153,17 @@ def _start_coverage() -> str:
     return _tracer.name
 
 
+def _stop_recording() -> None:
+    """Tracing off for the rest of the run; nothing recorded so far is written."""
+    global _cov, _tracer
+    if _tracer is not None:
+        _tracer.close()
+        _tracer = None
+    if _cov is not None:
+        _cov.stop()
+        _cov = None
+
+
 def _switch(nodeid) -> None:
     """Attributes the lines run from now on to `nodeid` (None: to no test)."""
     if _cov is not None:
@@ -187,6 +204,20 @@ def pytest_configure(config):
         )
     except Exception as exc:
         _fail("configure", exc)
+
+
+def pytest_itemcollected(item):
+    global _collected
+    _collected += 1
+    if _broken or not _TRACE_MAX or _collected <= _TRACE_MAX:
+        return
+    if _cov is None and _tracer is None:
+        return
+    try:
+        _stop_recording()
+        _write({"event": "coverage_off", "limit": _TRACE_MAX})
+    except Exception as exc:
+        _fail("itemcollected", exc)
 
 
 def pytest_collection_finish(session):
