@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from treefix.code.diff import diff_size
@@ -166,13 +166,8 @@ class Search:
                 return fresh
         top = self._max_prior(node)
         best, best_score = None, float("-inf")
-        opened = 0
-        for i, cand in enumerate(cands):
-            if i in node.skipped:
-                continue
-            if width is not None and opened >= width:
-                break
-            opened += 1
+        for i in _open(node, len(cands), width):
+            cand = cands[i]
             child = node.children.get(i)
             if child is not None and child.exhausted:
                 continue
@@ -191,16 +186,7 @@ class Search:
 
     def _first_unexpanded(self, node: Node, cands: list[Candidate], width: int) -> int | None:
         """The best-prior open proposal not expanded yet (within the width)."""
-        opened = 0
-        for i in range(len(cands)):
-            if i in node.skipped:
-                continue
-            if opened >= width:
-                return None
-            opened += 1
-            if i not in node.children:
-                return i
-        return None
+        return next((i for i in _open(node, len(cands), width) if i not in node.children), None)
 
     def _select(self) -> Node | None:
         node = self.root
@@ -377,6 +363,19 @@ class Search:
             else:
                 node.reward = (node.reward or 0.0) * 0.5  # plausible on the focus, broke the rest
         return fixes
+
+
+def _open(node: Node, count: int, width: int | None) -> Iterator[int]:
+    """The indexes of a node's open proposals, best prior first: the first `width` (None: all)
+    not skipped as duplicates or in flight."""
+    opened = 0
+    for i in range(count):
+        if i in node.skipped:
+            continue
+        if width is not None and opened >= width:
+            return
+        opened += 1
+        yield i
 
 
 def _graded(full: TestReport) -> bool:
