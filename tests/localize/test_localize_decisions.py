@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize.baselines import failed_run
 from treefix.code.syntax import parse
 from treefix.localize import localize
 from treefix.localize.statements import deciding
-from treefix.types import ProgramState, Status
+from treefix.types import ProgramState
 from treefix.types import TestOutcome as Outcome
-from treefix.types import TestReport as Report
 
 SHIPPING = textwrap.dedent(
     """
@@ -42,13 +42,7 @@ def test_the_wrong_condition_ranks_right_after_the_branch_it_chose():
     for total in (50, 20, 30):
         coverage[f"{TEST}::test_{total}"] = {"shop.py": outside}
         outcomes.append(Outcome(f"{TEST}::test_{total}", "passed"))
-    baseline = Report(
-        status=Status.FAILED,
-        exit_code=1,
-        duration=0.1,
-        tests={o.nodeid: o for o in outcomes},
-        coverage=coverage,
-    )
+    baseline = failed_run(outcomes, coverage)
     result = localize(ProgramState({"shop.py": SHIPPING.encode()}), baseline, [target])
     score = {s.line: s.score for s in result}
     # Without the decision's share the condition ties the lines every test ran and line order

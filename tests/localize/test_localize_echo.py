@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize.baselines import failed_run
 from treefix.localize import localize
 from treefix.localize.echo import echoed_lines, sides
-from treefix.types import ProgramState, Status, Suspicion
+from treefix.types import ProgramState, Suspicion
 from treefix.types import TestOutcome as Outcome
-from treefix.types import TestReport as Report
 
 QUERY = textwrap.dedent(
     """
@@ -36,13 +36,7 @@ def run(detail: str) -> list[Suspicion]:
     ran = [n for n in range(2, len(QUERY.splitlines()) + 1) if n != line_of("if schema:") + 1]
     first = detail.splitlines()[0]
     outcome = Outcome(TARGET, "failed", first, frames=[(TEST, 3)], detail=detail)
-    baseline = Report(
-        status=Status.FAILED,
-        exit_code=1,
-        duration=0.1,
-        tests={TARGET: outcome},
-        coverage={TARGET: {"db/query.py": ran}},
-    )
+    baseline = failed_run([outcome], {TARGET: {"db/query.py": ran}})
     state = ProgramState({"db/query.py": QUERY.encode(), TEST: b"def test_x(): ...\n"})
     return localize(state, baseline, [TARGET])
 

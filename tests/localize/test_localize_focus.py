@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize.baselines import failed_run
 from treefix.code.syntax import parse
 from treefix.localize import localize
 from treefix.localize.focus import focus_tokens, statement_text
 from treefix.localize.statements import index_file
-from treefix.types import ProgramState, Status
+from treefix.types import ProgramState
 from treefix.types import TestOutcome as Outcome
-from treefix.types import TestReport as Report
 
 SHOP = textwrap.dedent(
     """
@@ -58,13 +58,7 @@ def test_the_statement_the_failing_test_names_breaks_the_spectrums_tie():
         "AssertionError: assert 120.0 == 110.0",
         frames=[("tests/test_shop.py", 12)],
     )
-    baseline = Report(
-        status=Status.FAILED,
-        exit_code=1,
-        duration=0.1,
-        tests={TARGET: outcome},
-        coverage={TARGET: {"shop.py": ran}},
-    )
+    baseline = failed_run([outcome], {TARGET: {"shop.py": ran}})
     state = ProgramState({"shop.py": SHOP.encode(), "tests/test_shop.py": TESTS.encode()})
     result = localize(state, baseline, [TARGET])
     assert {s.score for s in result} == {result[0].score}  # the tie this is about
@@ -115,13 +109,7 @@ def test_the_statement_the_failure_names_breaks_the_tie():
     )
     lines = OPERATION.splitlines()
     outcome = Outcome(target, "failed", detail.split("   ", 1)[1], detail=detail)
-    baseline = Report(
-        status=Status.FAILED,
-        exit_code=1,
-        duration=0.1,
-        tests={target: outcome},
-        coverage={target: {"api.py": list(range(2, len(lines) + 1))}},
-    )
+    baseline = failed_run([outcome], {target: {"api.py": list(range(2, len(lines) + 1))}})
     state = ProgramState(
         {"api.py": OPERATION.encode(), "tests/test_api.py": b"def test_read_item(): ...\n"}
     )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize.baselines import failed_run
 from treefix.code.syntax import parse
 from treefix.localize import localize
 from treefix.localize.kinds import is_plumbing
-from treefix.types import ProgramState, Status
+from treefix.types import ProgramState
 from treefix.types import TestOutcome as Outcome
-from treefix.types import TestReport as Report
 
 WINDOW = textwrap.dedent(
     """
@@ -33,13 +33,7 @@ def test_the_statement_that_computes_something_outranks_tied_bookkeeping():
     target = "tests/test_window.py::test_window_holds_all_items"
     outcome = Outcome(target, "failed", "AssertionError: assert 5 == 6")
     ran = [line_of(k) for k in ("self.size", "self.step", "self.items", "self.limit")]
-    baseline = Report(
-        status=Status.FAILED,
-        exit_code=1,
-        duration=0.1,
-        tests={target: outcome},
-        coverage={target: {"window.py": ran}},
-    )
+    baseline = failed_run([outcome], {target: {"window.py": ran}})
     result = localize(ProgramState({"window.py": WINDOW.encode()}), baseline, [target])
     assert len({s.score for s in result}) == 1
     assert [s.line for s in result][0] == line_of("self.limit")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize.baselines import failed_run
 from treefix.code.syntax import parse
 from treefix.localize import localize
 from treefix.localize.slice import backward_slice, failing_expression, reads, writes
-from treefix.types import ProgramState, Status
+from treefix.types import ProgramState
 from treefix.types import TestOutcome as Outcome
-from treefix.types import TestReport as Report
 
 BIND = textwrap.dedent(
     """
@@ -51,13 +51,7 @@ def test_the_assignment_a_failing_guard_reads_ranks_in_the_top_three():
         nodeid = f"{TEST}::test_ok_{n}"
         coverage[nodeid] = {"bind.py": [*setup, line_of("return dict")]}
         outcomes.append(Outcome(nodeid, "passed"))
-    baseline = Report(
-        status=Status.FAILED,
-        exit_code=1,
-        duration=0.1,
-        tests={o.nodeid: o for o in outcomes},
-        coverage=coverage,
-    )
+    baseline = failed_run(outcomes, coverage)
     state = ProgramState({"bind.py": BIND.encode(), TEST: b"def test_x(): ...\n"})
     result = localize(state, baseline, [target])
     top3 = [(s.path, s.line) for s in result[:3]]
