@@ -78,6 +78,7 @@ class MutationProposer(Proposer):  # no history, no refills: its proposals never
             for site in sites:
                 site.exceptions = tuple(hints.exceptions)
                 site.not_callable = hints.not_callable
+                site.values = tuple(hints.values)
                 self._mutate_site(site, hints, pending)
             for path, lines in broken.items():
                 self._repair_file(files[path], lines, pending)

@@ -8,6 +8,7 @@ from treefix.propose.mutate.apicalls import kwarg, nocall
 from treefix.propose.mutate.calls import args, sibling_calls
 from treefix.propose.mutate.checks import likeguard, truthy
 from treefix.propose.mutate.constants import const, offbyone
+from treefix.propose.mutate.expected import expected, normcase
 from treefix.propose.mutate.guards import guard, jump, trywrap
 from treefix.propose.mutate.idioms import callfix, eqassign, inplace, orchain, printret, wrap
 from treefix.propose.mutate.initial import init, order
@@ -23,6 +24,7 @@ from treefix.propose.mutate.site import Mutant, Site, SourceFile
 from treefix.propose.mutate.statements import delete, insert, none_guards
 from treefix.propose.mutate.templates import empty, keycmp, litname, nestswap, popend
 from treefix.propose.mutate.undefined import undefined
+from treefix.propose.mutate.unwrap import discard, unwrap
 
 Operator = Callable[[Site], Iterable[Mutant]]
 
@@ -77,6 +79,11 @@ OPERATORS: tuple[Operator, ...] = (
     # statements the program lacks around its accumulators
     init,
     order,
+    # statement shapes and strings (bench/real/RESULTS.md, repository bugs)
+    unwrap,
+    discard,
+    normcase,
+    expected,
 )
 
 __all__ = ["OPERATORS", "Mutant", "Operator", "Site", "SourceFile"]

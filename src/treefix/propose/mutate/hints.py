@@ -6,6 +6,7 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
+from treefix.propose.mutate.expected import MAX_PAIRS, value_pairs
 from treefix.protocols import Feedback
 from treefix.types import Status
 
@@ -24,6 +25,8 @@ class Hints:
     recursion: bool = False  # a RecursionError: `if` headers (base cases) count as loop headers
     exceptions: list[str] = field(default_factory=list)  # builtin exceptions the targets raised
     not_callable: bool = False  # "'str' object is not callable": a value was called (nocall)
+    # differing values the failing assertions show, (one side, other side): `expected`
+    values: list[tuple[str | int | float, str | int | float]] = field(default_factory=list)
 
     def boost(self, family: str, stmt_type: str) -> float:
         b = self.family.get(family, 1.0)
@@ -46,6 +49,10 @@ def read_feedback(feedback: Feedback | None) -> Hints:
         if outcome is None:
             continue
         exc, msg = outcome.exc_type.rsplit(".", 1)[-1], outcome.message
+        if exc == "AssertionError":
+            for pair in value_pairs(msg, outcome.detail):
+                if pair not in hints.values and len(hints.values) < MAX_PAIRS:
+                    hints.values.append(pair)
         if exc in _CATCHABLE and exc not in hints.exceptions and exc != "AssertionError":
             hints.exceptions.append(exc)
             hints.family["trywrap"] = 1.5

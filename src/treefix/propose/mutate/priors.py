@@ -142,6 +142,23 @@ OPERATOR_PRIORS: dict[str, float] = {
     # one-token families.
     "init": 1.0,
     "order": 0.6,
+    # Shapes seen in the repository bugs' developer fixes (bench/real/RESULTS.md, 2026-11-30
+    # session 7). A check that should not be there, removed whole with its body kept (`unwrap`):
+    # the end of "less specific if" (22K) beyond dropping one clause, FixMiner's and TBar's
+    # "remove a conditional". One mutant per `if` (two with an `else`) against dropcond's two per
+    # clause, but it deletes a check (Qi et al.'s overfitting risk): a little below `dropcond`.
+    "unwrap": 0.55,
+    # a value computed and dropped (pylint's pointless-statement) is nearly always a missing
+    # `return`; one mutant, only on effect-free expression statements: with eqassign
+    "discard": 0.9,
+    # "add method call" (60K) narrowed to case/space normalisers on a compared operand; three
+    # mutants per operand, two operands per comparison: with `convert`'s fan-out, a little above
+    "normcase": 0.45,
+    # a literal edited toward the value the failing assertion expected: fires only when the
+    # failure shows both values and their difference is found in a literal at the suspicious
+    # statement, so it is nearly always the fix when it fires (one or two mutants per literal):
+    # with `init`, the other family that needs certain evidence to fire
+    "expected": 1.0,
     "syntax": 1.0,  # only offered, and then alone, when the file does not compile
 }
 

@@ -244,6 +244,8 @@ class Site:
     line: int
     exceptions: tuple[str, ...] = ()  # builtin exceptions the failing tests raised (trywrap)
     not_callable: bool = False  # the failing tests called a value that is not callable (nocall)
+    # (one side, other side) of the failing assertions' differing values (expected)
+    values: tuple[tuple[str | int | float, str | int | float], ...] = ()
 
     @cached_property
     def func(self) -> Node | None:
