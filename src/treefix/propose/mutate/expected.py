@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 MAX_PAIRS = 6
 MAX_CHANGES = 4  # differences in one pair beyond which the literal is not "nearly right"
+MIN_SIMILAR = 0.5  # made and wanted values less alike than this are not "nearly right"
+MIN_BARE = 3  # a word fragment placed without the characters around it: this long at least
 _CONTEXT = (3, 2, 1)
 _SPLIT = re.compile(r" (?:!=|==) ")
 _E_LINE = re.compile(r"^E\s?")
@@ -110,7 +112,9 @@ def _locate(value: str, old: str, before: str, after: str) -> tuple[int, int] | 
                 continue
             at = value.index(probe) + len(left)
             return at, at + len(old)
-    if old and value.count(old) == 1:
+    # no context: a long fragment, or a separator (`:` for `.`), found once
+    bare = len(old) >= MIN_BARE or (old and not any(c.isalnum() for c in old))
+    if bare and value.count(old) == 1:
         at = value.index(old)
         return at, at + len(old)
     return None
@@ -121,10 +125,10 @@ def retarget(value: str, made: str, wanted: str) -> str | None:
     them cannot be placed in it."""
     if value == made:
         return wanted
-    ops = [op for op in difflib.SequenceMatcher(None, made, wanted, autojunk=False).get_opcodes()]
-    changes = [op for op in ops if op[0] != "equal"]
-    if not changes or len(changes) > MAX_CHANGES:
-        return None
+    matcher = difflib.SequenceMatcher(None, made, wanted, autojunk=False)
+    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not changes or len(changes) > MAX_CHANGES or matcher.ratio() < MIN_SIMILAR:
+        return None  # two unrelated values: nothing says which part of the literal made which
     out = value
     for _tag, i1, i2, j1, j2 in reversed(changes):  # the last first: earlier anchors stay put
         old, new = made[i1:i2], wanted[j1:j2]
