@@ -132,6 +132,27 @@ def test_discard_never_turns_a_call_into_a_return():
     assert "discard" not in _families(source, 3)
 
 
+def test_discard_ranks_a_missing_call_before_returning_a_bare_method():
+    source = """\
+    def drain(stack):
+        stack.pop
+        return stack
+    """
+    found = results(source, 2)
+    called = "def drain(stack):\n    stack.pop()\n    return stack\n"
+    returned = "def drain(stack):\n    return stack.pop\n    return stack\n"
+    assert found[called].prior > found[returned].prior
+    assert found[returned].operator == "discard"
+
+
+def test_normcase_leaves_comparisons_with_numbers_alone():
+    source = """\
+    def count(x):
+        return x == 0
+    """
+    assert "normcase" not in _families(source, 2)
+
+
 def test_normcase_skips_an_operand_already_normalised():
     source = """\
     def has(name, names):

@@ -194,6 +194,7 @@ def expected(site: Site) -> Iterator[Mutant]:
 _NORMALISERS = (("lower", 1.0), ("strip", 0.8), ("upper", 0.7))
 _OPERANDS = frozenset({"identifier", "attribute", "subscript", "call"})
 _COMPARE = frozenset({"in", "not in", "==", "!="})
+_NOT_TEXT = frozenset({"integer", "float", "true", "false", "none", "list", "tuple", "dictionary"})
 
 
 def _normalised(f: SourceFile, node: Node) -> bool:
@@ -214,6 +215,8 @@ def normcase(site: Site) -> Iterator[Mutant]:
         op = " ".join(f.text(ops[0]).split())
         if op not in _COMPARE:
             continue
+        if any(o.type in _NOT_TEXT for o in operands):
+            continue  # compared with a number or a constant: not text
         for side, operand in enumerate(operands):
             if operand.type not in _OPERANDS or _normalised(f, operand):
                 continue

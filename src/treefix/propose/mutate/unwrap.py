@@ -125,9 +125,11 @@ def discard(site: Site) -> Iterator[Mutant]:
     if len(kids) != 1 or kids[0].type not in _PURE or not _pure(f, kids[0]):
         return
     text = f.text(stmt)
+    # a bare `obj.method` or name read is as likely a missing call (`callfix`): weaker
+    w = 0.5 if kids[0].type in ("attribute", "identifier") else 1.0
     yield Mutant(
         "discard",
         ((stmt.start_byte, stmt.end_byte, f"return {text}"),),
         f"return the value computed and dropped: `{short(text, 40)}`",
-        1.0,
+        w,
     )
