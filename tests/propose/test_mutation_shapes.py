@@ -202,14 +202,20 @@ def test_expected_needs_the_failures_values():
     assert "expected" not in _families(SPARK, 4, unrelated)
 
 
-def test_expected_replaces_a_number_the_assertion_shows():
+def test_expected_leaves_numbers_and_computed_text_alone():
+    # `d.get(k, 0)` -> `d.get(k, 7)` would pass a count test by overfitting
     source = """\
-    def timeout():
-        return 30
+    def count(stock, sku):
+        return stock.get(sku, 0)
     """
-    fixed = "def timeout():\n    return 60\n"
-    feedback = _failure("AssertionError: assert 30 == 60", "")
-    assert_proposed(source, 2, fixed, "expected", 2, feedback=feedback)
+    assert "expected" not in _families(source, 2, _failure("AssertionError: assert 0 == 7", ""))
+    # a cut text one character short: the `o` is the program's data, not the literal's
+    cut = """\
+    def truncate(text, width):
+        return text[: width - 2] + "…"
+    """
+    short_cut = _failure("AssertionError: assert 'Hello w…' == 'Hello wo…'", "")
+    assert "expected" not in _families(cut, 2, short_cut)
 
 
 def test_value_pairs_reads_each_failure_shape():
@@ -229,3 +235,4 @@ def test_retarget_places_each_difference_by_its_anchor():
     assert retarget("a-b", "x-y", "pqr") is None  # unrelated values: no partial edit
     assert retarget("hello-a", "k: a ok", "k: b ok") is None  # a letter needs its context
     assert retarget("The sum", "The total", "The sum") is None  # already what was wanted
+    assert retarget("…", "Hello w…", "Hello wo…") is None  # `o` is text the program made
