@@ -214,7 +214,7 @@ def test_expected_leaves_numbers_and_computed_text_alone():
     def truncate(text, width):
         return text[: width - 2] + "…"
     """
-    short_cut = _failure("AssertionError: assert 'Hello w…' == 'Hello wo…'", "")
+    short_cut = _failure("AssertionError: assert 'hell…' == 'hello…'", "")
     assert "expected" not in _families(cut, 2, short_cut)
 
 
@@ -236,3 +236,5 @@ def test_retarget_places_each_difference_by_its_anchor():
     assert retarget("hello-a", "k: a ok", "k: b ok") is None  # a letter needs its context
     assert retarget("The sum", "The total", "The sum") is None  # already what was wanted
     assert retarget("…", "Hello w…", "Hello wo…") is None  # `o` is text the program made
+    assert retarget("…", "hell…", "hello…") is None  # an insertion at the literal's edge
+    assert retarget("ab", "xaby", "xa-by") == "a-b"  # an insertion inside the literal

@@ -106,7 +106,12 @@ def _locate(value: str, old: str, before: str, after: str) -> tuple[int, int] | 
     """Where `old` sits in `value`, known by the characters around it: the widest context
     found exactly once."""
     for k in _CONTEXT:
-        for left, right in ((before[-k:], after[:k]), (before[-k:], ""), ("", after[:k])):
+        sides = [(before[-k:], after[:k])]
+        if old:  # an insertion needs the literal on both sides: at its edge it may be data
+            sides += [(before[-k:], ""), ("", after[:k])]
+        for left, right in sides:
+            if not old and not (left and right):
+                continue
             probe = left + old + right
             if len(probe) <= len(old) or value.count(probe) != 1:
                 continue
