@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.search.test_search_mcts import Slots
 from treefix.search.mcts import Budget, Search, SearchResult
-from treefix.search.rank import deleted_checks, rank
+from treefix.search.rank import deleted_checks, rank, swallowed_errors
 from treefix.search.reward import Baseline
 from treefix.search.value import Discriminator
 from treefix.types import ProgramState, Status, Suspicion, TestOutcome, TestReport
@@ -123,6 +123,34 @@ def test_one_edit_outranks_two_smaller_ones_that_overfit():
     ranked = rank([two, one])
     assert ranked[0].node is one and ranked[1].size == ranked[0].size
     assert "1 edit" in ranked[0].reasons() and "2 edits" in ranked[1].reasons()
+
+
+def test_a_fix_that_swallows_the_error_ranks_below_one_that_corrects_the_value():
+    # a corpus program: `return i + 1` after a loop that may not run (UnboundLocalError on an
+    # empty list); catching the error is one edit, replacing the statement two; both pass
+    from treefix.search.tree import Node
+    from treefix.types import Candidate, Edit
+
+    src = b"def f(x, seq):\n    for i, e in enumerate(seq):\n        if x <= e:\n            return i\n    return i + 1\n"
+    base = ProgramState({"m.py": src})
+    ret = src.index(b"    return i + 1")
+    end = len(src)
+    wrap = "    try:\n        return i + 1\n    except UnboundLocalError:\n        return 0\n"
+    catch = Candidate((Edit("m.py", ret, end, wrap),), "trywrap", "catch", 0.6)
+    root = Node(0, base)
+    one = Node(1, base.derive(catch.edits), parent=root, candidate=catch, depth=1)
+    drop = Candidate((Edit("m.py", ret, end, ""),), "delete", "delete the return", 0.4)
+    n1 = Node(2, base.derive(drop.edits), parent=root, candidate=drop, depth=1)
+    at = len(n1.state.read("m.py"))
+    add = Candidate((Edit("m.py", at, at, "    return len(seq)\n"),), "return", "add", 0.5)
+    two = Node(3, n1.state.derive(add.edits), parent=n1, candidate=add, depth=2)
+    ranked = rank([one, two])
+    assert ranked[0].node is two and ranked[0].edits == 2
+    assert "catches 1 new exception(s)" in ranked[1].reasons()
+    assert swallowed_errors(ranked[1].patch) == 1 and swallowed_errors(ranked[0].patch) == 0
+    # an except clause the patch only moves or rewrites is not a new one
+    moved = "-    except KeyError:\n+    except (KeyError, IndexError):\n"
+    assert swallowed_errors(moved) == 0
 
 
 def test_mutation_transpositions_are_no_majority_vote():

@@ -1,5 +1,8 @@
 """Ranking validated fixes against overfitting: of several patches that all make the tests pass,
-prefer the one that removes no check, needs fewest edits, changes least and was likeliest a priori.
+prefer the one that removes no check, swallows no error, needs fewest edits, changes least and was
+likeliest a priori. Deleted checks and new `except` clauses are the masking patches that overfit
+most often (Tan et al., "Anti-patterns in search-based program repair", FSE 2016): the test passes
+because the wrong value is no longer checked, or its exception no longer propagates.
 Fewer edits before fewer changed lines: a two-edit patch that negates a condition and flips a
 comparison back changes as many lines as dropping a clause, and overfits.
 
@@ -34,6 +37,22 @@ def deleted_checks(patch: str) -> int:
     return max(0, removed - added)
 
 
+_EXCEPT = re.compile(r"^\s*except\b")
+
+
+def swallowed_errors(patch: str) -> int:
+    """`except` clauses the patch adds and does not take away: errors it now catches."""
+    added = removed = 0
+    for line in patch.splitlines():
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("+") and _EXCEPT.match(line[1:]):
+            added += 1
+        elif line.startswith("-") and _EXCEPT.match(line[1:]):
+            removed += 1
+    return max(0, added - removed)
+
+
 def joint_prior(node: Node) -> float:
     return math.prod(c.prior for c in node.chain()) if node.candidate is not None else 0.0
 
@@ -46,11 +65,13 @@ class Ranked:
     edits: int
     deleted_checks: int
     prior: float
+    swallowed: int = 0  # except clauses added
 
     def key(self) -> tuple[float, ...]:
         return (
             len(self.node.regressions),
             self.deleted_checks,
+            self.swallowed,
             self.edits,
             self.size,
             -self.prior,
@@ -66,6 +87,8 @@ class Ranked:
             else f"deletes {self.deleted_checks} check(s)",
             f"prior {self.prior:.3g}",
         ]
+        if self.swallowed:
+            out.insert(3, f"catches {self.swallowed} new exception(s)")
         if self.node.regressions:
             out.insert(0, f"{len(self.node.regressions)} regression(s)")
         return out
@@ -84,6 +107,7 @@ def rank(fixes: list[Node]) -> list[Ranked]:
                 len(node.chain()),
                 deleted_checks(patch),
                 joint_prior(node),
+                swallowed_errors(patch),
             )
         )
     return sorted(ranked, key=Ranked.key)
