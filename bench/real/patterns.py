@@ -241,7 +241,7 @@ OPERATORS = {
     "parameter renamed": "undefined (an unused parameter renamed to the unbound name read)",
     "binding renamed (loop/assignment target)": "- (mostly a no-op rename in the nearest fix)",
     "operator": "binop, isnone",
-    "constant": "const",
+    "constant": "const, expected (a string literal edited toward the failing assertion's value)",
     "+1/-1": "offbyone",
     "wrap in list/tuple": "wrap",
     "missing call ()": "callfix",
@@ -265,9 +265,11 @@ OPERATORS = {
     "indentation (into/out of a block)": "move (into/out of a block)",
     "expression replaced (ingredient in module)": "ingredient",
     "expression replaced (new code)": (
-        "keycmp, litname, empty, nestswap, wrap (`x += x + v`); the rest beyond templates"
+        "keycmp, litname, empty, nestswap, wrap (`x += x + v`), normcase (`.lower()`/`.strip()` on"
+        " a compared string); the rest beyond templates"
     ),
-    "statement kind changed": "-",
+    "statement kind changed": "discard (an expression statement returned), unwrap (a check removed,"
+    " its body kept); the rest -",
     "multi-line rewrite": "-",
 }
 
