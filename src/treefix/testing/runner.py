@@ -10,12 +10,12 @@ from collections.abc import Mapping
 
 from treefix.protocols import COVERAGE_LIMIT, Evaluation, ExecRequest, ExecResult, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
+from treefix.testing.coverage_file import coverage_text, parse_coverage
 from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
     KILLED_WHILE_RUNNING,
     merge,
     parse_collected,
-    parse_coverage,
     parse_junit,
     parse_plugin,
     parse_unittest,
@@ -363,8 +363,9 @@ class TestRunner:
                         Status.RESOURCE_LIMIT: f"ResourceLimit: {detail}",
                     }.get(status, f"Crashed: {detail}")
         cov, coverage_note = None, ""
-        if coverage and "coverage.json" in res.artifacts:
-            cov, coverage_note = parse_coverage(res.artifacts["coverage.json"], COVERAGE_LIMIT)
+        text = coverage_text(res.artifacts) if coverage else None
+        if text is not None:
+            cov, coverage_note = parse_coverage(text, COVERAGE_LIMIT)
         output = strip_marker(res.stdout, marker)
         if res.stderr.strip():
             output += "\n" + res.stderr
