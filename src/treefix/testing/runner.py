@@ -149,6 +149,7 @@ class TestRunner:
         stop_on_hang: bool = False,
         list_tests: bool = False,
         trace_max_tests: int = 0,
+        trace_cap_slow_only: bool = False,
     ) -> TestReport:
         def once() -> tuple[TestReport, PluginLines]:
             return self._run(
@@ -161,6 +162,7 @@ class TestRunner:
                 stop_on_hang=stop_on_hang,
                 list_tests=list_tests,
                 trace_max_tests=trace_max_tests,
+                trace_cap_slow_only=trace_cap_slow_only,
             )
 
         report, lines = once()
@@ -187,6 +189,7 @@ class TestRunner:
             stop_on_hang=ev.stop_on_hang,
             list_tests=ev.list_tests,
             trace_max_tests=ev.trace_max_tests,
+            trace_cap_slow_only=ev.trace_cap_slow_only,
         )
 
     def _choose(self, sandbox: Sandbox) -> None:
@@ -275,6 +278,7 @@ class TestRunner:
         stop_on_hang: bool = False,
         list_tests: bool = False,
         trace_max_tests: int = 0,
+        trace_cap_slow_only: bool = False,
     ) -> tuple[TestReport, PluginLines]:
         marker = f"__TREEFIX_EXIT_{secrets.token_hex(8)}"
         env = {}
@@ -290,6 +294,8 @@ class TestRunner:
                     env["TREEFIX_CTRACER"] = sandbox.ctracer
                 if trace_max_tests > 0:
                     env["TREEFIX_TRACE_MAX_TESTS"] = str(trace_max_tests)
+                    if trace_cap_slow_only:
+                        env["TREEFIX_TRACE_CAP_SLOW_ONLY"] = "1"
             if stop_on_hang:
                 env["TREEFIX_STOP_ON_HANG"] = "1"
             if list_tests:  # the baseline: it may be continued, so it stops itself in time
