@@ -107,6 +107,9 @@ class Evaluation:
     # with coverage: a run that collects more tests than this traces none (0: no cap); its
     # report says so (trace_deferred) and the caller traces a subset (pipeline/traced.py)
     trace_max_tests: int = 0
+    # the cap holds only for the tracers too slow to trace a large suite whole (settrace, the C
+    # tracer, coverage.py's); sys.monitoring traces every test whatever the count
+    trace_cap_slow_only: bool = False
 
 
 class Executor(Protocol):

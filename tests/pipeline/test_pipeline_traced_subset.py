@@ -4,6 +4,7 @@ a small suite keeps its one traced run. Real pytest runs in real local sandboxes
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import write_tree
+from tests.conftest import init_repo, write_tree
 from treefix.cli.app import app
 from treefix.executors.thread import ThreadExecutor
 from treefix.pipeline.baseline import flaky_targets, run_baseline
@@ -248,3 +249,71 @@ def test_a_large_suite_longer_than_one_run_is_continued_untraced_then_traced(
     base = first.report
     assert len(base.tests) == TOTAL + 12 and base.traced == 3
     assert base.coverage is not None and set(base.coverage) == set(STATS)
+
+
+MANY = 240  # filler test files of 5 tests: 1,206 tests in all, above the default cap 1000
+
+
+def _many(root: Path) -> Path:
+    stats_project(root)
+    write_tree(
+        root,
+        {
+            f"tests/far/test_area_{f}.py": "from pkg.shapes import area\n\n\n"
+            + "".join(
+                f"def test_area_{i}():\n    assert area({i}, 2) == {2 * i}\n\n\n" for i in range(5)
+            )
+            for f in range(FILLER, MANY)
+        },
+    )
+    init_repo(root)
+    return root
+
+
+def _fast_python() -> str:
+    """An interpreter with sys.monitoring (3.12+) and pytest: .ci/run's 3.13 virtualenv."""
+    python = os.environ.get("TREEFIX_TEST_PY313", "")
+    if not python:
+        if os.environ.get("CI"):
+            pytest.fail("TREEFIX_TEST_PY313 is not set: .ci/run creates this virtualenv")
+        pytest.skip("TREEFIX_TEST_PY313 is not set (.ci/run sets it)")
+    return python
+
+
+def test_a_suite_of_thousands_is_traced_whole_in_one_run_by_sys_monitoring(tmp_path: Path) -> None:
+    """The default cap holds for slow tracers only: with sys.monitoring every one of 1,206 tests
+    gets its coverage in the one baseline run, and the bug's line is localised from it."""
+    python = _fast_python()
+    root = _many(tmp_path / "p")
+    total = 6 + 5 * MANY
+    project = snapshot(root)
+    runner = TestRunner(detect_test_command(project.root, f"{python} -m pytest"))
+    executor = CountingExecutor(SandboxPool([LocalSandbox(project)]), runner)
+    try:
+        first = run_baseline(executor, SearchOptions(), time.monotonic() + 300)
+    finally:
+        executor.close()
+    assert runner.harness.tracer == "sys.monitoring"
+    assert len(executor.evaluations) == 1 and first.traced_runs == 0
+    base = first.report
+    assert len(base.tests) == total and not base.trace_deferred and not base.coverage_note
+    assert base.coverage is not None and set(base.coverage) == set(base.tests)
+    assert base.coverage["tests/test_stats.py::test_mean"]["pkg/stats.py"] == [5, 6, 8]
+    report = _repair(root, "--test-cmd", f"{python} -m pytest")["report"]
+    top = report["localization"][0]
+    assert (top["path"], top["line"]) == ("pkg/stats.py", 8)
+    assert report["baseline"]["tests"] == total and report["baseline"]["traced_tests"] is None
+    assert report["limits"]["baseline_traced_runs"] == 0
+
+
+def test_the_same_suite_with_a_slow_tracer_runs_untraced_then_traces_a_subset(
+    tmp_path: Path,
+) -> None:
+    """This interpreter (3.11: the C tracer or settrace) keeps the default cap of 1000."""
+    first, runs = _baseline(_many(tmp_path / "p"))
+    assert runs[0].tests is None and runs[0].trace_max_tests == 1000
+    base = first.report
+    assert base.trace_deferred and first.traced_runs >= 1 and len(runs) == 1 + first.traced_runs
+    assert base.coverage is not None and "tests/test_stats.py::test_mean" in base.coverage
+    assert base.coverage_note.startswith(f"per-test coverage covers {base.traced} of 1206 tests")
+    assert "slower than sys.monitoring" in base.coverage_note

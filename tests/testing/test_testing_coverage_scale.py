@@ -13,8 +13,9 @@ from tests.conftest import write_tree
 from treefix.protocols import COVERAGE_LIMIT
 from treefix.sandbox.local import LocalSandbox
 from treefix.testing.command import detect_test_command
-from treefix.testing.results import parse_coverage
+from treefix.testing.coverage_file import parse_coverage
 from treefix.testing.runner import TestRunner
+from treefix.types import Status
 from treefix.workspace.snapshot import snapshot
 
 BODY = "".join(f"    x += {i}\n" for i in range(600))
@@ -63,3 +64,61 @@ def test_a_coverage_file_cut_at_the_limit_is_said_not_dropped_silently():
         "tests": {"t": {"1": [[3, 5], [9, 9]]}},
     }
     assert parse_coverage(json.dumps(data), COVERAGE_LIMIT) == ({"t": {"b.py": [3, 4, 5, 9]}}, "")
+
+
+def test_a_run_killed_midway_keeps_the_coverage_of_the_tests_it_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """treefix's own tracer streams each test's lines as the test ends: a run killed in its 21st
+    test still gives the first 20 their coverage (a file written at the session's end had none).
+    (coverage.py, when the project has it, keeps its contexts to the end: not this case.)"""
+    monkeypatch.setenv("TREEFIX_TRACER", "ctracer")  # as for a project without coverage.py
+
+    def case(i: int) -> str:
+        return f"def test_{i:02d}():\n    assert run({i}) > 0\n\n"
+
+    killer = "def test_20_kills():\n    run(0)\n    os.kill(os.getpid(), signal.SIGKILL)\n\n"
+    tests = "import os\nimport signal\n\nfrom pkg.work import run\n\n"
+    tests += "".join(case(i) for i in range(20)) + killer + "".join(case(i) for i in range(21, 40))
+    root = write_tree(
+        tmp_path / "proj",
+        {
+            "conftest.py": "",
+            "pkg/__init__.py": "",
+            "pkg/work.py": "def run(x):\n    if x > 10:\n        return x\n    return x + 1\n",
+            "tests/test_kill.py": tests,
+        },
+    )
+    sb = LocalSandbox(snapshot(root))
+    try:
+        runner = TestRunner(detect_test_command(root, None))
+        report = runner.run(sb, {}, timeout=120, per_test_timeout=30, coverage=True)
+    finally:
+        sb.close()
+    assert report.status == Status.CRASHED, report.detail
+    assert report.coverage is not None, report.coverage_note
+    finished = {f"tests/test_kill.py::test_{i:02d}" for i in range(20)}
+    assert set(report.coverage) == finished
+    assert report.coverage["tests/test_kill.py::test_05"]["pkg/work.py"] == [2, 4]
+    assert report.coverage["tests/test_kill.py::test_15"]["pkg/work.py"] == [2, 3]
+
+
+def test_the_streamed_form_reads_back_each_whole_line_and_credits_import_time_lines():
+    lines = [
+        '{"format":"treefix-coverage-3"}',
+        '["f",0,"pkg/a.py"]',
+        '["m","tests/test_a.py",{"0":[1]}]',
+        '["t","tests/test_a.py::t1",{"0":[[3,5],9]}]',
+        '["f",1,"tests/test_a.py"]',
+        '["t","tests/test_a.py::t2",{"1":[4]}]',
+        '["t","tests/test_a.py::t3",{"0":[[3',  # cut by a kill
+    ]
+    cov, note = parse_coverage("\n".join(lines), COVERAGE_LIMIT)
+    assert cov == {
+        "tests/test_a.py::t1": {"pkg/a.py": [1, 3, 4, 5, 9]},
+        "tests/test_a.py::t2": {"tests/test_a.py": [4], "pkg/a.py": [1]},
+    }
+    assert "1 line(s)" in note and "killed" in note
+    cov, note = parse_coverage("\n".join(lines[:4]), 40)  # the size limit cut it there
+    assert cov == {"tests/test_a.py::t1": {"pkg/a.py": [1, 3, 4, 5, 9]}}
+    assert "cut at" in note and "1 tests written before the cut keep theirs" in note

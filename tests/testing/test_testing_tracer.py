@@ -15,7 +15,7 @@ from tests.testing.legacy_projects import TESTS, as_sets, source_lines, write_le
 from treefix.protocols import COVERAGE_LIMIT
 from treefix.sandbox.ctracer import ctracer_path
 from treefix.sandbox.local import support_dir
-from treefix.testing.results import parse_coverage
+from treefix.testing.coverage_file import parse_coverage
 
 
 def _pytest(project: Path, results: Path, python: str = sys.executable, **env: str):
@@ -34,8 +34,8 @@ def _pytest(project: Path, results: Path, python: str = sys.executable, **env: s
     argv += [f"--junitxml={results}/junit.xml"]
     out = subprocess.run(argv, cwd=project, env=full, capture_output=True, text=True, timeout=120)
     records = [json.loads(ln) for ln in (results / "results.jsonl").read_text().splitlines()]
-    cov_file = results / "coverage.json"
-    # the plugin's compact form (paths by index, lines as ranges), read as the runner reads it
+    cov_file = results / "coverage.jsonl"
+    # the plugin's streamed form (a line per test), read as the runner reads it
     cov = parse_coverage(cov_file.read_text(), COVERAGE_LIMIT)[0] if cov_file.exists() else None
     return out, records, cov
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from treefix.errors import EnvironmentProblem, UsageError
 from treefix.pipeline.options import SearchOptions
 from treefix.pipeline.shards import cut_by_limit, merge_reports
-from treefix.pipeline.traced import trace_subset
+from treefix.pipeline.traced import trace_cap, trace_subset
 from treefix.protocols import Evaluation, Executor, Language
 from treefix.search.reward import WHOLE_COMMAND, Baseline
 from treefix.testing.command import TestCommand
@@ -36,13 +36,21 @@ def run_baseline(executor: Executor, options: SearchOptions, deadline: float) ->
     run's limit is not cut silently: the run is continued with the tests it did not reach, until
     all ran or the time limit is near; what stays unrun is said.
 
-    A suite of more than `trace_max_tests` tests is not traced: the plugin stops tracing as
-    collection passes that count (no extra run for a small suite), the suite runs bare, and
-    when some test fails, a subset is traced afterwards within a budget (pipeline/traced.py)."""
+    A suite of more than `trace_max_tests` tests (unset: AUTO_TRACE_MAX_TESTS, and only when
+    the project's tracer is a slow one) is not traced: the plugin stops tracing as collection
+    passes that count (no extra run for a small suite), the suite runs bare, and when some test
+    fails, a subset is traced afterwards within a budget (pipeline/traced.py)."""
     limit, per_test = options.test_timeout, options.per_test_timeout
-    cap = options.trace_max_tests
+    cap = trace_cap(options)
     full = Evaluation(
-        {}, None, limit, per_test, coverage=True, list_tests=True, trace_max_tests=cap
+        {},
+        None,
+        limit,
+        per_test,
+        coverage=True,
+        list_tests=True,
+        trace_max_tests=cap,
+        trace_cap_slow_only=options.trace_max_tests is None,
     )
     parts = [executor.run([full])[0]]
     collected = parts[0].collected

@@ -1,9 +1,11 @@
 """The second half of a large suite's baseline: per-test coverage for the tests localisation
 needs, chosen within a time budget.
 
-A suite that collects more than `trace_max_tests` tests runs its baseline without tracing: on
-Python 3.11 any trace function costs >= 2.2x the CPU of networkx's tests, so a traced whole suite
-cannot stay within 1.5x of the bare one. Then, from that run's outcomes and durations:
+A suite that collects more than `trace_max_tests` tests (unset: AUTO_TRACE_MAX_TESTS, for every
+tracer but sys.monitoring) runs its baseline without tracing: on Python 3.11 any trace function
+costs >= 2.2x the CPU of networkx's algorithmic tests (its whole suite traced by the C tracer:
+1.96x the bare suite), so a traced whole suite cannot stay within 1.5x of the bare one. Then,
+from that run's outcomes and durations:
 
   1. the failing tests, then the passing tests of their files, traced in one run;
   2. the passing tests likeliest to share code with the failing ones, traced in a second run:
@@ -35,6 +37,11 @@ from treefix.protocols import Evaluation, Executor
 from treefix.testing.results import KILLED_WHILE_RUNNING
 from treefix.types import TestReport
 
+# trace-max-tests unset: the cap for the slow tracers. networkx 3.2.1's whole suite, CPU against
+# the bare suite (bench/plugin_cost.py): every test traced by the C tracer on Python 3.11 1.96x,
+# by sys.monitoring on 3.12 1.08x; so only sys.monitoring traces a large suite whole within
+# baseline-trace-ratio 1.5.
+AUTO_TRACE_MAX_TESTS = 1000
 # traced / untraced time of the same tests: coverage.py's C tracer took 2.9x the CPU of networkx's
 # flow/ tests, settrace 4.2x, a no-op trace function 2.2x (Python 3.11); sys.monitoring (3.12+)
 # costs less. A plan made with 3x fits the budget on most suites; the runs' own stop is the cap.
@@ -42,6 +49,13 @@ TRACE_SLOWDOWN = 3.0
 # of the untraced run's start-up, what any run pays whatever it collects (interpreter, pytest,
 # the package's own import); the rest is collection, paid per test file
 STARTUP_FIXED = 0.2
+
+
+def trace_cap(options: SearchOptions) -> int:
+    """The collected-test count above which the baseline's first run traces nothing."""
+    if options.trace_max_tests is None:
+        return AUTO_TRACE_MAX_TESTS
+    return options.trace_max_tests
 
 
 @dataclass
@@ -225,6 +239,12 @@ def trace_subset(
     return TracedSubset(report, len(runs), seconds, budget)
 
 
+def _why_capped(options: SearchOptions) -> str:
+    if options.trace_max_tests is not None:
+        return ""
+    return " (the default for a tracer slower than sys.monitoring: tracing all would cost 2-4x)"
+
+
 def _note(
     base: TestReport,
     traced: set[str],
@@ -237,7 +257,7 @@ def _note(
     n = len(traced & set(base.tests))
     head = (
         f"per-test coverage covers {n} of {total} tests: the suite has more than "
-        f"trace-max-tests {options.trace_max_tests}, so the baseline ran it untraced "
+        f"trace-max-tests {trace_cap(options)}{_why_capped(options)}, so the baseline ran it untraced "
         f"({base.duration:.0f}s), then traced the failing tests and those likeliest to share "
         f"their code in {len(runs)} run(s) of {sum(r.duration for r in runs):.0f}s (budget "
         f"{budget:.0f}s: baseline-trace-ratio {options.baseline_trace_ratio:g} x the untraced run)"

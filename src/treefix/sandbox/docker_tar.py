@@ -78,7 +78,7 @@ def _read_tar_text(stream, limit: int) -> dict[str, str]:
                 fh = tar.extractfile(member)
                 if fh is not None:
                     name = member.name.rsplit("/", 1)[-1]
-                    most = COVERAGE_LIMIT if name == "coverage.json" else limit
+                    most = COVERAGE_LIMIT if name.startswith("coverage.json") else limit
                     out[name] = fh.read(most).decode("utf-8", "replace")
     except tarfile.TarError:
         pass

@@ -347,7 +347,7 @@ class LocalSandbox:
             if f.is_symlink() or not f.is_file():
                 continue
             with open(f, "rb") as fh:
-                limit = COVERAGE_LIMIT if f.name == "coverage.json" else ARTIFACT_LIMIT
+                limit = COVERAGE_LIMIT if f.name.startswith("coverage.json") else ARTIFACT_LIMIT
                 out[f.name] = fh.read(limit).decode("utf-8", "replace")
         # the results folder is the one place on the host disk a run can fill (each file capped
         # by the file-size limit): empty it now, so the space is back as soon as the run ends

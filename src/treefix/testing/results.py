@@ -245,30 +245,3 @@ def parse_unittest(text: str, root: str = "") -> dict[str, TestOutcome]:
             message = lines[-1].strip()[:500] if lines else ""
             out[nodeid] = TestOutcome(nodeid, outcome, message, 0.0, _block_frames(body, root))
     return out
-
-
-def parse_coverage(text: str, limit: int) -> tuple[dict | None, str]:
-    """{test: {path: [lines]}} from the plugin's coverage.json (its compact form or the plain
-    one), and what was lost when it could not be read whole ("" when nothing was)."""
-    fallback = "localisation falls back to traceback frames, guard tests are chosen by name"
-    if len(text) >= limit:
-        return None, f"per-test coverage was cut at {limit >> 20} MiB: {fallback}"
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return (
-            None,
-            f"per-test coverage could not be read (a run killed while writing it): {fallback}",
-        )
-    if not isinstance(data, dict):
-        return None, f"per-test coverage was not in a known form: {fallback}"
-    if data.get("format") != "treefix-coverage-2":
-        return data, ""
-    files = data.get("files") or []
-    out: dict = {}
-    for nodeid, entry in (data.get("tests") or {}).items():
-        out[nodeid] = {
-            files[int(i)]: [n for lo, hi in spans for n in range(lo, hi + 1)]
-            for i, spans in entry.items()
-        }
-    return out, ""

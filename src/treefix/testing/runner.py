@@ -10,12 +10,12 @@ from collections.abc import Mapping
 
 from treefix.protocols import COVERAGE_LIMIT, Evaluation, ExecRequest, ExecResult, Sandbox
 from treefix.testing.command import TestCommand, wrap_with_marker
+from treefix.testing.coverage_file import coverage_text, parse_coverage
 from treefix.testing.harness import Harness, PluginLines, load_failure, read_plugin_lines
 from treefix.testing.results import (
     KILLED_WHILE_RUNNING,
     merge,
     parse_collected,
-    parse_coverage,
     parse_junit,
     parse_plugin,
     parse_unittest,
@@ -149,6 +149,7 @@ class TestRunner:
         stop_on_hang: bool = False,
         list_tests: bool = False,
         trace_max_tests: int = 0,
+        trace_cap_slow_only: bool = False,
     ) -> TestReport:
         def once() -> tuple[TestReport, PluginLines]:
             return self._run(
@@ -161,6 +162,7 @@ class TestRunner:
                 stop_on_hang=stop_on_hang,
                 list_tests=list_tests,
                 trace_max_tests=trace_max_tests,
+                trace_cap_slow_only=trace_cap_slow_only,
             )
 
         report, lines = once()
@@ -187,6 +189,7 @@ class TestRunner:
             stop_on_hang=ev.stop_on_hang,
             list_tests=ev.list_tests,
             trace_max_tests=ev.trace_max_tests,
+            trace_cap_slow_only=ev.trace_cap_slow_only,
         )
 
     def _choose(self, sandbox: Sandbox) -> None:
@@ -275,6 +278,7 @@ class TestRunner:
         stop_on_hang: bool = False,
         list_tests: bool = False,
         trace_max_tests: int = 0,
+        trace_cap_slow_only: bool = False,
     ) -> tuple[TestReport, PluginLines]:
         marker = f"__TREEFIX_EXIT_{secrets.token_hex(8)}"
         env = {}
@@ -290,6 +294,8 @@ class TestRunner:
                     env["TREEFIX_CTRACER"] = sandbox.ctracer
                 if trace_max_tests > 0:
                     env["TREEFIX_TRACE_MAX_TESTS"] = str(trace_max_tests)
+                    if trace_cap_slow_only:
+                        env["TREEFIX_TRACE_CAP_SLOW_ONLY"] = "1"
             if stop_on_hang:
                 env["TREEFIX_STOP_ON_HANG"] = "1"
             if list_tests:  # the baseline: it may be continued, so it stops itself in time
@@ -363,8 +369,9 @@ class TestRunner:
                         Status.RESOURCE_LIMIT: f"ResourceLimit: {detail}",
                     }.get(status, f"Crashed: {detail}")
         cov, coverage_note = None, ""
-        if coverage and "coverage.json" in res.artifacts:
-            cov, coverage_note = parse_coverage(res.artifacts["coverage.json"], COVERAGE_LIMIT)
+        text = coverage_text(res.artifacts) if coverage else None
+        if text is not None:
+            cov, coverage_note = parse_coverage(text, COVERAGE_LIMIT)
         output = strip_marker(res.stdout, marker)
         if res.stderr.strip():
             output += "\n" + res.stderr

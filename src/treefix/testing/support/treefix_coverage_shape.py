@@ -1,11 +1,24 @@
-"""The shape of treefix_pytest's per-test coverage: import-time lines credited to each test of the
-module, and the compact format (files indexed, lines as ranges) the host reads.
+"""treefix_pytest's per-test coverage, streamed: one line per test written as the test ends, so the
+plugin holds one test's lines at a time and a killed run keeps the coverage of the tests it
+finished. The host reads it with treefix.testing.coverage_file.
+
+coverage.jsonl, one JSON value a line:
+  {"format": "treefix-coverage-3"}       first line
+  ["f", 0, "pkg/mod.py"]                  a path's index, before its first use
+  ["t", "tests/test_x.py::test_y", {"0": [3, [5, 9], 12]}]
+                                          a test: lines per path index, a span [lo, hi] or a line
+  ["m", "tests/test_x.py", {...}]         what a test module's import ran inside functions: each
+                                          test of that module ran it too
 
 Runs in the project's interpreter: Python 3.6+, standard library only.
 """
 
 import ast
+import json
 import os
+
+FORMAT = "treefix-coverage-3"
+FILE = "coverage.jsonl"
 
 
 def _function_lines(root: str, rel: str, cache: dict) -> set:
@@ -26,50 +39,72 @@ def _function_lines(root: str, rel: str, cache: dict) -> set:
     return cache[rel]
 
 
-def with_module_lines(per_test: dict, items: list, root: str, prefix: str) -> dict:
-    """Each test (`items`: the collected node ids) also ran the functions its module called at
-    import (recorded under the context `prefix` + the module's path)."""
-    cache = {}  # type: dict
-    modules = {
-        k[len(prefix) :]: {
-            path: [n for n in lines if n in _function_lines(root, path, cache)]
-            for path, lines in v.items()
-        }
-        for k, v in per_test.items()
-        if k.startswith(prefix)
-    }
-    out = {k: v for k, v in per_test.items() if not k.startswith(prefix)}
-    for nodeid in items:
-        extra = modules.get(nodeid.split("::", 1)[0])
-        if not extra:
-            continue
-        mine = out.setdefault(nodeid, {})
-        for path, lines in extra.items():
-            if lines:
-                mine[path] = sorted(set(mine.get(path, [])) | set(lines))
-    return out
-
-
-def _ranges(lines) -> list:
-    """[1, 2, 3, 7] -> [[1, 3], [7, 7]]: a test runs whole blocks, so a few ranges per file."""
-    out: list[list[int]] = []
+def spans(lines) -> list:
+    """[1, 2, 3, 7] -> [[1, 3], 7]: a test runs whole blocks, so a few spans per file."""
+    out = []  # type: list
     for n in sorted(set(lines)):
-        if out and n == out[-1][1] + 1:
-            out[-1][1] = n
+        last = out[-1] if out else None
+        if isinstance(last, list) and n == last[1] + 1:
+            last[1] = n
+        elif last == n - 1:
+            out[-1] = [n - 1, n]
         else:
-            out.append([n, n])
+            out.append(n)
     return out
 
 
-def compact(per_test: dict) -> dict:
-    """Each path once (tests refer to it by index), lines as ranges: thousands of tests stay a
-    few MiB where {test: {path: [lines]}} grew past any cap."""
-    files: dict[str, int] = {}
-    tests: dict[str, dict[str, list[list[int]]]] = {}
-    for nodeid, by_path in per_test.items():
-        entry: dict[str, list[list[int]]] = {}
+class CoverageStream:
+    """Writes coverage.jsonl into `folder` as tests end (flushed per test: a run killed later
+    keeps it)."""
+
+    def __init__(self, folder: str, root: str):
+        self.path = os.path.join(folder, FILE)
+        self._root = root
+        self._files = {}  # type: dict
+        self._cache = {}  # type: dict  # project file -> lines in function bodies
+        self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
+        self._line({"format": FORMAT})
+
+    def _line(self, value) -> None:
+        self._fh.write(json.dumps(value, separators=(",", ":")) + "\n")
+
+    def _encode(self, by_path: dict) -> dict:
+        out = {}
         for path, lines in by_path.items():
-            index = files.setdefault(path, len(files))
-            entry[str(index)] = _ranges(lines)
-        tests[nodeid] = entry
-    return {"format": "treefix-coverage-2", "files": sorted(files, key=files.__getitem__), "tests": tests}
+            if not lines:
+                continue
+            index = self._files.get(path)
+            if index is None:
+                index = self._files[path] = len(self._files)
+                self._line(["f", index, path])
+            out[str(index)] = spans(lines)
+        return out
+
+    def test(self, nodeid: str, by_path: dict) -> None:
+        """A test's lines ({path: lines}); written even when empty (the test was traced)."""
+        self._line(["t", nodeid, self._encode(by_path)])
+        self._fh.flush()
+
+    def module(self, module: str, by_path: dict) -> None:
+        """The lines a test module's import ran: only those inside functions count (the calls it
+        made at import); module and class bodies belong to no test."""
+        kept = {}
+        for path, lines in by_path.items():
+            body = _function_lines(self._root, path, self._cache)
+            mine = [n for n in lines if n in body]
+            if mine:
+                kept[path] = mine
+        if kept:
+            self._line(["m", module, self._encode(kept)])
+            self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def discard(self) -> None:
+        """Nothing of this run's coverage is kept (tracing was turned off or broke)."""
+        self._fh.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass

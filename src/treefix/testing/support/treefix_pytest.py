@@ -4,7 +4,8 @@ Writes one JSON line per test phase result to $TREEFIX_RESULTS/results.jsonl as 
 killed run still tells which tests finished and which one was running), enforces a per-test time
 limit with SIGALRM (an infinite loop becomes a failure with a traceback pointing into the loop),
 and with TREEFIX_COVERAGE=1 records which lines each test executed: coverage.py contexts when the
-project's interpreter has coverage.py, else treefix's own tracer (treefix_trace.py).
+project's interpreter has coverage.py, else treefix's own tracer (treefix_trace.py), whose lines
+are written to $TREEFIX_RESULTS/coverage.jsonl as each test ends (treefix_coverage_shape.py).
 
 It runs in the project's interpreter: Python 3.6+ and pytest 4.6+ (keep the syntax and the pytest
 API that old: no `from __future__ import annotations`, typing's generics in signatures). Its first line says it loaded and with what; an error in its own hooks is written
@@ -20,10 +21,7 @@ import types
 from typing import List, Optional
 
 import pytest
-from treefix_coverage_shape import (  # type: ignore[import-not-found]  # beside this file
-    compact,
-    with_module_lines,
-)
+from treefix_coverage_shape import CoverageStream  # type: ignore[import-not-found]  # beside this file
 
 _RESULTS = os.environ.get("TREEFIX_RESULTS", "")
 _TIMEOUT = float(os.environ.get("TREEFIX_TEST_TIMEOUT", "0") or 0)
@@ -45,12 +43,17 @@ _BUDGET = float(os.environ.get("TREEFIX_RUN_BUDGET", "0") or 0)
 # --deselect narrow the selection), and the caller traces a subset in a later run chosen from
 # this run's outcomes (treefix.pipeline.traced). 0: trace whatever is collected.
 _TRACE_MAX = int(os.environ.get("TREEFIX_TRACE_MAX_TESTS", "0") or 0)
+# The cap holds only for the slow recorders (settrace, the C tracer, coverage.py's: 2-4x a test's
+# CPU before 3.12); sys.monitoring traces a large suite whole within the baseline's budget.
+_CAP_SLOW_ONLY = os.environ.get("TREEFIX_TRACE_CAP_SLOW_ONLY") == "1"
+_FAST_TRACERS = ("sys.monitoring",)
 _collected = 0  # items collected so far (pytest_itemcollected)
 _T0 = time.time()
 _ROOT = os.getcwd()
 _out = None
 _cov = None  # coverage.Coverage, when the project's interpreter has coverage.py
 _tracer = None  # treefix_trace.LineTracer otherwise
+_stream = None  # CoverageStream: where the recorded lines go
 _broken = False  # set by the first error in treefix's own code: from then on, do nothing
 _COLLECT = "treefix-collect:"  # context prefix of the lines a test module's import ran
 _items = []  # type: List[str]  # the collected node ids
@@ -116,7 +119,7 @@ def _fail(where: str, exc: BaseException) -> None:
         return
     _broken = True
     try:
-        _switch(None)
+        _stop_recording()
     except Exception:
         pass
     try:
@@ -140,7 +143,9 @@ def _coverage_module():
 
 def _start_coverage() -> str:
     """Starts per-test line recording; returns which recorder runs."""
-    global _cov, _tracer
+    global _cov, _tracer, _stream
+    if _RESULTS:
+        _stream = CoverageStream(_RESULTS, _ROOT)
     kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin", "settrace" or "ctracer"
     coverage = _coverage_module() if not kind else None
     if coverage is not None:
@@ -154,8 +159,11 @@ def _start_coverage() -> str:
 
 
 def _stop_recording() -> None:
-    """Tracing off for the rest of the run; nothing recorded so far is written."""
-    global _cov, _tracer
+    """Tracing off for the rest of the run; nothing recorded so far is kept."""
+    global _cov, _tracer, _stream
+    if _stream is not None:
+        _stream.discard()
+        _stream = None
     if _tracer is not None:
         _tracer.close()
         _tracer = None
@@ -213,6 +221,8 @@ def pytest_itemcollected(item):
         return
     if _cov is None and _tracer is None:
         return
+    if _CAP_SLOW_ONLY and _tracer is not None and _tracer.name in _FAST_TRACERS:
+        return
     try:
         _stop_recording()
         _write({"event": "coverage_off", "limit": _TRACE_MAX})
@@ -253,6 +263,8 @@ def pytest_runtest_protocol(item, nextitem):
     if not _broken:
         try:
             _switch(None)
+            if _tracer is not None and _stream is not None:
+                _stream.test(item.nodeid, _tracer.take())
             if _BUDGET and time.time() - _T0 > _BUDGET and not item.session.shouldstop:
                 item.session.shouldstop = "treefix: the run's time budget is spent"
                 _write({"event": "budget", "after": item.nodeid})
@@ -381,6 +393,8 @@ def pytest_make_collect_report(collector):
     try:
         if recording:
             _switch(None)
+            if _tracer is not None and _stream is not None:
+                _stream.module(collector.nodeid, _tracer.take())
         report = outcome.get_result()
         if report.failed:
             text = str(report.longrepr)[-4000:]
@@ -409,26 +423,25 @@ def pytest_sessionfinish(session, exitstatus):
             _write({"event": "modules", "names": _third_party_modules()})
         except Exception as exc:
             _fail("sessionfinish", exc)
-    if _broken or not _RESULTS or (_cov is None and _tracer is None):
+    if _broken or _stream is None:
         return
     try:
-        per_test = with_module_lines(_coverage_data(), _items, _ROOT, _COLLECT)
-        with open(os.path.join(_RESULTS, "coverage.json"), "w", encoding="utf-8") as fh:
-            json.dump(compact(per_test), fh, separators=(",", ":"))
+        if _tracer is not None:
+            _tracer.close()  # each test's lines were written as it ended
+        else:
+            _write_contexts(_stream)
+        _stream.close()
     except Exception as exc:
         _fail("sessionfinish", exc)
     sys.stdout.flush()
 
 
-def _coverage_data() -> dict:
-    """{nodeid: {project path: [lines]}} from whichever recorder ran."""
-    if _tracer is not None:
-        _tracer.close()
-        return _tracer.data()
-    assert _cov is not None  # one of the two recorders started
+def _write_contexts(stream) -> None:
+    """coverage.py's per-test contexts, written at the end (coverage.py keeps them meanwhile)."""
+    assert _cov is not None  # the other recorder
     _cov.stop()
     data = _cov.get_data()
-    per_test: dict[str, dict[str, list[int]]] = {}
+    per_test = {}  # type: dict
     for path in data.measured_files():
         rel = _rel(path)
         if rel is None:
@@ -437,4 +450,10 @@ def _coverage_data() -> dict:
             for ctx in contexts:
                 if ctx:
                     per_test.setdefault(ctx, {}).setdefault(rel, []).append(line)
-    return per_test
+    for nodeid in _items:  # traced, if nothing of theirs ran: their module's import may have
+        per_test.setdefault(nodeid, {})
+    for ctx, by_path in per_test.items():
+        if ctx.startswith(_COLLECT):
+            stream.module(ctx[len(_COLLECT) :], by_path)
+        else:
+            stream.test(ctx, by_path)

@@ -5,7 +5,8 @@ use typing's generics, annotations inside functions are never evaluated). Record
 test, the lines executed in the project's own files: sys.monitoring on 3.12+ (each line reported
 once per test, then disabled until the next test), sys.settrace before that (frames of files
 outside the project are dropped at their call event, so library code costs one dict lookup per
-call). The data has the shape coverage.py's contexts give: {nodeid: {path: [lines]}}.
+call). Each test's lines are taken (take()) as it ends and written out by the plugin, so the
+tracer holds one test's lines at a time, whatever the suite's size.
 """
 
 import os
@@ -17,7 +18,7 @@ _PRUNE = ("site-packages", "dist-packages")
 
 
 class LineTracer:
-    """start(nodeid) / stop() around each test; data() at the end."""
+    """start(nodeid) / stop() around each test, then take() its lines."""
 
     name = "settrace"
 
@@ -25,7 +26,7 @@ class LineTracer:
         self.root = root
         # code filename -> project-relative path, or None: not ours
         self._files: dict[str, str | None] = {}
-        self._data: dict[str, dict[str, set[int]]] = {}  # nodeid -> {path: set(lines)}
+        self._last: dict[str, set[int]] = {}  # {path: lines} of the test that ran last
         self._current: dict[str, set[int]] | None = None  # {path: lines} of the running test
         self._tracers: dict[str, Any] = {}  # path -> local trace function of the running test
         self._previous: Any = None  # a trace function someone else had set (put back at stop)
@@ -70,8 +71,16 @@ class LineTracer:
             self._tracers[rel] = local
         return local
 
+    def _begin(self) -> None:
+        self._current = self._last = {}
+
+    def take(self) -> dict:
+        """{path: sorted lines} of the test that ran last (after stop()); forgotten here."""
+        last, self._last = self._last, {}
+        return {path: sorted(lines) for path, lines in last.items() if lines}
+
     def start(self, nodeid: str) -> None:
-        self._current = self._data.setdefault(nodeid, {})
+        self._begin()
         self._tracers = {}
         self._previous = sys.gettrace()
         threading.settrace(self._global)
@@ -84,13 +93,6 @@ class LineTracer:
 
     def close(self) -> None:
         self.stop()
-
-    def data(self) -> dict:
-        return {
-            nodeid: {path: sorted(lines) for path, lines in files.items() if lines}
-            for nodeid, files in self._data.items()
-            if files
-        }
 
 
 class MonitoringTracer(LineTracer):
@@ -123,7 +125,7 @@ class MonitoringTracer(LineTracer):
         return self._mon.DISABLE
 
     def start(self, nodeid: str) -> None:
-        self._current = self._data.setdefault(nodeid, {})
+        self._begin()
         self._mon.set_events(self._tool, self._mon.events.PY_START)
         self._mon.restart_events()
 
@@ -191,7 +193,7 @@ class CLineTracer(LineTracer):
         return fn(frame, event, arg) if fn else None
 
     def start(self, nodeid: str) -> None:
-        self._current = self._data.setdefault(nodeid, {})
+        self._begin()
         self._previous = sys.gettrace()
         threading.settrace(self._in_thread)
         # a fresh one per test: no frame stack carried over from the previous test's frames
@@ -207,6 +209,8 @@ class CLineTracer(LineTracer):
         threading.settrace(self._previous)
         current, self._current = self._current, None
         for filename, lines in list(self._cdata.items()):
+            if not lines:
+                continue
             got = lines.copy()
             lines.difference_update(got)  # in place: threads may still add to it
             rel = self.relpath(filename)
