@@ -308,3 +308,19 @@ def test_fl_offline_splits_the_figures_by_project_group() -> None:
     assert rows["luigi"][2].startswith("1/2") and rows["luigi"][8].startswith("2/2")
     assert rows["check"][9].startswith("2/2")  # cookiecutter's 9th by statement is top-10
     assert [r[0] for r in fl_offline.rows({"refactory-q1-1_003": (1, 1)})] == ["all"]
+
+
+def test_fl_offline_scores_the_44_cases_against_their_reference_patches() -> None:
+    import fl_offline
+
+    sources = {
+        "shapes/bbox.py": b"def box(xs, ys):\n    lo = min(xs)\n    return lo, max(xs)\n",
+        "tests/test_bbox.py": b"def test_box(): ...\n",
+    }
+    patch = (
+        "--- a/shapes/bbox.py\n+++ b/shapes/bbox.py\n@@ -1,3 +1,3 @@\n def box(xs, ys):\n"
+        "     lo = min(xs)\n-    return lo, max(xs)\n+    return lo, max(ys)\n"
+    )
+    assert fl_offline.patched_lines(sources, patch) == {"shapes/bbox.py": {3}}
+    # a case id has no project prefix: one row for the whole corpus
+    assert [r[0] for r in fl_offline.rows({"bounding_box": (1, 1), "brackets": (2, 2)})] == ["all"]

@@ -19,6 +19,9 @@ its lines and over the failing tests):
   slice  the statements above the innermost frame, in its function, that assigned the names it
          (a guarded raise: its `if`'s condition) reads, transitively (slice.py): SLICE_SHARE of
          its tb, x0.8 per hop; only with coverage, and only those the failing tests ran.
+         Beyond the function (origins.py): the class's `self.x = ...` for a `self.x` it reads,
+         and a `def` whose defaulted parameter it (or such an assignment) reads, at the same
+         shares; a `def` header takes the Ochiai of its function's first statement the tests ran.
   echo   a statement the failing tests ran whose string literal the failure repeats on one side
          of its comparison only (echo.py) gets ECHO_SHARE as tb: it built the wrong value.
 
@@ -56,6 +59,7 @@ from treefix.localize.frames import (
 from treefix.localize.guards import GUARD_SHARE, guarded_statements
 from treefix.localize.lexical import test_tokens
 from treefix.localize.order import TieBreak
+from treefix.localize.origins import value_origins
 from treefix.localize.slice import backward_slice, failing_expression
 from treefix.localize.spectrum import Spectrum, build_spectrum
 from treefix.localize.statements import (
@@ -282,6 +286,32 @@ class _Ranking:
             sig = self.signals.get((path, start_line(found)))
             if sig is not None and sig.och > 0:
                 self.bump(path, found, "tb", SLICE_SHARE * DECAY ** (hops - 1) * score, "slice")
+        self.add_origins(path, stmt, function, score)
+
+    def add_origins(self, path: str, stmt: Node, function: Node, score: float) -> None:
+        """Beyond the function (origins.py): the class's `self.x = ...` for a `self.x` the
+        failing statement reads, and a `def` whose parameter default it reads, at the slice's
+        shares. A `def` header's defaults are bound each time the function is entered, so it
+        takes the Ochiai of the function's first statement the tests ran; only statements and
+        functions the failing tests ran count."""
+        for found, hops in value_origins(failing_expression(stmt), function):
+            share = SLICE_SHARE * DECAY ** (hops - 1) * score
+            if found.type == "function_definition":
+                body = found.child_by_field_name("body")
+                ran = [
+                    sig.och
+                    for inner in (statements_within(body) if body is not None else ())
+                    if (sig := self.signals.get((path, start_line(inner)))) is not None
+                    and sig.och > 0
+                ]
+                if not ran:
+                    continue
+                self.bump(path, found, "och", ran[0], "ochiai")
+                self.bump(path, found, "tb", share, "slice")
+                continue
+            sig = self.signals.get((path, start_line(found)))
+            if sig is not None and sig.och > 0:
+                self.bump(path, found, "tb", share, "slice")
 
     def add_echo(self, evidence: str, with_spectrum: bool) -> None:
         """Statements the failing tests ran (with the spectrum; else in a function a traceback
