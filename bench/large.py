@@ -1,7 +1,11 @@
 """The large-project track (issue 13): treefix with default flags on a real project of thousands
 of tests, with five injected bugs of different kinds in five modules.
 
-    .venv/bin/python bench/large.py [--only N [N ...]] [--out bench/results/large.md]
+    .venv/bin/python bench/large.py [--only N [N ...]] [--out bench/results/large.md] [--python PY]
+
+--python PY builds the project's virtualenvs with another interpreter (e.g. pyenv's 3.12, whose
+sys.monitoring lets treefix trace every test in the one baseline run); its trees live beside the
+default ones (`clean-py3.12`, `bug1-py3.12`, ...).
 
 Project: networkx 3.2.1 from its PyPI sdist (560 Python files: 279 library modules and 281 test
 modules; ~4,400 tests, ~65 CPU seconds of suite here), in its own virtualenv `.venv` inside the
@@ -75,9 +79,17 @@ def sh(argv: list[str], cwd: Path | None = None, **kw) -> subprocess.CompletedPr
     return subprocess.run(argv, cwd=cwd, check=True, text=True, capture_output=True, **kw)
 
 
-def fetch() -> Path:
-    """The sdist, extracted once; its clean tree with the era's venv."""
-    clean = WORK / "clean"
+def _tag(py: str) -> str:
+    """ "" for treefix's own interpreter, else "-py3.12": the trees built with `py` apart."""
+    if py == sys.executable:
+        return ""
+    code = "import sys; print('%d.%d' % sys.version_info[:2])"
+    return "-py" + subprocess.run([py, "-c", code], text=True, capture_output=True).stdout.strip()
+
+
+def fetch(py: str = sys.executable) -> Path:
+    """The sdist, extracted once; its clean tree with the era's venv (built by `py`)."""
+    clean = WORK / f"clean{_tag(py)}"
     if (clean / ".venv" / "bin" / "python").exists():
         return clean
     WORK.mkdir(parents=True, exist_ok=True)
@@ -88,18 +100,18 @@ def fetch() -> Path:
         tar.extractall(WORK, filter="data")
     shutil.rmtree(clean, ignore_errors=True)
     next(p for p in WORK.glob("networkx-*") if p.is_dir()).rename(clean)
-    sh([sys.executable, "-m", "venv", str(clean / ".venv")])
+    sh([py, "-m", "venv", str(clean / ".venv")])
     sh([str(clean / ".venv/bin/python"), "-m", "pip", "install", "-q", PYTEST])
     return clean
 
 
-def make_bug(clean: Path, index: int) -> Path:
+def make_bug(clean: Path, index: int, py: str = sys.executable) -> Path:
     path, good, bad, _ = BUGS[index]
-    repo = WORK / f"bug{index + 1}"
+    repo = WORK / f"bug{index + 1}{_tag(py)}"
     shutil.rmtree(repo, ignore_errors=True)
     shutil.copytree(clean, repo, symlinks=True, ignore=shutil.ignore_patterns(".venv"))
     # the venv's scripts name their own folder: a fresh one per repo, as a user would have
-    sh([sys.executable, "-m", "venv", str(repo / ".venv")])
+    sh([py, "-m", "venv", str(repo / ".venv")])
     sh([str(repo / ".venv/bin/python"), "-m", "pip", "install", "-q", PYTEST])
     source = (repo / path).read_text()
     if source.count(good) != 1:
@@ -168,14 +180,15 @@ def main() -> None:
         default=0.0,
         help="the bare suite's seconds from an earlier invocation at a similar load (not re-run)",
     )
+    ap.add_argument("--python", default=sys.executable, help="interpreter of the project's venvs")
     args = ap.parse_args()
-    clean = fetch()
+    clean = fetch(args.python)
     bare, rc = (args.bare, 0) if args.bare > 0 else suite_time(clean)
     if rc != 0:
         raise SystemExit(f"the clean suite does not pass here (exit {rc})")
     rows = []
     for i in [n - 1 for n in args.only] if args.only else range(len(BUGS)):
-        repo = make_bug(clean, i)
+        repo = make_bug(clean, i, args.python)
         res = repair(repo)
         rep = res["report"]
         fix = rep.get("fix") or {}
@@ -189,27 +202,28 @@ def main() -> None:
         )
         # the report of every bug so far (a long track may be stopped); the run folder is kept
         (Path(args.out).with_suffix(".json")).write_text(json.dumps(rows, indent=1, default=str))
-        keep = WORK / "runs" / f"bug{i + 1}"
+        keep = WORK / "runs" / f"bug{i + 1}{_tag(args.python)}"
         shutil.rmtree(keep, ignore_errors=True)
         if (repo / ".treefix").is_dir():
             shutil.copytree(repo / ".treefix", keep)
         shutil.rmtree(repo, ignore_errors=True)
-    Path(args.out).write_text(render(rows, bare))
-    print(render(rows, bare))
+    version = subprocess.run([args.python, "--version"], text=True, capture_output=True).stdout
+    Path(args.out).write_text(render(rows, bare, version.strip()))
+    print(render(rows, bare, version.strip()))
 
 
-def render(rows: list[dict], bare: float) -> str:
+def render(rows: list[dict], bare: float, version: str = "") -> str:
     load = os.getloadavg()[0]
     lines = [
         "# Large-project track (networkx 3.2.1, 5 injected bugs, default flags)",
         "",
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load:.1f} "
         f"on {os.cpu_count()} cores (shared machine: wall times are upper bounds)",
-        f"- bare suite (`pytest -q`, the project's venv): {bare:.0f} s wall",
+        f"- bare suite (`pytest -q`, the project's venv, {version}): {bare:.0f} s wall",
         "",
         "| bug | module | kind | status | checked here | wall s | evaluations | baseline s "
-        "| baseline / bare | peak RSS MiB | limits chosen |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| baseline / bare | tests traced | peak RSS MiB | limits chosen |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         rep = r["report"]
@@ -218,10 +232,14 @@ def render(rows: list[dict], bare: float) -> str:
         ratio = f"{base / bare:.2f}" if isinstance(base, int | float) and bare else "-"
         limits = rep.get("limits") or {}
         lim = ", ".join(f"{k} {v}" for k, v in limits.items() if isinstance(v, int | float))
+        bl = rep.get("baseline") or {}
+        traced = bl.get("traced_tests")
+        traced_cell = f"{traced} of {bl.get('tests')}" if traced is not None else "all"
         lines.append(
             f"| {r['bug']} | `{r['module']}` | {r['kind']} | {rep.get('status')} | "
             f"{'yes' if r['checked'] else 'no'} | {r['wall_s']} | {search.get('evaluations', '-')} "
-            f"| {base if base is not None else '-'} | {ratio} | {r['peak_rss_mib']} | {lim} |"
+            f"| {base if base is not None else '-'} | {ratio} | {traced_cell} | {r['peak_rss_mib']} "
+            f"| {lim} |"
         )
     return "\n".join(lines) + "\n"
 
