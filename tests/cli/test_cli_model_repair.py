@@ -1,6 +1,7 @@
 """`treefix repair` with a model, end to end: the real SDKs talk to a local fake API server.
 
-The fixture repo's bug (a misspelled string literal) is out of the mutation operators' reach, so
+The fixture repo's bug is a misspelled string literal. The offline proposer fixes it only through
+the failing assertion's expected value (`expected`); where no failure spells out the wanted text,
 only the served model knows the fix. One of its tests asserts that no API key reached the sandbox
 and prints the environment; the run's output, report, trajectory and the prompts sent must not
 contain the key either.
@@ -174,8 +175,20 @@ def test_the_first_prompt_carries_the_failure_the_test_source_and_the_diff(
         assert not any("Suspicious code" in t for t in cached)
 
 
-def test_mutation_alone_cannot_fix_it(greet):
+def test_mutation_alone_fixes_the_literal_the_failing_assertion_expected(greet):
     result, report = _run(greet, "--proposer", "mutation", "--max-evals", "40")
+    assert result.exit_code == 0 and report["status"] == "fixed"
+    assert '+    return "Hello, " + name + "!"' in report["fix"]["patch"]
+
+
+def test_mutation_alone_cannot_fix_a_typo_no_failure_spells_out(tmp_path):
+    # the test checks a prefix: the failure shows no expected value to edit the literal toward
+    tests = GREET["tests/test_greet.py"].replace(
+        'assert greeting("Ada") == "Hello, Ada!"', 'assert greeting("Ada").startswith("Hello, ")'
+    )
+    assert tests != GREET["tests/test_greet.py"]
+    repo = write_tree(tmp_path / "greet", {**GREET, "tests/test_greet.py": tests})
+    result, report = _run(repo, "--proposer", "mutation", "--max-evals", "40")
     assert result.exit_code == 1 and report["status"] == "no_fix"
 
 
