@@ -100,6 +100,17 @@ def enclosing_function(node: Node) -> Node | None:
     return None
 
 
+def assignment_sides(stmt: Node) -> tuple[Node, Node] | None:
+    """(left, right) of a statement that is one plain assignment `left = right`, else None."""
+    if stmt.type != "expression_statement" or not stmt.named_children:
+        return None
+    expr = stmt.named_children[0]
+    if expr.type != "assignment":
+        return None
+    left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+    return (left, right) if left is not None and right is not None else None
+
+
 def has_syntax_error(source: bytes) -> bool:
     """Python's own parser is the judge: a candidate that does not compile is dropped."""
     try:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from treefix.code.syntax import assignment_sides
+
 if TYPE_CHECKING:
     from tree_sitter import Node
 
@@ -52,14 +54,10 @@ def _same_name_copy(left: Node, right: Node) -> bool:
 def is_plumbing(stmt: Node) -> bool:
     if stmt.type == "pass_statement":
         return True
-    if stmt.type != "expression_statement" or stmt.named_child_count != 1:
+    sides = assignment_sides(stmt) if stmt.named_child_count == 1 else None
+    if sides is None:
         return False
-    expr = stmt.named_children[0]
-    if expr.type != "assignment":
-        return False
-    left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
-    if left is None or right is None:
-        return False
+    left, right = sides
     return (left.type in ("identifier", "attribute") and _empty(right)) or _same_name_copy(
         left, right
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from treefix.code.syntax import iter_nodes
+from treefix.code.syntax import assignment_sides, iter_nodes
 from treefix.localize.slice import reads
 from treefix.localize.statements import statements_within
 
@@ -84,14 +84,10 @@ def _class_of(function: Node) -> Node | None:
 
 def _assigned_attribute(stmt: Node, receiver: str) -> tuple[str, Node] | None:
     """(x, right side) for a statement `receiver.x = right`."""
-    if stmt.type != "expression_statement" or not stmt.named_children:
+    sides = assignment_sides(stmt)
+    if sides is None or sides[0].type != "attribute":
         return None
-    expr = stmt.named_children[0]
-    if expr.type != "assignment":
-        return None
-    left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
-    if left is None or right is None or left.type != "attribute":
-        return None
+    left, right = sides
     if _text(left.child_by_field_name("object")) != receiver:
         return None
     return _text(left.child_by_field_name("attribute")), right

@@ -24,17 +24,20 @@ from treefix.search.tree import Node
 _CHECK = re.compile(r"^\s*(assert\b|raise\b|if\b|elif\b|while\b)|\bis (not )?None\b|\bisinstance\(")
 
 
+def _net_added(patch: str, pattern: re.Pattern[str]) -> int:
+    """Lines matching `pattern` the patch adds minus those it removes (its own ---/+++ aside)."""
+    net = 0
+    for line in patch.splitlines():
+        if line.startswith(("---", "+++")) or not line.startswith(("-", "+")):
+            continue
+        if pattern.search(line[1:]):
+            net += 1 if line[0] == "+" else -1
+    return net
+
+
 def deleted_checks(patch: str) -> int:
     """Checks the patch removes and does not put back (removed minus added check lines)."""
-    removed = added = 0
-    for line in patch.splitlines():
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("-") and _CHECK.search(line[1:]):
-            removed += 1
-        elif line.startswith("+") and _CHECK.search(line[1:]):
-            added += 1
-    return max(0, removed - added)
+    return max(0, -_net_added(patch, _CHECK))
 
 
 _EXCEPT = re.compile(r"^\s*except\b")
@@ -42,15 +45,7 @@ _EXCEPT = re.compile(r"^\s*except\b")
 
 def swallowed_errors(patch: str) -> int:
     """`except` clauses the patch adds and does not take away: errors it now catches."""
-    added = removed = 0
-    for line in patch.splitlines():
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("+") and _EXCEPT.match(line[1:]):
-            added += 1
-        elif line.startswith("-") and _EXCEPT.match(line[1:]):
-            removed += 1
-    return max(0, added - removed)
+    return max(0, _net_added(patch, _EXCEPT))
 
 
 def joint_prior(node: Node) -> float:

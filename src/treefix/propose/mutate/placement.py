@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from treefix.code.syntax import iter_nodes
+from treefix.code.syntax import assignment_sides, iter_nodes
 from treefix.propose.mutate.names import is_read
 from treefix.propose.mutate.scope import target_names
 
@@ -30,15 +30,8 @@ LOOPS = frozenset({"for_statement", "while_statement"})
 
 def _assign(stmt: Node) -> tuple[Node, Node] | None:
     """(left, right) of a plain `x = value` statement."""
-    if stmt.type != "expression_statement" or not stmt.named_children:
-        return None
-    a = stmt.named_children[0]
-    if a.type != "assignment":
-        return None
-    left, right = a.child_by_field_name("left"), a.child_by_field_name("right")
-    if left is None or right is None or left.type != "identifier":
-        return None
-    return left, right
+    sides = assignment_sides(stmt)
+    return sides if sides is not None and sides[0].type == "identifier" else None
 
 
 def reads(f: SourceFile, node: Node) -> set[str]:
