@@ -108,7 +108,7 @@ class Evaluation:
     # report says so (trace_deferred) and the caller traces a subset (pipeline/traced.py)
     trace_max_tests: int = 0
     # the cap holds only for the tracers too slow to trace a large suite whole (settrace, the C
-    # tracer, coverage.py's); sys.monitoring traces every test whatever the count
+    # tracer); sys.monitoring traces every test whatever the count
     trace_cap_slow_only: bool = False
 
 

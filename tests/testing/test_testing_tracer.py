@@ -40,14 +40,30 @@ def _pytest(project: Path, results: Path, python: str = sys.executable, **env: s
     return out, records, cov
 
 
+def _coverage_py_reference(project: Path, tmp_path: Path) -> dict:
+    """The same tests under coverage.py's own collector (tests/testing/coverage_reference.py)."""
+    out = tmp_path / "reference.json"
+    path = os.pathsep.join([str(Path(__file__).parent), support_dir()])
+    env = {**os.environ, "PYTHONPATH": path, "REFERENCE_OUT": str(out)}
+    argv = [sys.executable, "-m", "pytest", "-p", "coverage_reference", "-p", "no:cacheprovider"]
+    run = subprocess.run(argv + ["-q"], cwd=project, env=env, capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr  # the legacy project's one bug
+    return json.loads(out.read_text())
+
+
 def test_the_own_tracer_records_what_coverage_py_records(tmp_path: Path):
+    """treefix never runs coverage.py's collector (it holds every context to the session's end):
+    its recorders, checked against that collector as the reference."""
     project = write_legacy(tmp_path / "proj")
-    out_cov, records_cov, by_coverage_py = _pytest(project, tmp_path / "a")
+    by_coverage_py = _coverage_py_reference(project, tmp_path)
+    out_cov, records_cov, by_default = _pytest(project, tmp_path / "a")
     out_own, records_own, by_tracer = _pytest(project, tmp_path / "b", TREEFIX_TRACER="settrace")
     assert out_cov.returncode == out_own.returncode == 1, out_own.stdout + out_own.stderr
-    assert records_cov[0]["tracer"].startswith("coverage.py")
+    # no tracer path passed: borrowed from the coverage.py of the tests' interpreter
+    assert records_cov[0]["tracer"] == "ctracer (the project's coverage.py)"
     assert records_own[0]["tracer"] == "settrace"
     assert as_sets(by_tracer) == as_sets(by_coverage_py)
+    assert as_sets(by_default) == as_sets(by_coverage_py)
     assert set(by_tracer) == TESTS
     mean = "tests/test_unit.py::StatsTest::test_mean"
     assert source_lines(by_tracer, mean) == {2, 3, 4, 5, 21}  # 21: Counter() in setUp
@@ -76,13 +92,24 @@ def test_the_c_tracer_records_the_same_lines_per_test_as_settrace(tmp_path: Path
     assert source_lines(by_c, "tests/test_nose.py::test_in_a_thread") == {9, 10, 11}
 
 
-def test_a_c_tracer_this_interpreter_cannot_load_leaves_settrace(tmp_path: Path):
+def test_a_c_tracer_this_interpreter_cannot_load_leaves_the_projects_own_then_settrace(
+    tmp_path: Path,
+):
+    """The host's tracer built for another Python is never loaded: the compiled tracer of the
+    coverage.py the tests' interpreter has comes next, and settrace when that is pure Python."""
     project = write_legacy(tmp_path / "proj")
     wrong = tmp_path / "tracer.cpython-27-x86_64-linux-gnu.so"  # built for another Python
     wrong.write_bytes(b"\x7fELF")
-    _, records, cov = _pytest(
-        project, tmp_path / "r", TREEFIX_TRACER="ctracer", TREEFIX_CTRACER=str(wrong)
-    )
+    c = {"TREEFIX_TRACER": "ctracer", "TREEFIX_CTRACER": str(wrong)}
+    _, records, cov = _pytest(project, tmp_path / "r", **c)
+    assert records[0]["tracer"] == "ctracer (the project's coverage.py)"
+    assert cov is not None and set(cov) == TESTS
+    # a coverage.py without its compiled tracer (PyPy's, or built without a compiler) shadows it
+    shadow = tmp_path / "shadow" / "coverage"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("")
+    path = os.pathsep.join([support_dir(), str(shadow.parent)])
+    _, records, cov = _pytest(project, tmp_path / "s", **c, PYTHONPATH=path)
     assert records[0]["tracer"] == "settrace"
     assert cov is not None and set(cov) == TESTS
 

@@ -210,6 +210,7 @@ def _stages(
     for note in (first.cut, base.coverage_note):  # what the baseline could not see: said
         if note:
             events.message(f"[yellow]{escape(note)}[/]")
+    record.tracer = harness.tracer
     for note in harness.notes():  # e.g. graded by JUnit alone: the plugin cannot load here
         events.message(escape(note))
     if harness.runner:  # warm, or cold and why

@@ -41,7 +41,7 @@ class SearchOptions:
     # a suite that collects more tests than this gets a baseline without tracing, then a traced
     # subset (pipeline/traced.py); 0: the whole suite is traced whatever its size. Unset: 1000
     # (AUTO_TRACE_MAX_TESTS) for the tracers that cost 2-4x a test's time (settrace, the C
-    # tracer, coverage.py's), none for sys.monitoring (every test traced in the one run)
+    # tracer), none for sys.monitoring (every test traced in the one run)
     trace_max_tests: int | None = None
     # that baseline (the untraced run + the traced subset) within this many times the untraced run
     baseline_trace_ratio: float = 1.5

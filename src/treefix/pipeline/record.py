@@ -38,6 +38,7 @@ class RunRecord:
     sandbox_kind: str = ""
     isolation: str = ""
     runner: str = ""  # "warm (...)" or "cold (why)", decided after the baseline
+    tracer: str = ""  # what recorded the baseline's per-test coverage ("": none, or no plugin)
     workers: int = 1
     nodes: list[str] = field(default_factory=list)  # Ray node ids of the sandbox actors
     baseline_report: TestReport | None = None

@@ -194,7 +194,8 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
             "widen_alpha": run.options.search.widen_alpha,
         },
         "model": model_section(run),
-        "baseline": test_report_dict(base) if base else None,
+        # the recorder of its per-test coverage: sys.monitoring, ctracer (...) or settrace
+        "baseline": {**test_report_dict(base), "tracer": run.tracer or None} if base else None,
         "targets": run.baseline.targets if run.baseline else [],
         "flaky": run.baseline.flaky if run.baseline else [],
         "guards": run.baseline.guards if run.baseline else [],

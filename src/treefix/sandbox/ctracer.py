@@ -1,9 +1,8 @@
 """Where treefix's own coverage.py keeps its compiled trace function (CTracer).
 
-A project whose interpreter has no coverage.py gets per-test lines from treefix's plugin; before
-Python 3.12 that is a sys.settrace callback per line, in Python. When the project's interpreter
-has the same ABI as treefix's (the plugin checks the file's suffix), it loads this C tracer
-instead: the same lines per test at a fraction of the cost."""
+Before Python 3.12, treefix's plugin records per-test lines with a C tracer when one loads: this
+one, when the project's interpreter has the same ABI as treefix's (the plugin checks the file's
+suffix), else that of the project's own coverage.py; settrace (a Python callback per line) last."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ class Harness:
     plugin: bool = True  # treefix's plugin is loaded into the runs
     python: str = ""  # the project's interpreter, as the plugin saw it
     pytest: str = ""
-    tracer: str = ""  # what recorded per-test coverage: coverage.py, settrace, sys.monitoring
+    tracer: str = ""  # what recorded per-test coverage: sys.monitoring, ctracer (...), settrace
     problem: str = ""  # why the plugin is off: runs are graded by JUnit + exit code only
     runner: str = ""  # "warm (...)" or "cold (why)": how candidates run, for the header
 
@@ -36,10 +36,11 @@ class Harness:
                 "JUnit XML and exit codes only: no per-test time limit, frames or coverage "
                 f"(supported: {SUPPORTED})"
             ]
-        if self.tracer and not self.tracer.startswith("coverage.py"):
+        if self.tracer == "settrace":
             return [
-                f"coverage: treefix's own line tracer ({self.tracer}; coverage.py is not "
-                f"installed for the tests' Python {self.python})"
+                f"coverage: treefix's own line tracer (settrace, a Python callback per line: no "
+                f"compiled tracer loads for the tests' Python {self.python}; coverage.py "
+                "installed there lends treefix its C tracer)"
             ]
         return []
 

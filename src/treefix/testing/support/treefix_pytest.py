@@ -3,9 +3,10 @@
 Writes one JSON line per test phase result to $TREEFIX_RESULTS/results.jsonl as it happens (so a
 killed run still tells which tests finished and which one was running), enforces a per-test time
 limit with SIGALRM (an infinite loop becomes a failure with a traceback pointing into the loop),
-and with TREEFIX_COVERAGE=1 records which lines each test executed: coverage.py contexts when the
-project's interpreter has coverage.py, else treefix's own tracer (treefix_trace.py), whose lines
-are written to $TREEFIX_RESULTS/coverage.jsonl as each test ends (treefix_coverage_shape.py).
+and with TREEFIX_COVERAGE=1 records which lines each test executed with treefix's own tracer
+(treefix_trace.py: sys.monitoring on 3.12+, else coverage.py's compiled tracer when one loads, else
+settrace), whose lines are written to $TREEFIX_RESULTS/coverage.jsonl as each test ends
+(treefix_coverage_shape.py).
 
 It runs in the project's interpreter: Python 3.6+ and pytest 4.6+ (keep the syntax and the pytest
 API that old: no `from __future__ import annotations`, typing's generics in signatures). Its first line says it loaded and with what; an error in its own hooks is written
@@ -43,16 +44,15 @@ _BUDGET = float(os.environ.get("TREEFIX_RUN_BUDGET", "0") or 0)
 # --deselect narrow the selection), and the caller traces a subset in a later run chosen from
 # this run's outcomes (treefix.pipeline.traced). 0: trace whatever is collected.
 _TRACE_MAX = int(os.environ.get("TREEFIX_TRACE_MAX_TESTS", "0") or 0)
-# The cap holds only for the slow recorders (settrace, the C tracer, coverage.py's: 2-4x a test's
-# CPU before 3.12); sys.monitoring traces a large suite whole within the baseline's budget.
+# The cap holds only for the slow recorders (settrace, the C tracer: 2-4x a test's CPU before
+# 3.12); sys.monitoring traces a large suite whole within the baseline's budget.
 _CAP_SLOW_ONLY = os.environ.get("TREEFIX_TRACE_CAP_SLOW_ONLY") == "1"
 _FAST_TRACERS = ("sys.monitoring",)
 _collected = 0  # items collected so far (pytest_itemcollected)
 _T0 = time.time()
 _ROOT = os.getcwd()
 _out = None
-_cov = None  # coverage.Coverage, when the project's interpreter has coverage.py
-_tracer = None  # treefix_trace.LineTracer otherwise
+_tracer = None  # treefix_trace.LineTracer, while recording
 _stream = None  # CoverageStream: where the recorded lines go
 _broken = False  # set by the first error in treefix's own code: from then on, do nothing
 _COLLECT = "treefix-collect:"  # context prefix of the lines a test module's import ran
@@ -132,26 +132,17 @@ def _message_of(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def _coverage_module():
-    """coverage.py when the project's interpreter has 5.0+ (per-test contexts), else None."""
-    try:
-        import coverage
-    except ImportError:
-        return None
-    return coverage if hasattr(coverage.Coverage, "switch_context") else None
-
-
 def _start_coverage() -> str:
-    """Starts per-test line recording; returns which recorder runs."""
-    global _cov, _tracer, _stream
+    """Starts per-test line recording; returns which recorder runs.
+
+    Always treefix's own tracer, whose lines stream out test by test: coverage.py's Coverage, even
+    where the project has it, would hold every test's contexts in memory to the session's end (a
+    killed run loses them all) and sit on sys.monitoring's coverage slot. Its compiled tracer is
+    what makes it fast before 3.12, and the tracer borrows that."""
+    global _tracer, _stream
     if _RESULTS:
         _stream = CoverageStream(_RESULTS, _ROOT)
-    kind = os.environ.get("TREEFIX_TRACER", "")  # "", "builtin", "settrace" or "ctracer"
-    coverage = _coverage_module() if not kind else None
-    if coverage is not None:
-        _cov = coverage.Coverage(data_file=None, source=[_ROOT], branch=False, config_file=False)
-        _cov.start()
-        return "coverage.py " + coverage.__version__
+    kind = os.environ.get("TREEFIX_TRACER", "")  # "" (best), "settrace" or "ctracer"
     import treefix_trace  # type: ignore[import-not-found]  # beside this file on sys.path
 
     _tracer = treefix_trace.make_tracer(_ROOT, kind, os.environ.get("TREEFIX_CTRACER", ""))
@@ -160,23 +151,18 @@ def _start_coverage() -> str:
 
 def _stop_recording() -> None:
     """Tracing off for the rest of the run; nothing recorded so far is kept."""
-    global _cov, _tracer, _stream
+    global _tracer, _stream
     if _stream is not None:
         _stream.discard()
         _stream = None
     if _tracer is not None:
         _tracer.close()
         _tracer = None
-    if _cov is not None:
-        _cov.stop()
-        _cov = None
 
 
 def _switch(nodeid) -> None:
     """Attributes the lines run from now on to `nodeid` (None: to no test)."""
-    if _cov is not None:
-        _cov.switch_context(nodeid or "")
-    elif _tracer is not None:
+    if _tracer is not None:
         if nodeid:
             _tracer.start(nodeid)
         else:
@@ -219,9 +205,9 @@ def pytest_itemcollected(item):
     _collected += 1
     if _broken or not _TRACE_MAX or _collected <= _TRACE_MAX:
         return
-    if _cov is None and _tracer is None:
+    if _tracer is None:
         return
-    if _CAP_SLOW_ONLY and _tracer is not None and _tracer.name in _FAST_TRACERS:
+    if _CAP_SLOW_ONLY and _tracer.name in _FAST_TRACERS:
         return
     try:
         _stop_recording()
@@ -380,7 +366,7 @@ def pytest_make_collect_report(collector):
     # A test module's import runs its module-level code (an app and its routes built by
     # decorators, fixtures' data): lines recorded under the module, given to each of its tests.
     recording = False
-    if not _broken and (_cov is not None or _tracer is not None):
+    if not _broken and _tracer is not None:
         try:
             if isinstance(collector, pytest.Module):
                 _switch(_COLLECT + collector.nodeid)
@@ -428,32 +414,8 @@ def pytest_sessionfinish(session, exitstatus):
     try:
         if _tracer is not None:
             _tracer.close()  # each test's lines were written as it ended
-        else:
-            _write_contexts(_stream)
         _stream.close()
     except Exception as exc:
         _fail("sessionfinish", exc)
     sys.stdout.flush()
 
-
-def _write_contexts(stream) -> None:
-    """coverage.py's per-test contexts, written at the end (coverage.py keeps them meanwhile)."""
-    assert _cov is not None  # the other recorder
-    _cov.stop()
-    data = _cov.get_data()
-    per_test = {}  # type: dict
-    for path in data.measured_files():
-        rel = _rel(path)
-        if rel is None:
-            continue
-        for line, contexts in data.contexts_by_lineno(path).items():
-            for ctx in contexts:
-                if ctx:
-                    per_test.setdefault(ctx, {}).setdefault(rel, []).append(line)
-    for nodeid in _items:  # traced, if nothing of theirs ran: their module's import may have
-        per_test.setdefault(nodeid, {})
-    for ctx, by_path in per_test.items():
-        if ctx.startswith(_COLLECT):
-            stream.module(ctx[len(_COLLECT) :], by_path)
-        else:
-            stream.test(ctx, by_path)

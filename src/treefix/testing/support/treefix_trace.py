@@ -1,4 +1,4 @@
-"""treefix's own per-test line tracer, for projects whose interpreter has no coverage.py.
+"""treefix's own per-test line tracer, the only recorder of per-test coverage.
 
 Runs inside the project's interpreter (Python 3.6 and up: keep the syntax that old; signatures
 use typing's generics, annotations inside functions are never evaluated). Records, per
@@ -146,6 +146,18 @@ def _nothing(*args):
     return None
 
 
+# one interpreter lock: the C tracer's data needs no lock of its own
+_OPTIONAL_HOOKS = (
+    ("lock_data", _nothing),
+    ("unlock_data", _nothing),
+    ("concur_id_func", None),
+    ("check_include", None),
+    ("disable_plugin", None),
+    ("should_start_context", None),
+    ("switch_context", None),
+)
+
+
 class CLineTracer(LineTracer):
     """coverage.py's C trace function (its CTracer), loaded from treefix's own coverage.py when
     the project's interpreter has the same ABI: before 3.12 the per-line work is then C, not a
@@ -175,15 +187,16 @@ class CLineTracer(LineTracer):
     def _new(self) -> Any:
         tracer = self._mod.CTracer()
         tracer.data = self._cdata
-        tracer.lock_data = tracer.unlock_data = _nothing  # one interpreter lock: no lock needed
         tracer.trace_arcs = False
         tracer.should_trace = self._should_trace
         tracer.should_trace_cache = self._cache
         tracer.warn = _nothing
         tracer.file_tracers = {}
-        # unset members are NULL in C, not None: every hook coverage.py may set is set
-        tracer.concur_id_func = tracer.check_include = tracer.disable_plugin = None
-        tracer.should_start_context = tracer.switch_context = None
+        # unset members are NULL in C, not None: every hook coverage.py may set is set, those of
+        # older versions too (5.x-7.2 have no lock_data; 4.x no context hooks)
+        for member, value in _OPTIONAL_HOOKS:
+            if hasattr(tracer, member):
+                setattr(tracer, member, value)
         return tracer
 
     def _in_thread(self, frame, event, arg):
@@ -211,8 +224,12 @@ class CLineTracer(LineTracer):
         for filename, lines in list(self._cdata.items()):
             if not lines:
                 continue
-            got = lines.copy()
-            lines.difference_update(got)  # in place: threads may still add to it
+            got = set(lines)  # a set; a dict keyed by line number from coverage.py 5.x
+            if isinstance(lines, set):  # emptied in place: threads may still add to it
+                lines.difference_update(got)
+            else:
+                for line in got:
+                    lines.pop(line, None)
             rel = self.relpath(filename)
             if got and rel is not None and current is not None:
                 current.setdefault(rel, set()).update(got)
@@ -238,16 +255,48 @@ def load_ctracer(path: str) -> Any:
     return module if hasattr(module, "CTracer") else None
 
 
+def project_ctracer() -> Any:
+    """The compiled tracer of the coverage.py installed for this interpreter (the project's own),
+    or None: no coverage.py, a pure-Python one, or a CTracer this class cannot drive. Found by
+    path: importing coverage itself would cost every run its import."""
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("coverage")
+    except (ImportError, ValueError):
+        return None
+    for folder in list(getattr(spec, "submodule_search_locations", None) or []):
+        module = load_ctracer(
+            os.path.join(folder, "tracer" + importlib.machinery.EXTENSION_SUFFIXES[0])
+        )
+        if module is None:
+            continue
+        try:
+            CLineTracer("", module)._new()  # sets every member it needs: an unknown one raises
+        except Exception:
+            return None
+        return module
+    return None
+
+
 def make_tracer(root: str, kind: str = "", ctracer: str = "") -> LineTracer:
     """`kind`: "settrace" forces the portable tracer; otherwise sys.monitoring when it has a free
     tool id (coverage.py or a debugger may hold some), else the C tracer at `ctracer` when this
-    interpreter can load it, else settrace."""
+    interpreter can load it, else that of the project's own coverage.py, else settrace."""
     mon = getattr(sys, "monitoring", None)
     if mon is not None and kind not in ("settrace", "ctracer"):
         for tool in (mon.COVERAGE_ID, 3, 4, 5):
             if mon.get_tool(tool) is None:
                 return MonitoringTracer(root, tool)
-    module = load_ctracer(ctracer) if kind != "settrace" else None
+    if kind == "settrace":
+        return LineTracer(root)
+    module = load_ctracer(ctracer)
     if module is not None:
         return CLineTracer(root, module)
+    module = project_ctracer()
+    if module is not None:
+        tracer = CLineTracer(root, module)
+        tracer.name = "ctracer (the project's coverage.py)"
+        return tracer
     return LineTracer(root)
