@@ -1,6 +1,6 @@
 """Per-test coverage overhead: a small suite run with treefix's plugin and no coverage, then with
-each recorder (coverage.py, treefix's settrace tracer, its sys.monitoring tracer, coverage.py's
-C tracer loaded from treefix's own coverage.py).
+each recorder (the plugin's default choice, treefix's settrace tracer, coverage.py's C tracer
+loaded from treefix's own coverage.py).
 
     .venv/bin/python bench/tracer_overhead.py [PYTHON ...]   # default: this interpreter
 
@@ -87,13 +87,13 @@ def main(pythons: list[str]) -> None:
         root, results = _project(Path(tmp) / "proj"), Path(tmp) / "results"
         results.mkdir()
         for python in map(os.path.abspath, pythons):
-            probe = "import sys; print(hasattr(sys, 'monitoring')); import coverage"
+            probe = "import sys; print(hasattr(sys, 'monitoring'))"
             out = subprocess.run([python, "-c", probe], capture_output=True, text=True)
-            modes = {"none": {}, "builtin": {"TREEFIX_COVERAGE": "1", "TREEFIX_TRACER": "builtin"}}
-            if out.stdout.strip() == "True":  # builtin is sys.monitoring there: settrace too
+            # default: the plugin's own choice (sys.monitoring on 3.12+, else a C tracer that
+            # loads: the one given below or the project's coverage.py's, else settrace)
+            modes = {"none": {}, "default": {"TREEFIX_COVERAGE": "1"}}
+            if out.stdout.strip() == "True":  # default is sys.monitoring there: settrace too
                 modes["settrace"] = {"TREEFIX_COVERAGE": "1", "TREEFIX_TRACER": "settrace"}
-            if out.returncode == 0:
-                modes["coverage.py"] = {"TREEFIX_COVERAGE": "1"}
             if ctracer_path():  # coverage.py's C tracer from treefix's own, when this ABI loads it
                 ctracer = {"TREEFIX_TRACER": "ctracer", "TREEFIX_CTRACER": ctracer_path()}
                 modes["ctracer"] = {"TREEFIX_COVERAGE": "1", **ctracer}
