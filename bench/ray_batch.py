@@ -44,6 +44,12 @@ PORT = 6393  # not the tests' port: both may run at once in different namespaces
 COMMON = ["--sandbox", "local", "--seed", "0", "--max-evals", "600", "--time-limit", "120"]
 
 
+def use_time_limit(seconds: int) -> None:
+    """Each entry's --time-limit. With one large enough that no search is cut by the clock, every
+    search ends by itself (a fix, or the evaluation budget): same seed, same search on both."""
+    COMMON[-1] = str(seconds)
+
+
 def corpus(dest: Path, n: int) -> list[str]:
     names = sorted(p.name for p in (BENCH / "corpus").iterdir() if p.is_dir())[:n]
     for name in names:
@@ -263,15 +269,17 @@ def main() -> None:
     ap.add_argument("--evals-cases", type=int, default=6, help="cases for the per-eval overhead")
     ap.add_argument("--reps", type=int, default=15, help="evaluations per executor and case")
     ap.add_argument("--repair-cases", type=int, default=44, help="threads vs actors, workers 2")
+    ap.add_argument("--time-limit", type=int, default=120, help="each entry's --time-limit")
     ap.add_argument("--out", default=str(BENCH / "results" / "ray-batch.json"))
     ap.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    use_time_limit(args.time_limit)
     if args.inside:
         print(json.dumps(inside(args)))
         return
     me = [sys.executable, __file__, "--inside", "--cases", str(args.cases)]
     me += ["--evals-cases", str(args.evals_cases), "--reps", str(args.reps)]
-    me += ["--repair-cases", str(args.repair_cases)]
+    me += ["--repair-cases", str(args.repair_cases), "--time-limit", str(args.time_limit)]
     inner = "ip link set lo up && exec " + " ".join(me)
     r = subprocess.run(["unshare", "-n", "sh", "-c", inner], capture_output=True, text=True)
     if r.returncode != 0:
