@@ -220,7 +220,9 @@ def test_the_default_time_limit_is_the_searchs_from_the_end_of_the_baseline(tmp_
     given = resolve(tmp_path, {"time_limit": 50.0}).options(str(tmp_path)).search
     assert not given.time_limit_is_default
     env = {"TREEFIX_TIME_LIMIT": "80"}
-    assert not resolve(tmp_path, {}, environ=env).options(str(tmp_path)).search.time_limit_is_default
+    assert (
+        not resolve(tmp_path, {}, environ=env).options(str(tmp_path)).search.time_limit_is_default
+    )
 
     said: list[str] = []
     events = type("Events", (), {"message": staticmethod(said.append)})()
@@ -279,3 +281,23 @@ def test_a_cut_baseline_whose_failures_are_flaky_is_not_nothing_to_repair(tmp_pa
     result = CliRunner().invoke(app, ["repair", str(proj), *ARGS, *args])
     assert result.exit_code == 3, result.output
     assert "tests never ran" in result.stderr and "pass when run again" in result.stderr
+
+
+def test_the_report_gives_the_cpu_the_baseline_s_test_processes_used(tmp_path: Path) -> None:
+    """timings.baseline_cpu: what the tests cost, against the bare suite's CPU (bench/large.py's
+    load-independent ratio); a test that burns 0.6 s of CPU is in it."""
+    burn = "import time\n\n\ndef test_burn():\n    end = time.process_time() + 0.6\n    while time.process_time() < end:\n        pass\n"
+    proj = write_tree(
+        tmp_path / "proj",
+        {
+            "conftest.py": "",
+            "pkg/__init__.py": "",
+            "pkg/calc.py": "def add(a, b):\n    return a - b\n",
+            "tests/test_calc.py": "from pkg.calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+            "tests/test_burn.py": burn,
+        },
+    )
+    result = CliRunner().invoke(app, ["repair", str(proj), *ARGS, "--max-evals", "5"])
+    report = json.loads(result.stdout)
+    cpu = report["timings"]["baseline_cpu"]
+    assert cpu is not None and cpu >= 0.6, report["timings"]

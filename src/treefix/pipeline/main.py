@@ -27,6 +27,7 @@ from treefix.pipeline.record import RunRecord
 from treefix.pipeline.report import resume_hint, write_run_folder
 from treefix.pipeline.sandboxes import open_executor
 from treefix.pipeline.search import search
+from treefix.pipeline.summary import children_cpu
 from treefix.pipeline.workspace import drop_snapshot, preflight, recover, take_snapshot, write_fix
 from treefix.propose.factory import build as build_proposers
 from treefix.protocols import Executor, Language
@@ -205,7 +206,10 @@ def _stages(
 ) -> None:
     opts, project, command = record.options.search, record.project, record.command
     assert project is not None and command is not None
+    cpu = children_cpu()
     first = stages.run_baseline(executor, opts, baseline_deadline(opts, deadline))
+    if record.sandbox_kind == "local" and record.options.sandbox.executor == "local":
+        record.baseline_cpu = children_cpu() - cpu  # the tests' processes are ours, waited for
     base = record.baseline_report = first.report
     for note in (first.cut, base.coverage_note):  # what the baseline could not see: said
         if note:

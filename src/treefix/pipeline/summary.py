@@ -14,6 +14,12 @@ from treefix.search.tree import Node
 from treefix.types import TestReport
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of this process's finished, waited-for child processes."""
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
 def peak_rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(kb / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
@@ -225,6 +231,9 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
         "alternatives": alternatives(fix, res.fixes) if res else [],
         "timings": {
             "baseline_duration": round(base.duration, 3) if base else None,
+            # CPU of the baseline's test processes (local sandbox, local executor: elsewhere
+            # they are not this process's children), every run of it: continuations, subset
+            "baseline_cpu": round(run.baseline_cpu, 2) if run.baseline_cpu is not None else None,
             "candidate_run_median": round(median, 4) if median else None,
             "candidate_run_max": round(max(run.candidate_durations), 4)
             if run.candidate_durations
