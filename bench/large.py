@@ -125,7 +125,12 @@ def make_bug(clean: Path, index: int, py: str = sys.executable) -> Path:
     return repo
 
 
+# the bare suite's CPU seconds (user + system), when this invocation ran it
+BARE_CPU: list[float] = []
+
+
 def suite_time(repo: Path) -> tuple[float, int]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run(
         [str(repo / ".venv/bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
@@ -133,7 +138,10 @@ def suite_time(repo: Path) -> tuple[float, int]:
         text=True,
         capture_output=True,
     )
-    return time.perf_counter() - start, out.returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    BARE_CPU[:] = [after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime]
+    return wall, out.returncode
 
 
 def repair(repo: Path) -> dict:
@@ -184,6 +192,7 @@ def main() -> None:
     args = ap.parse_args()
     clean = fetch(args.python)
     bare, rc = (args.bare, 0) if args.bare > 0 else suite_time(clean)
+    bare_cpu = BARE_CPU[0] if BARE_CPU else 0.0
     if rc != 0:
         raise SystemExit(f"the clean suite does not pass here (exit {rc})")
     rows = []
@@ -208,28 +217,34 @@ def main() -> None:
             shutil.copytree(repo / ".treefix", keep)
         shutil.rmtree(repo, ignore_errors=True)
     version = subprocess.run([args.python, "--version"], text=True, capture_output=True).stdout
-    Path(args.out).write_text(render(rows, bare, version.strip()))
-    print(render(rows, bare, version.strip()))
+    Path(args.out).write_text(render(rows, bare, version.strip(), bare_cpu))
+    print(render(rows, bare, version.strip(), bare_cpu))
 
 
-def render(rows: list[dict], bare: float, version: str = "") -> str:
+def render(rows: list[dict], bare: float, version: str = "", bare_cpu: float = 0.0) -> str:
     load = os.getloadavg()[0]
     lines = [
         "# Large-project track (networkx 3.2.1, 5 injected bugs, default flags)",
         "",
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load:.1f} "
         f"on {os.cpu_count()} cores (shared machine: wall times are upper bounds)",
-        f"- bare suite (`pytest -q`, the project's venv, {version}): {bare:.0f} s wall",
+        f"- bare suite (`pytest -q`, the project's venv, {version}): {bare:.0f} s wall"
+        + (f", {bare_cpu:.0f} s CPU" if bare_cpu else ""),
+        "- baseline / bare CPU: the CPU seconds of the baseline's test processes (report.json "
+        "`timings.baseline_cpu`) over the bare suite's, both measured in this invocation: unlike "
+        "the wall ratio, it does not move with the machine's load",
         "",
         "| bug | module | kind | status | checked here | wall s | evaluations | baseline s "
-        "| baseline / bare | tests traced | peak RSS MiB | limits chosen |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| baseline / bare | baseline / bare CPU | tests traced | peak RSS MiB | limits chosen |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         rep = r["report"]
         search = rep.get("search") or {}
         base = (rep.get("timings") or {}).get("baseline_duration")
         ratio = f"{base / bare:.2f}" if isinstance(base, int | float) and bare else "-"
+        cpu = (rep.get("timings") or {}).get("baseline_cpu")
+        cpu_ratio = f"{cpu / bare_cpu:.2f}" if isinstance(cpu, int | float) and bare_cpu else "-"
         limits = rep.get("limits") or {}
         lim = ", ".join(f"{k} {v}" for k, v in limits.items() if isinstance(v, int | float))
         bl = rep.get("baseline") or {}
@@ -238,7 +253,8 @@ def render(rows: list[dict], bare: float, version: str = "") -> str:
         lines.append(
             f"| {r['bug']} | `{r['module']}` | {r['kind']} | {rep.get('status')} | "
             f"{'yes' if r['checked'] else 'no'} | {r['wall_s']} | {search.get('evaluations', '-')} "
-            f"| {base if base is not None else '-'} | {ratio} | {traced_cell} | {r['peak_rss_mib']} "
+            f"| {base if base is not None else '-'} | {ratio} | {cpu_ratio} | {traced_cell} "
+            f"| {r['peak_rss_mib']} "
             f"| {lim} |"
         )
     return "\n".join(lines) + "\n"
