@@ -290,18 +290,32 @@ def test_a_node_lost_mid_repair_has_its_candidates_evaluated_elsewhere(cluster: 
     assert tests.returncode == 0
 
 
-def _containers(client) -> set[str]:
-    """Ids of every container treefix started (running or not) on this engine."""
+def _containers(client, *reports: str) -> set[str]:
+    """Ids of the containers (running or not) of the runs whose --json reports are given: other
+    treefix runs may share the engine (another user, a benchmark), and their containers come
+    and go while a test runs."""
+    runs = {json.loads(r)["run_id"] for r in reports}
     # sparse: no inspect per container, which races with a container being removed
     listed = client.containers.list(all=True, sparse=True, filters={"label": "treefix"})
-    return {c.id for c in listed}
+    return {c.id for c in listed if (c.attrs.get("Labels") or {}).get("treefix.run") in runs}
 
 
-def _busy_containers(client, new: set[str]) -> list[str]:
-    """Those of new whose processes include a test run (pytest or a warm runner's child)."""
+def _ours(container) -> bool:
+    """Started by a process in this test's network namespace (the cluster's actors), not by
+    another treefix run on the same engine."""
+    try:
+        pid = int((container.attrs.get("Labels") or {}).get("treefix.pid", "0"))
+        return os.readlink(f"/proc/{pid}/ns/net") == os.readlink("/proc/self/ns/net")
+    except (OSError, ValueError):
+        return False
+
+
+def _busy_containers(client) -> list[str]:
+    """This cluster's containers whose processes include a test run (pytest or a warm runner's
+    child)."""
     busy = []
     for c in client.containers.list(sparse=True, filters={"label": "treefix"}):
-        if c.id in new:
+        if _ours(c):
             try:
                 rows = c.top(ps_args="-eo pid,args").get("Processes") or []
             except Exception:  # removed meanwhile
@@ -315,7 +329,6 @@ def test_repair_in_docker_sandboxes_on_ray_actors_same_fix_as_threads(
     cluster: Cluster, tmp_path, docker_engine, sandbox_image
 ):
     repo = _repos(tmp_path, n_shops=1) / "shop0"
-    before = _containers(docker_engine)
     args = ["repair", str(repo), "--json", "--sandbox", "docker", "--workers", "2", "--seed", "3"]
     args += ["--max-evals", "60"]
     threads = CliRunner().invoke(app, args)
@@ -326,7 +339,8 @@ def test_repair_in_docker_sandboxes_on_ray_actors_same_fix_as_threads(
     assert there["fix"]["patch"] == here["fix"]["patch"]
     assert there["search"]["evaluations"] == here["search"]["evaluations"]
     assert "ray: 2 sandbox actor(s) on 2 node(s), docker sandboxes" in on_ray.stderr
-    assert _containers(docker_engine) - before == set()  # each actor removed its container
+    # each actor removed its container
+    assert _containers(docker_engine, threads.stdout, on_ray.stdout) == set()
 
 
 def test_actors_killed_before_they_close_leave_no_folder_and_no_container(
@@ -338,36 +352,32 @@ def test_actors_killed_before_they_close_leave_no_folder_and_no_container(
 
     monkeypatch.setattr(RayExecutor, "close_grace", 0.0)
     repo = _repos(tmp_path, n_shops=1) / "shop0"
-    before, folders = _containers(docker_engine), frozenset(cluster.tmp.iterdir())
+    folders = frozenset(cluster.tmp.iterdir())
     args = ["repair", str(repo), "--json", "--sandbox", "docker", "--workers", "2", "--seed", "3"]
     args += ["--max-evals", "60", "--executor", "ray", "--ray-address", cluster.address]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0 and json.loads(r.stdout)["status"] == "fixed", r.output
     _left_behind(cluster, tmp_path, existing=folders)
     deadline = time.monotonic() + 60
-    while _containers(docker_engine) - before and time.monotonic() < deadline:
+    while _containers(docker_engine, r.stdout) and time.monotonic() < deadline:
         time.sleep(1)
-    assert _containers(docker_engine) - before == set()
+    assert _containers(docker_engine, r.stdout) == set()
 
 
 def test_ctrl_c_of_a_repair_in_docker_sandboxes_on_ray_leaves_no_container(
     cluster: Cluster, tmp_path, docker_engine, sandbox_image
 ):
     repo = _repos(tmp_path, n_shops=1, sleep=120) / "shop0"
-    before, folders = _containers(docker_engine), frozenset(cluster.tmp.iterdir())
+    folders = frozenset(cluster.tmp.iterdir())
     args = ["repair", str(repo), "--json", "--sandbox", "docker", "--workers", "2"]
     proc = _console(cluster, *args)
-    _until(
-        "a test run in an actor's container",
-        lambda: _busy_containers(docker_engine, _containers(docker_engine) - before),
-        proc,
-    )
+    _until("a test run in an actor's container", lambda: _busy_containers(docker_engine), proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=180)
     assert proc.returncode == 130, err
     assert json.loads(out)["status"] == "interrupted"
     _left_behind(cluster, tmp_path, existing=folders)
-    assert _containers(docker_engine) - before == set()
+    assert _containers(docker_engine, out) == set()
     assert (repo / "shop" / "cart.py").read_text() == BUGGY["shop/cart.py"]
 
 
