@@ -62,6 +62,7 @@ class Sandbox(Protocol):
     results_dir: str  # where commands write artifacts (JUnit XML...), as seen inside
     support_dir: str  # where treefix's pytest plugin lives, as seen inside
     ctracer: str  # coverage.py's compiled tracer the plugin may load, as seen inside ("": none)
+    tracer: str  # the recorder the plugin is told to use (TREEFIX_TRACER; "": its own choice)
 
     def execute(self, changed: Mapping[str, bytes], request: ExecRequest) -> ExecResult: ...
 

@@ -52,6 +52,12 @@ ARTIFACT_LIMIT = 8 << 20
 CONTAINER_PATH = (
     "/opt/treefix-venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 )
+# the interpreter's own extension suffix (".cpython-311-x86_64-linux-gnu.so") and sys.monitoring
+_ABI_PROBE = (
+    "import importlib.machinery as m, sys; "
+    "print(m.EXTENSION_SUFFIXES[0], hasattr(sys, 'monitoring'))"
+)
+_TRACER_BY_IMAGE: dict[tuple[str, str], str] = {}
 
 
 @dataclass
@@ -74,6 +80,7 @@ class DockerSandbox:
     results_dir = RESULTS
     support_dir = SUPPORT
     ctracer = f"{SUPPORT}/{os.path.basename(ctracer_path())}" if ctracer_path() else ""
+    tracer = ""  # "ctracer" once the image's Python is known to load it (_pick_tracer)
     generation = 0  # the container's project is never rebuilt: a warm server stays valid
 
     def __init__(
@@ -142,6 +149,7 @@ class DockerSandbox:
             )
             self._put(self._initial_archive())
             self.container.start()
+            self.tracer = self._pick_tracer(image)
         except docker.errors.DockerException as exc:
             self.close()
             raise SandboxError(f"cannot start a sandbox container from {image}: {exc}") from None
@@ -149,6 +157,22 @@ class DockerSandbox:
             f"docker container {image}: no network, all capabilities dropped, no-new-privileges, "
             f"uid 1000, pids<={lim.pids}, memory {lim.memory} (no swap), {lim.cpus:g} CPU, /tmp /var/tmp tmpfs {lim.tmp_size}"
         )
+
+    def _pick_tracer(self, image: str) -> str:
+        """"ctracer" when the image's Python has no sys.monitoring and the ABI of the C tracer
+        shipped beside the plugin. The plugin would otherwise take the image's coverage.py (the
+        base image's or the one the build adds), which keeps every test's lines in memory to the
+        end of the run (a killed baseline loses them all); treefix's C tracer streams them, as in
+        the local sandbox. Asked once per image."""
+        if not self.ctracer:
+            return ""
+        key = (self.client.api.base_url, image)
+        if key not in _TRACER_BY_IMAGE:
+            code, out = self.container.exec_run(["python3", "-c", _ABI_PROBE], user=USER)
+            suffix, _, monitoring = out.decode(errors="replace").strip().partition(" ")
+            fits = code == 0 and monitoring == "False" and self.ctracer.endswith(suffix)
+            _TRACER_BY_IMAGE[key] = "ctracer" if suffix and fits else ""
+        return _TRACER_BY_IMAGE[key]
 
     # -- files --------------------------------------------------------------------------------
     def _initial_archive(self) -> bytes:

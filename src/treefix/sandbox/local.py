@@ -108,6 +108,7 @@ class LocalSandbox:
         self.results_dir = str(self._results)
         self.support_dir = support_dir()
         self.ctracer = ctracer_path()  # treefix's own file: the host's paths are the sandbox's
+        self.tracer = ""  # the plugin picks: the project's coverage.py, else treefix's tracers
         self._stats: dict[str, tuple[int, ...]] = {}
         self._live: list[subprocess.Popen] = []  # long-lived processes (warm servers)
         self.generation = 0  # bumped when the copy is rebuilt: a live process's view is stale

@@ -292,6 +292,8 @@ class TestRunner:
                 env["TREEFIX_COVERAGE"] = "1"
                 if sandbox.ctracer:
                     env["TREEFIX_CTRACER"] = sandbox.ctracer
+                if sandbox.tracer:
+                    env["TREEFIX_TRACER"] = sandbox.tracer
                 if trace_max_tests > 0:
                     env["TREEFIX_TRACE_MAX_TESTS"] = str(trace_max_tests)
                     if trace_cap_slow_only:
