@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -158,6 +160,49 @@ def test_sandbox_build_installs_dependencies_and_is_cached(tmp_path, docker_engi
     (root / "requirements.txt").write_text(PINNED.replace("# via", "# needed by"))
     assert image_tag(root, base) == tag
     (root / "requirements.txt").write_text(PINNED.replace("six==1.16.0", "six==1.15.0"))
+    assert image_tag(root, base) != tag
+
+
+def test_sandbox_build_of_a_project_with_its_own_venv_installs_that_venvs_packages(
+    tmp_path, docker_engine, own_base
+):
+    """The local sandbox runs the tests with the project's `.venv`: the image gets its packages at
+    their versions (pytest 7.4.4 here, not the base's 7.2.1), not every requirement file the
+    project keeps (networkx's requirements/ name docs and release tools whose sdists do not
+    build offline: `treefix sandbox build` failed on it)."""
+    base, built = own_base
+    root = write_tree(
+        tmp_path / "withvenv",
+        {
+            **BUGGY,
+            "pyproject.toml": (
+                '[project]\nname = "shopx"\nversion = "0.1"\n'
+                '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+                '[tool.setuptools]\npackages = ["shop"]\n'
+            ),
+            "requirements/doc.txt": "treefix-no-such-package-zzz==1.0\n",
+        },
+    )
+    venv = root / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin/python"), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "six==1.16.0", "pytest==7.4.4", "wheel"], check=True)
+    # the project itself, editable: pip records it as a local folder, which no index has
+    subprocess.run([*pip, "--no-build-isolation", "-e", str(root)], check=True)
+
+    result = CliRunner().invoke(app, ["sandbox", "build", str(root), "--base", base])
+    assert result.exit_code == 0, result.output
+    tag = result.stdout.strip().splitlines()[-1]
+    built.append(tag)
+    assert tag == image_tag(root, base)
+    assert ".venv/ (its installed packages)" in " ".join(result.stderr.split())
+    code = "import pytest, six; print(pytest.__version__, six.__version__)"
+    out = docker_engine.containers.run(
+        tag, ["python3", "-c", code], network_mode="none", user="1000:1000", remove=True
+    )
+    assert out.decode().split() == ["7.4.4", "1.16.0"]
+    # another version in the venv is another image
+    subprocess.run([*pip, "six==1.15.0"], check=True)
     assert image_tag(root, base) != tag
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from treefix.errors import SandboxError, SandboxUnavailable, UsageError
 from treefix.sandbox.docker_engine import client as make_client
+from treefix.sandbox.project_venv import pinned_requirements, project_venv
 
 DEFAULT_BASE = "treefix-base:bookworm"
 REPO = "treefix-sandbox"
@@ -53,6 +54,11 @@ def _requirement_lines(path: Path) -> list[str]:
 
 
 def find_dependencies(root: Path) -> Dependencies:
+    """The project's in-tree virtualenv, pinned, when it has one (what the local sandbox runs the
+    tests with); else its requirement files and pyproject's dependencies and test extras."""
+    venv = project_venv(root)
+    if venv is not None:
+        return Dependencies(pinned_requirements(venv), [f"{venv.name}/ (its installed packages)"])
     reqs: list[str] = []
     sources: list[str] = []
     for path in sorted([*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]):
@@ -140,7 +146,10 @@ def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> st
         ]
         if pyver != f"{sys.version_info[0]}.{sys.version_info[1]}":
             cmd += ["--python-version", pyver, "--only-binary=:all:"]
-        log(f"downloading {len(wanted)} requirements for Python {pyver} into a wheelhouse")
+        log(
+            f"downloading {len(wanted)} requirements for Python {pyver} into a wheelhouse "
+            f"(from {', '.join(deps.sources) or 'no files'})"
+        )
         dl = subprocess.run(cmd, capture_output=True, text=True)
         if dl.returncode != 0:
             last = (dl.stderr.strip().splitlines() or ["pip download failed"])[-1]
