@@ -56,6 +56,11 @@ def test_the_baseline_in_docker_is_traced_by_the_c_tracer_with_each_tests_lines(
     if ctracer_path() and suffix == host and not monitoring:
         assert box.tracer == "ctracer"
         assert tracer == "ctracer", f"the image's Python has the host's ABI ({host}), yet {tracer!r}"
+        # the run's note says why, not that coverage.py is missing (the image has one)
+        assert runner.harness.notes() == [
+            "coverage: treefix's own line tracer (ctracer, as the sandbox asked: its Python "
+            f"{runner.harness.python} loads it; it streams each test's lines)"
+        ]
         return
     # another ABI: the shipped tracer cannot load there, and the plugin must not pretend it did
     assert tracer != "ctracer"

@@ -27,6 +27,7 @@ class Harness:
     tracer: str = ""  # what recorded per-test coverage: coverage.py, settrace, sys.monitoring
     problem: str = ""  # why the plugin is off: runs are graded by JUnit + exit code only
     runner: str = ""  # "warm (...)" or "cold (why)": how candidates run, for the header
+    tracer_asked: str = ""  # the recorder the sandbox told the plugin to use (Docker: "ctracer")
 
     def notes(self) -> list[str]:
         """Plain-text lines for the run's messages (nothing when all is as usual)."""
@@ -35,6 +36,11 @@ class Harness:
                 f"harness: treefix's pytest plugin cannot run here ({self.problem}); grading by "
                 "JUnit XML and exit codes only: no per-test time limit, frames or coverage "
                 f"(supported: {SUPPORTED})"
+            ]
+        if self.tracer and self.tracer == self.tracer_asked:
+            return [
+                f"coverage: treefix's own line tracer ({self.tracer}, as the sandbox asked: its "
+                f"Python {self.python} loads it; it streams each test's lines)"
             ]
         if self.tracer and not self.tracer.startswith("coverage.py"):
             return [

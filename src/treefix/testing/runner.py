@@ -293,7 +293,7 @@ class TestRunner:
                 if sandbox.ctracer:
                     env["TREEFIX_CTRACER"] = sandbox.ctracer
                 if sandbox.tracer:
-                    env["TREEFIX_TRACER"] = sandbox.tracer
+                    env["TREEFIX_TRACER"] = self.harness.tracer_asked = sandbox.tracer
                 if trace_max_tests > 0:
                     env["TREEFIX_TRACE_MAX_TESTS"] = str(trace_max_tests)
                     if trace_cap_slow_only:
