@@ -209,12 +209,12 @@ def suite_time(repo: Path) -> tuple[float, int]:
     return time.perf_counter() - start, out.returncode
 
 
-def repair(repo: Path) -> dict:
+def repair(repo: Path, extra: list[str] | None = None) -> dict:
     load_start = os.getloadavg()[0]  # a shared machine: the load says what a wall time means
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [TREEFIX, "repair", str(repo), "--json"],
+        [TREEFIX, "repair", str(repo), "--json", *(extra or [])],
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -267,6 +267,11 @@ def main() -> None:
     )
     ap.add_argument("--python", default=sys.executable, help="interpreter of the project's venvs")
     ap.add_argument("--docker", action="store_true", help="the Docker sandbox (see the docstring)")
+    ap.add_argument(
+        "--repair-args",
+        default="",
+        help="extra `treefix repair` flags (e.g. '--runner cold' for the cold/warm comparison)",
+    )
     args = ap.parse_args()
     if args.docker and args.out == ap.get_default("out"):
         args.out = str(BENCH / "results" / "large-docker.md")
@@ -290,7 +295,7 @@ def main() -> None:
             image_row["image_same_as_clean"] = tag == image
         else:
             image_row = {}
-        res = repair(repo)
+        res = repair(repo, args.repair_args.split())
         res.update(image_row)
         rep = res["report"]
         fix = rep.get("fix") or {}
@@ -312,11 +317,14 @@ def main() -> None:
         shutil.rmtree(repo, ignore_errors=True)
     version = subprocess.run([args.python, "--version"], text=True, capture_output=True).stdout
     where = f"image {image} (built or found in {image_s:.1f} s)" if image else ""
-    Path(args.out).write_text(render(rows, bare, version.strip(), where))
-    print(render(rows, bare, version.strip(), where))
+    text = render(rows, bare, version.strip(), where, args.repair_args)
+    Path(args.out).write_text(text)
+    print(text)
 
 
-def render(rows: list[dict], bare: float, version: str = "", image: str = "") -> str:
+def render(
+    rows: list[dict], bare: float, version: str = "", image: str = "", flags: str = ""
+) -> str:
     load = os.getloadavg()[0]
     place = f"a container of the {image}, 1 CPU" if image else f"the project's venv, {version}"
     lines = [
@@ -325,6 +333,7 @@ def render(rows: list[dict], bare: float, version: str = "", image: str = "") ->
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load:.1f} "
         f"on {os.cpu_count()} cores (shared machine: wall times are upper bounds)",
         f"- bare suite (`pytest -q`, {place}): {bare:.0f} s wall",
+        f"- flags: `treefix repair REPO --json {flags}`" if flags else "- flags: none (defaults)",
         "",
         "| bug | module | kind | sandbox | status | checked here | wall s | evaluations | baseline s "
         "| baseline / bare | tests traced | peak RSS MiB (treefix; largest container) "
