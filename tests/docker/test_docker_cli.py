@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -204,6 +205,28 @@ def test_sandbox_build_of_a_project_with_its_own_venv_installs_that_venvs_packag
     # another version in the venv is another image
     subprocess.run([*pip, "six==1.15.0"], check=True)
     assert image_tag(root, base) != tag
+
+
+def test_sandbox_build_says_when_the_projects_venv_has_another_python_than_the_image(
+    tmp_path, docker_engine, own_base
+):
+    """Local runs use the venv's Python, Docker runs the image's: the build says they differ."""
+    other = os.environ.get("TREEFIX_TEST_PY313", "")
+    if not other:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off"):
+            pytest.fail("TREEFIX_TEST_PY313 is not set: .ci/run creates this virtualenv")
+        pytest.skip("TREEFIX_TEST_PY313 is not set (.ci/run sets it)")
+    base, built = own_base
+    root = write_tree(tmp_path / "p313", BUGGY)
+    subprocess.run([other, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    result = CliRunner().invoke(app, ["sandbox", "build", str(root), "--base", base])
+    assert result.exit_code == 0, result.output
+    built.append(result.stdout.strip().splitlines()[-1])
+    said = " ".join(result.stderr.split())
+    assert "note: the project's .venv/ is Python 3.13, the image's is 3.11" in said
+    again = CliRunner().invoke(app, ["sandbox", "build", str(root), "--base", base])
+    assert "up to date" in again.stderr
+    assert "the image's is 3.11" in " ".join(again.stderr.split())
 
 
 def test_sandbox_build_of_a_missing_folder_is_a_usage_error(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from treefix.errors import SandboxError, SandboxUnavailable, UsageError
 from treefix.sandbox.docker_engine import client as make_client
-from treefix.sandbox.project_venv import pinned_requirements, project_venv
+from treefix.sandbox.project_venv import pinned_requirements, project_venv, venv_python
 
 DEFAULT_BASE = "treefix-base:bookworm"
 REPO = "treefix-sandbox"
@@ -105,6 +105,19 @@ def _container_python(client, base: str) -> str:
     return out.decode().strip()
 
 
+def _say_other_python(root: Path, image_python: str, log) -> None:
+    """The image runs the tests on its own Python: say so when the project's venv (what the local
+    sandbox runs them with) has another version, so a difference between sandboxes is explained."""
+    venv = project_venv(root)
+    own = venv_python(venv) if venv is not None else ""
+    if own and image_python and own != image_python:
+        log(
+            f"note: the project's {venv.name}/ is Python {own}, the image's is {image_python}: in "
+            f"the Docker sandbox the tests run on {image_python} (--base an image of Python {own} "
+            "to match)"
+        )
+
+
 def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> str:
     """Build (or find) the project's sandbox image and return its tag."""
     import docker.errors
@@ -117,6 +130,7 @@ def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> st
         log(
             f"{tag} is up to date ({len(deps.requirements)} dependencies from {', '.join(deps.sources) or 'no files'})"
         )
+        _say_other_python(root, _container_python(client, tag), log)
         return tag
     except docker.errors.ImageNotFound:
         pass
@@ -133,6 +147,7 @@ def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> st
         wanted = [*ALWAYS, *deps.requirements]
         (ctx_path / "requirements.txt").write_text("\n".join(wanted) + "\n")
         pyver = _container_python(client, base)
+        _say_other_python(root, pyver, log)
         cmd = [
             sys.executable,
             "-m",

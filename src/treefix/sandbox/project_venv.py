@@ -27,6 +27,16 @@ def project_venv(root: Path) -> Path | None:
     return None
 
 
+def venv_python(venv: Path) -> str:
+    """The venv's "major.minor" from its pyvenv.cfg (venv writes `version`, uv `version_info`)."""
+    try:
+        text = (venv / "pyvenv.cfg").read_text(errors="replace")
+    except OSError:
+        return ""
+    found = re.search(r"^\s*version(?:_info)?\s*=\s*(\d+)\.(\d+)", text, re.MULTILINE)
+    return f"{found.group(1)}.{found.group(2)}" if found else ""
+
+
 def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
