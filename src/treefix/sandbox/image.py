@@ -109,7 +109,9 @@ def _say_other_python(root: Path, image_python: str, log) -> None:
     """The image runs the tests on its own Python: say so when the project's venv (what the local
     sandbox runs them with) has another version, so a difference between sandboxes is explained."""
     venv = project_venv(root)
-    own = venv_python(venv) if venv is not None else ""
+    if venv is None:
+        return
+    own = venv_python(venv)
     if own and image_python and own != image_python:
         log(
             f"note: the project's {venv.name}/ is Python {own}, the image's is {image_python}: in "
