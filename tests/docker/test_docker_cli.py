@@ -229,6 +229,18 @@ def test_sandbox_build_says_when_the_projects_venv_has_another_python_than_the_i
     assert "the image's is 3.11" in " ".join(again.stderr.split())
 
 
+def test_the_report_gives_the_sandbox_containers_memory_peak(tmp_path, sandbox_image):
+    """treefix's own peak RSS leaves out the tests, which run in the containers: the report adds
+    the largest container's cgroup peak (a test here holds 200 MiB)."""
+    big = "def test_holds_200_mib():\n    data = b'x' * (200 << 20)\n    assert len(data) == 200 << 20\n"
+    root = write_tree(tmp_path / "big", {**BUGGY, "tests/test_big.py": big})
+    result, report = _repair(root, "--sandbox", "docker", "--image", sandbox_image, "--json")
+    assert result.exit_code == 0, result.output
+    assert report["status"] == "fixed"
+    peak = report["sandbox"]["peak_memory_mb"]
+    assert 200 <= peak < 2048, peak  # below the 2 GiB limit: nothing was killed
+
+
 def test_sandbox_build_of_a_missing_folder_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["sandbox", "build", str(tmp_path / "nope")])
     assert result.exit_code == 2

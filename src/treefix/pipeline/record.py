@@ -40,6 +40,7 @@ class RunRecord:
     runner: str = ""  # "warm (...)" or "cold (why)", decided after the baseline
     workers: int = 1
     nodes: list[str] = field(default_factory=list)  # Ray node ids of the sandbox actors
+    sandbox_peak_mb: float | None = None  # the largest sandbox memory peak (Docker: its cgroup's)
     baseline_report: TestReport | None = None
     baseline: Baseline | None = None
     focus: list[Suspicion] = field(default_factory=list)

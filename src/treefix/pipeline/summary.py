@@ -175,6 +175,8 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
             # where candidates ran: threads here, or Ray actors (and on which nodes)
             "executor": run.options.sandbox.executor,
             "nodes": run.nodes,
+            # the tests' side: the largest sandbox's memory peak (None where it cannot be read)
+            "peak_memory_mb": run.sandbox_peak_mb,
         },
         "options": {
             "max_evals": run.options.search.max_evals,
