@@ -310,7 +310,7 @@ def main() -> None:
         )
         # the report of every bug so far (a long track may be stopped); the run folder is kept
         (Path(args.out).with_suffix(".json")).write_text(json.dumps(rows, indent=1, default=str))
-        keep = WORK / "runs" / f"bug{i + 1}{_tag(args.python)}"
+        keep = WORK / "runs" / f"bug{i + 1}{_tag(args.python)}{'-docker' if image else ''}"
         shutil.rmtree(keep, ignore_errors=True)
         if (repo / ".treefix").is_dir():
             shutil.copytree(repo / ".treefix", keep)
