@@ -14,7 +14,8 @@ project with the pytest of its era (7.4; pytest 8 fails one of its tests), as a 
 would be. Everything is built under bench/.work/large/ (git-ignored); only this script and the
 results are committed. Each bug is one exact replacement in one module (BUGS below: reproducible,
 checked to apply once); per bug, a fresh git repo of the buggy tree and `treefix repair REPO --json`
-with no other flag.
+with no other flag but `--sandbox local` (without it, `auto` picks Docker once `--docker` or the
+user has built the project's image).
 
 --docker runs each repair in the Docker sandbox, set up the README's way: `treefix sandbox build
 REPO` (once for the clean tree; per bug it must answer "up to date" with the same tag, since the
@@ -295,7 +296,9 @@ def main() -> None:
             image_row["image_same_as_clean"] = tag == image
         else:
             image_row = {}
-        res = repair(repo, args.repair_args.split())
+        # the local track names its sandbox: once the project image is built (the same tag for
+        # every bug: it holds the venv's packages), `auto` would pick Docker
+        res = repair(repo, [*([] if image else ["--sandbox", "local"]), *args.repair_args.split()])
         res.update(image_row)
         rep = res["report"]
         fix = rep.get("fix") or {}
