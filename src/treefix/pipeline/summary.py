@@ -62,6 +62,7 @@ def node_record(node: Node) -> dict:
         "duration": round(rep.duration, 3) if rep else None,
         "failing": rep.failing()[:20] if rep else [],
         **({"explanation": node.explanation} if node.explanation else {}),
+        **({"validation": node.validation} if node.validation else {}),
         **(
             {"value": node.value, "value_note": node.value_note, "test_reward": node.test_reward}
             if node.value is not None
