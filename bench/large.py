@@ -2,6 +2,7 @@
 of tests, with five injected bugs of different kinds in five modules.
 
     .venv/bin/python bench/large.py [--only N [N ...]] [--out bench/results/large.md] [--python PY]
+                                    [--docker]
 
 --python PY builds the project's virtualenvs with another interpreter (e.g. pyenv's 3.12, whose
 sys.monitoring lets treefix trace every test in the one baseline run); its trees live beside the
@@ -13,7 +14,15 @@ project with the pytest of its era (7.4; pytest 8 fails one of its tests), as a 
 would be. Everything is built under bench/.work/large/ (git-ignored); only this script and the
 results are committed. Each bug is one exact replacement in one module (BUGS below: reproducible,
 checked to apply once); per bug, a fresh git repo of the buggy tree and `treefix repair REPO --json`
-with no other flag.
+with no other flag but `--sandbox local` (without it, `auto` picks Docker once `--docker` or the
+user has built the project's image).
+
+--docker runs each repair in the Docker sandbox, set up the README's way: `treefix sandbox build
+REPO` (once for the clean tree; per bug it must answer "up to date" with the same tag, since the
+image holds the project venv's packages, not the project), then the same `treefix repair REPO
+--json` with no flag (`--sandbox auto` picks the built image; a row says so if it did not). The
+bare suite and the fix check run in a container of that image too (1 CPU, as a worker's), and
+the peak memory column adds the largest of the run's containers (cgroup max usage, sampled).
 
 Reported per bug: fixed (validated by treefix, then checked here: the full suite passes with the
 patch), time to the validated fix, evaluations, peak memory of treefix's process tree; and once:
@@ -31,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 from pathlib import Path
 
@@ -125,7 +135,71 @@ def make_bug(clean: Path, index: int, py: str = sys.executable) -> Path:
     return repo
 
 
-# the bare suite's CPU seconds (user + system), when this invocation ran it
+def build_image(repo: Path) -> tuple[str, float, bool]:
+    """`treefix sandbox build REPO`: (tag, seconds, True when it built rather than found it)."""
+    start = time.perf_counter()
+    out = subprocess.run([TREEFIX, "sandbox", "build", str(repo)], text=True, capture_output=True)
+    if out.returncode != 0:
+        raise SystemExit(f"treefix sandbox build {repo} failed: {out.stderr.strip()[-500:]}")
+    return out.stdout.split()[-1], time.perf_counter() - start, "up to date" not in out.stderr
+
+
+def docker_suite_time(repo: Path, image: str) -> tuple[float, int]:
+    """The bare suite in a container of the project image, as a worker's (1 CPU, 2 GiB, no
+    network, uid 1000, no bytecode written): the tree goes in as a tar on stdin."""
+    excluded = ["--exclude=./.venv", "--exclude=./.git", "--exclude=./.treefix"]
+    tar = subprocess.Popen(
+        ["tar", "-C", str(repo), *excluded, "-c", "."],
+        stdout=subprocess.PIPE,
+    )
+    script = (
+        "mkdir /tmp/p && tar -x -C /tmp/p && cd /tmp/p && python3 -m pytest -q -p no:cacheprovider"
+    )
+    start = time.perf_counter()
+    out = subprocess.run(
+        [
+            *["docker", "run", "--rm", "-i", "--network", "none", "--cpus", "1"],
+            *["--memory", "2g", "--user", "1000:1000", "-e", "PYTHONDONTWRITEBYTECODE=1"],
+            *[image, "sh", "-c", script],
+        ],
+        stdin=tar.stdout,
+        text=True,
+        capture_output=True,
+    )
+    tar.wait()
+    return time.perf_counter() - start, out.returncode
+
+
+class ContainerPeak:
+    """The largest memory use (cgroup v1 max_usage) of the containers a treefix process started,
+    sampled every 2 s until stop(); 0 when the cgroup files are not readable here."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(2.0):
+            ids = subprocess.run(
+                ["docker", "ps", "-q", "--no-trunc", "--filter", f"label=treefix.pid={self.pid}"],
+                text=True,
+                capture_output=True,
+            ).stdout.split()
+            for cid in ids:
+                path = Path(f"/sys/fs/cgroup/memory/docker/{cid}/memory.max_usage_in_bytes")
+                try:
+                    self.peak = max(self.peak, int(path.read_text()))
+                except (OSError, ValueError):
+                    pass
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return round(self.peak / (1 << 20), 1)
+
+
+# the bare suite's CPU seconds (user + system), when this invocation ran it on the host
 BARE_CPU: list[float] = []
 
 
@@ -144,12 +218,21 @@ def suite_time(repo: Path) -> tuple[float, int]:
     return wall, out.returncode
 
 
-def repair(repo: Path) -> dict:
+def repair(repo: Path, extra: list[str] | None = None) -> dict:
     load_start = os.getloadavg()[0]  # a shared machine: the load says what a wall time means
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    out = subprocess.run([TREEFIX, "repair", str(repo), "--json"], text=True, capture_output=True)
+    proc = subprocess.Popen(
+        [TREEFIX, "repair", str(repo), "--json", *(extra or [])],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    peak = ContainerPeak(proc.pid)
+    stdout, stderr = proc.communicate()
+    out = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     wall = time.perf_counter() - start
+    containers_mib = peak.stop()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         report = json.loads(out.stdout)
@@ -161,19 +244,22 @@ def repair(repo: Path) -> dict:
         "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1),
         # treefix's own figure for this run (ru_maxrss of our children is a max over every bug)
         "peak_rss_mib": report.get("peak_rss_mb"),
+        # the largest sandbox container's (Docker sandbox; 0 for the local one)
+        "container_peak_mib": containers_mib,
         "load_1min": [round(load_start, 1), round(os.getloadavg()[0], 1)],  # at start, at end
         "report": report,
     }
 
 
-def check_fix(repo: Path, patch: str) -> bool:
-    """The patch applied to a fresh copy of the buggy tree: the whole suite passes."""
+def check_fix(repo: Path, patch: str, image: str = "") -> bool:
+    """The patch applied to a fresh copy of the buggy tree: the whole suite passes (in a
+    container of `image` when given)."""
     copy = repo.with_name(repo.name + "-check")
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(repo, copy, symlinks=True, ignore=shutil.ignore_patterns(".venv", ".treefix"))
     os.symlink(repo / ".venv", copy / ".venv")
     subprocess.run(["git", "apply", "-"], cwd=copy, input=patch, text=True, check=True)
-    _, rc = suite_time(copy)
+    _, rc = docker_suite_time(copy, image) if image else suite_time(copy)
     shutil.rmtree(copy, ignore_errors=True)
     return rc == 0
 
@@ -189,19 +275,44 @@ def main() -> None:
         help="the bare suite's seconds from an earlier invocation at a similar load (not re-run)",
     )
     ap.add_argument("--python", default=sys.executable, help="interpreter of the project's venvs")
+    ap.add_argument("--docker", action="store_true", help="the Docker sandbox (see the docstring)")
+    ap.add_argument(
+        "--repair-args",
+        default="",
+        help="extra `treefix repair` flags (e.g. '--runner cold' for the cold/warm comparison)",
+    )
     args = ap.parse_args()
+    if args.docker and args.out == ap.get_default("out"):
+        args.out = str(BENCH / "results" / "large-docker.md")
     clean = fetch(args.python)
-    bare, rc = (args.bare, 0) if args.bare > 0 else suite_time(clean)
-    bare_cpu = BARE_CPU[0] if BARE_CPU else 0.0
+    image, image_s = "", 0.0
+    if args.docker:
+        image, image_s, built = build_image(clean)
+        print(f"image {image}: {'built' if built else 'found'} in {image_s:.1f} s", file=sys.stderr)
+    if args.bare > 0:
+        bare, rc = args.bare, 0
+    else:
+        bare, rc = docker_suite_time(clean, image) if image else suite_time(clean)
+    bare_cpu = BARE_CPU[0] if BARE_CPU else 0.0  # host runs only: a container's are not ours
     if rc != 0:
         raise SystemExit(f"the clean suite does not pass here (exit {rc})")
     rows = []
     for i in [n - 1 for n in args.only] if args.only else range(len(BUGS)):
         repo = make_bug(clean, i, args.python)
-        res = repair(repo)
+        if image:  # the bug's own build: the same tag (found, not built) unless the venv differs
+            tag, seconds, built = build_image(repo)
+            image_row = {"image": tag, "image_s": round(seconds, 1), "image_built": built}
+            image_row["image_same_as_clean"] = tag == image
+        else:
+            image_row = {}
+        # the local track names its sandbox: once the project image is built (the same tag for
+        # every bug: it holds the venv's packages), `auto` would pick Docker
+        res = repair(repo, [*([] if image else ["--sandbox", "local"]), *args.repair_args.split()])
+        res.update(image_row)
         rep = res["report"]
         fix = rep.get("fix") or {}
-        res["checked"] = bool(fix.get("patch")) and check_fix(repo, fix["patch"])
+        checked_in = image_row.get("image", "")
+        res["checked"] = bool(fix.get("patch")) and check_fix(repo, fix["patch"], checked_in)
         timings = rep.get("timings", {})
         rows.append({"bug": i + 1, "module": BUGS[i][0], "kind": BUGS[i][3], **res})
         print(
@@ -211,50 +322,66 @@ def main() -> None:
         )
         # the report of every bug so far (a long track may be stopped); the run folder is kept
         (Path(args.out).with_suffix(".json")).write_text(json.dumps(rows, indent=1, default=str))
-        keep = WORK / "runs" / f"bug{i + 1}{_tag(args.python)}"
+        keep = WORK / "runs" / f"bug{i + 1}{_tag(args.python)}{'-docker' if image else ''}"
         shutil.rmtree(keep, ignore_errors=True)
         if (repo / ".treefix").is_dir():
             shutil.copytree(repo / ".treefix", keep)
         shutil.rmtree(repo, ignore_errors=True)
     version = subprocess.run([args.python, "--version"], text=True, capture_output=True).stdout
-    Path(args.out).write_text(render(rows, bare, version.strip(), bare_cpu))
-    print(render(rows, bare, version.strip(), bare_cpu))
+    where = f"image {image} (built or found in {image_s:.1f} s)" if image else ""
+    text = render(rows, bare, version.strip(), where, args.repair_args, bare_cpu)
+    Path(args.out).write_text(text)
+    print(text)
 
 
-def render(rows: list[dict], bare: float, version: str = "", bare_cpu: float = 0.0) -> str:
+def render(
+    rows: list[dict],
+    bare: float,
+    version: str = "",
+    image: str = "",
+    flags: str = "",
+    bare_cpu: float = 0.0,
+) -> str:
     load = os.getloadavg()[0]
+    place = f"a container of the {image}, 1 CPU" if image else f"the project's venv, {version}"
     lines = [
         "# Large-project track (networkx 3.2.1, 5 injected bugs, default flags)",
         "",
         f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average {load:.1f} "
         f"on {os.cpu_count()} cores (shared machine: wall times are upper bounds)",
-        f"- bare suite (`pytest -q`, the project's venv, {version}): {bare:.0f} s wall"
+        f"- bare suite (`pytest -q`, {place}): {bare:.0f} s wall"
         + (f", {bare_cpu:.0f} s CPU" if bare_cpu else ""),
-        "- baseline / bare CPU: the CPU seconds of the baseline's test processes (report.json "
-        "`timings.baseline_cpu`) over the bare suite's, both measured in this invocation: unlike "
-        "the wall ratio, it does not move with the machine's load",
+        f"- flags: `treefix repair REPO --json {flags}`" if flags else "- flags: none (defaults)",
+        "- baseline / bare CPU (local sandbox): the CPU seconds of the baseline's test processes "
+        "(report.json `timings.baseline_cpu`) over the bare suite's, both measured in this "
+        "invocation: unlike the wall ratio, it does not move with the machine's load",
         "",
-        "| bug | module | kind | status | checked here | wall s | evaluations | baseline s "
-        "| baseline / bare | baseline / bare CPU | tests traced | peak RSS MiB | limits chosen |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| bug | module | kind | sandbox | status | checked here | wall s | evaluations | baseline s "
+        "| baseline / bare | baseline / bare CPU | tests traced "
+        "| peak RSS MiB (treefix; largest container) | limits chosen |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         rep = r["report"]
         search = rep.get("search") or {}
         base = (rep.get("timings") or {}).get("baseline_duration")
         ratio = f"{base / bare:.2f}" if isinstance(base, int | float) and bare else "-"
-        cpu = (rep.get("timings") or {}).get("baseline_cpu")
-        cpu_ratio = f"{cpu / bare_cpu:.2f}" if isinstance(cpu, int | float) and bare_cpu else "-"
         limits = rep.get("limits") or {}
         lim = ", ".join(f"{k} {v}" for k, v in limits.items() if isinstance(v, int | float))
         bl = rep.get("baseline") or {}
         traced = bl.get("traced_tests")
         traced_cell = f"{traced} of {bl.get('tests')}" if traced is not None else "all"
+        cpu = (rep.get("timings") or {}).get("baseline_cpu")
+        cpu_ratio = f"{cpu / bare_cpu:.2f}" if isinstance(cpu, int | float) and bare_cpu else "-"
+        sandbox = (rep.get("sandbox") or {}).get("kind", "-")
+        if r.get("image"):
+            how = "built" if r["image_built"] else "found"
+            sandbox += f" (image {how} in {r['image_s']} s)"
+        peak = f"{r['peak_rss_mib']}; {r.get('container_peak_mib') or '-'}"
         lines.append(
-            f"| {r['bug']} | `{r['module']}` | {r['kind']} | {rep.get('status')} | "
+            f"| {r['bug']} | `{r['module']}` | {r['kind']} | {sandbox} | {rep.get('status')} | "
             f"{'yes' if r['checked'] else 'no'} | {r['wall_s']} | {search.get('evaluations', '-')} "
-            f"| {base if base is not None else '-'} | {ratio} | {cpu_ratio} | {traced_cell} "
-            f"| {r['peak_rss_mib']} "
+            f"| {base if base is not None else '-'} | {ratio} | {cpu_ratio} | {traced_cell} | {peak} "
             f"| {lim} |"
         )
     return "\n".join(lines) + "\n"

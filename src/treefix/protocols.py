@@ -70,6 +70,11 @@ class Sandbox(Protocol):
         called from a signal handler; removing what the sandbox holds is close()'s job."""
         ...
 
+    def peak_memory_mb(self) -> float | None:
+        """The most memory the sandbox's runs held at once so far (a container's cgroup peak),
+        None where the sandbox cannot tell (the local one: its runs are treefix's children)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -121,6 +126,7 @@ class Executor(Protocol):
     kind: str  # the sandbox backend, for the report
     isolation: str  # one line for the run header
     nodes: list[str]  # the cluster nodes the sandboxes live on (none for threads on this machine)
+    sandbox_peak_mb: float | None  # the largest sandbox memory peak, read by close() (None: unknown)
 
     def run(self, batch: Sequence[Evaluation]) -> list[TestReport]: ...
 

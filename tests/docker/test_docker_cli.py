@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -159,6 +162,83 @@ def test_sandbox_build_installs_dependencies_and_is_cached(tmp_path, docker_engi
     assert image_tag(root, base) == tag
     (root / "requirements.txt").write_text(PINNED.replace("six==1.16.0", "six==1.15.0"))
     assert image_tag(root, base) != tag
+
+
+def test_sandbox_build_of_a_project_with_its_own_venv_installs_that_venvs_packages(
+    tmp_path, docker_engine, own_base
+):
+    """The local sandbox runs the tests with the project's `.venv`: the image gets its packages at
+    their versions (pytest 7.4.4 here, not the base's 7.2.1), not every requirement file the
+    project keeps (networkx's requirements/ name docs and release tools whose sdists do not
+    build offline: `treefix sandbox build` failed on it)."""
+    base, built = own_base
+    root = write_tree(
+        tmp_path / "withvenv",
+        {
+            **BUGGY,
+            "pyproject.toml": (
+                '[project]\nname = "shopx"\nversion = "0.1"\n'
+                '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+                '[tool.setuptools]\npackages = ["shop"]\n'
+            ),
+            "requirements/doc.txt": "treefix-no-such-package-zzz==1.0\n",
+        },
+    )
+    venv = root / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin/python"), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "six==1.16.0", "pytest==7.4.4", "wheel"], check=True)
+    # the project itself, editable: pip records it as a local folder, which no index has
+    subprocess.run([*pip, "--no-build-isolation", "-e", str(root)], check=True)
+
+    result = CliRunner().invoke(app, ["sandbox", "build", str(root), "--base", base])
+    assert result.exit_code == 0, result.output
+    tag = result.stdout.strip().splitlines()[-1]
+    built.append(tag)
+    assert tag == image_tag(root, base)
+    assert ".venv/ (its installed packages)" in " ".join(result.stderr.split())
+    code = "import pytest, six; print(pytest.__version__, six.__version__)"
+    out = docker_engine.containers.run(
+        tag, ["python3", "-c", code], network_mode="none", user="1000:1000", remove=True
+    )
+    assert out.decode().split() == ["7.4.4", "1.16.0"]
+    # another version in the venv is another image
+    subprocess.run([*pip, "six==1.15.0"], check=True)
+    assert image_tag(root, base) != tag
+
+
+def test_sandbox_build_says_when_the_projects_venv_has_another_python_than_the_image(
+    tmp_path, docker_engine, own_base
+):
+    """Local runs use the venv's Python, Docker runs the image's: the build says they differ."""
+    other = os.environ.get("TREEFIX_TEST_PY313", "")
+    if not other:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off"):
+            pytest.fail("TREEFIX_TEST_PY313 is not set: .ci/run creates this virtualenv")
+        pytest.skip("TREEFIX_TEST_PY313 is not set (.ci/run sets it)")
+    base, built = own_base
+    root = write_tree(tmp_path / "p313", BUGGY)
+    subprocess.run([other, "-m", "venv", "--without-pip", str(root / ".venv")], check=True)
+    result = CliRunner().invoke(app, ["sandbox", "build", str(root), "--base", base])
+    assert result.exit_code == 0, result.output
+    built.append(result.stdout.strip().splitlines()[-1])
+    said = " ".join(result.stderr.split())
+    assert "note: the project's .venv/ is Python 3.13, the image's is 3.11" in said
+    again = CliRunner().invoke(app, ["sandbox", "build", str(root), "--base", base])
+    assert "up to date" in again.stderr
+    assert "the image's is 3.11" in " ".join(again.stderr.split())
+
+
+def test_the_report_gives_the_sandbox_containers_memory_peak(tmp_path, sandbox_image):
+    """treefix's own peak RSS leaves out the tests, which run in the containers: the report adds
+    the largest container's cgroup peak (a test here holds 200 MiB)."""
+    big = "def test_holds_200_mib():\n    data = b'x' * (200 << 20)\n    assert len(data) == 200 << 20\n"
+    root = write_tree(tmp_path / "big", {**BUGGY, "tests/test_big.py": big})
+    result, report = _repair(root, "--sandbox", "docker", "--image", sandbox_image, "--json")
+    assert result.exit_code == 0, result.output
+    assert report["status"] == "fixed"
+    peak = report["sandbox"]["peak_memory_mb"]
+    assert 200 <= peak < 2048, peak  # below the 2 GiB limit: nothing was killed
 
 
 def test_sandbox_build_of_a_missing_folder_is_a_usage_error(tmp_path):

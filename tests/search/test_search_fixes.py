@@ -229,3 +229,37 @@ def test_a_passing_test_hanging_in_validation_still_vetoes_the_fix():
     res = _hanging_validation("p")
     assert res.fix is None
     assert any(n.regressions == ["p"] for n in res.plausible)
+
+
+def test_a_plausible_state_whose_full_run_is_not_graded_says_why_it_was_rejected():
+    """No regression and no target failing, yet not validated: the trajectory must say why."""
+
+    def evaluate(states, full):
+        out = []
+        for state, whole in zip(states, full, strict=True):
+            src = state.read("m.py")
+            fixed = any(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in FIXING)
+            if fixed and whole:  # the focused run passes; the full suite errors out
+                out.append(
+                    TestReport(
+                        Status.ERROR, 3, 0.0, tests=_report(True).tests, detail="exit code 3"
+                    )
+                )
+            else:
+                out.append(_report(fixed))
+        return out
+
+    base = _report(False)
+    res = Search(
+        root_state=ProgramState({"m.py": Slots.line * 120}),
+        root_report=base,
+        baseline=Baseline(base, ["t"]),
+        focus=[Suspicion("m.py", 1, 1.0)],
+        proposer=Slots(),
+        evaluate=evaluate,
+        budget=Budget(max_evals=40),
+    ).run()
+    assert res.fix is None and res.plausible
+    rejected = res.plausible[0]
+    assert rejected.regressions == []
+    assert rejected.validation == "full suite error (exit code 3)"

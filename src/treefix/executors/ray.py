@@ -227,6 +227,7 @@ class RayExecutor:
         self.lost = 0  # actors lost with their node
         self._cancelled = False
         self._closed = False
+        self.sandbox_peak_mb: float | None = None  # not gathered from the actors
         try:
             infos = self._started(ray)
         except BaseException:  # Ctrl-C while the actors start: none may outlive the run

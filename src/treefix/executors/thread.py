@@ -15,6 +15,18 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def _largest_peak(sandboxes: Sequence[Sandbox]) -> float | None:
+    peaks = []
+    for sb in sandboxes:
+        try:
+            peak = sb.peak_memory_mb()
+        except Exception:  # an engine gone at the end costs the figure, not the run
+            peak = None
+        if peak is not None:
+            peaks.append(peak)
+    return max(peaks) if peaks else None
+
+
 class ThreadExecutor:
     def __init__(self, pool: SandboxPool, runner: TestRunner | None = None):
         self.pool = pool
@@ -24,6 +36,7 @@ class ThreadExecutor:
         self.kind = first.kind if first else ""
         self.isolation = first.isolation if first else ""
         self.nodes: list[str] = []  # this machine's threads, no cluster
+        self.sandbox_peak_mb: float | None = None
         self._threads = ThreadPoolExecutor(
             max_workers=max(1, pool.size), thread_name_prefix="treefix-worker"
         )
@@ -75,6 +88,8 @@ class ThreadExecutor:
         if self.cancelled:
             self.pool.cancel()  # runs a worker started while the interrupt unwound
         self._threads.shutdown(wait=True, cancel_futures=True)
+        if not self.cancelled:  # read before the sandboxes go (an interrupt does not wait)
+            self.sandbox_peak_mb = _largest_peak(self.pool.sandboxes)
         self.pool.close()
 
     def __enter__(self) -> ThreadExecutor:

@@ -161,6 +161,7 @@ def repair(record: RunRecord, events: Events, interrupt: Interrupt, language: La
     finally:
         try:
             executor.close()
+            record.sandbox_peak_mb = executor.sandbox_peak_mb
         finally:  # only now: a second signal during the close must still reach the sandboxes
             interrupt.detach()
 

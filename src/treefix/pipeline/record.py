@@ -42,6 +42,7 @@ class RunRecord:
     baseline_cpu: float | None = None  # CPU seconds of its test processes, when they are ours
     workers: int = 1
     nodes: list[str] = field(default_factory=list)  # Ray node ids of the sandbox actors
+    sandbox_peak_mb: float | None = None  # the largest sandbox memory peak (Docker: its cgroup's)
     baseline_report: TestReport | None = None
     baseline: Baseline | None = None
     focus: list[Suspicion] = field(default_factory=list)

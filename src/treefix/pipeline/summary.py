@@ -68,6 +68,7 @@ def node_record(node: Node) -> dict:
         "duration": round(rep.duration, 3) if rep else None,
         "failing": rep.failing()[:20] if rep else [],
         **({"explanation": node.explanation} if node.explanation else {}),
+        **({"validation": node.validation} if node.validation else {}),
         **(
             {"value": node.value, "value_note": node.value_note, "test_reward": node.test_reward}
             if node.value is not None
@@ -181,6 +182,8 @@ def build_report(run: RunRecord, run_id: str, run_dir: str, exit_code: int) -> d
             # where candidates ran: threads here, or Ray actors (and on which nodes)
             "executor": run.options.sandbox.executor,
             "nodes": run.nodes,
+            # the tests' side: the largest sandbox's memory peak (None where it cannot be read)
+            "peak_memory_mb": run.sandbox_peak_mb,
         },
         "options": {
             "max_evals": run.options.search.max_evals,

@@ -37,6 +37,7 @@ RESULTS = "/work/results"
 SUPPORT = "/work/support"
 SCRATCH = "/tmp /var/tmp /dev/shm /run/lock"  # writable by the candidate's uid
 OOM_COUNTERS = "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events"  # v1, v2
+PEAK_COUNTERS = "/sys/fs/cgroup/memory/memory.max_usage_in_bytes /sys/fs/cgroup/memory.peak"
 PIDS_COUNTERS = "/sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events"  # v1, v2: "max N"
 USER = "1000:1000"
 # sets $oom and $pids from the cgroup's counters, with shell builtins only (a killed fork bomb's
@@ -345,6 +346,15 @@ class DockerSandbox:
         except docker.errors.NotFound:
             return {}
         return _read_tar_text(stream, ARTIFACT_LIMIT)
+
+    def peak_memory_mb(self) -> float | None:
+        """The container's memory peak from its cgroup (v1 max_usage, v2 memory.peak): every run
+        and warm server in it, page cache included, as the memory limit counts it."""
+        code, out = self.container.exec_run(
+            ["sh", "-c", f"cat {PEAK_COUNTERS} 2>/dev/null"], user=USER
+        )
+        first = out.decode(errors="replace").split()
+        return round(int(first[0]) / (1 << 20), 1) if first and first[0].isdigit() else None
 
     def cancel(self) -> None:
         """A `docker exec` is not in our process groups: removing the container is what ends

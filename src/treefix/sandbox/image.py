@@ -15,6 +15,7 @@ from pathlib import Path
 
 from treefix.errors import SandboxError, SandboxUnavailable, UsageError
 from treefix.sandbox.docker_engine import client as make_client
+from treefix.sandbox.project_venv import pinned_requirements, project_venv, venv_python
 
 DEFAULT_BASE = "treefix-base:bookworm"
 REPO = "treefix-sandbox"
@@ -53,6 +54,11 @@ def _requirement_lines(path: Path) -> list[str]:
 
 
 def find_dependencies(root: Path) -> Dependencies:
+    """The project's in-tree virtualenv, pinned, when it has one (what the local sandbox runs the
+    tests with); else its requirement files and pyproject's dependencies and test extras."""
+    venv = project_venv(root)
+    if venv is not None:
+        return Dependencies(pinned_requirements(venv), [f"{venv.name}/ (its installed packages)"])
     reqs: list[str] = []
     sources: list[str] = []
     for path in sorted([*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]):
@@ -99,6 +105,21 @@ def _container_python(client, base: str) -> str:
     return out.decode().strip()
 
 
+def _say_other_python(root: Path, image_python: str, log) -> None:
+    """The image runs the tests on its own Python: say so when the project's venv (what the local
+    sandbox runs them with) has another version, so a difference between sandboxes is explained."""
+    venv = project_venv(root)
+    if venv is None:
+        return
+    own = venv_python(venv)
+    if own and image_python and own != image_python:
+        log(
+            f"note: the project's {venv.name}/ is Python {own}, the image's is {image_python}: in "
+            f"the Docker sandbox the tests run on {image_python} (--base an image of Python {own} "
+            "to match)"
+        )
+
+
 def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> str:
     """Build (or find) the project's sandbox image and return its tag."""
     import docker.errors
@@ -111,6 +132,7 @@ def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> st
         log(
             f"{tag} is up to date ({len(deps.requirements)} dependencies from {', '.join(deps.sources) or 'no files'})"
         )
+        _say_other_python(root, _container_python(client, tag), log)
         return tag
     except docker.errors.ImageNotFound:
         pass
@@ -127,6 +149,7 @@ def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> st
         wanted = [*ALWAYS, *deps.requirements]
         (ctx_path / "requirements.txt").write_text("\n".join(wanted) + "\n")
         pyver = _container_python(client, base)
+        _say_other_python(root, pyver, log)
         cmd = [
             sys.executable,
             "-m",
@@ -140,7 +163,10 @@ def build(root: Path, *, base: str = DEFAULT_BASE, client=None, log=print) -> st
         ]
         if pyver != f"{sys.version_info[0]}.{sys.version_info[1]}":
             cmd += ["--python-version", pyver, "--only-binary=:all:"]
-        log(f"downloading {len(wanted)} requirements for Python {pyver} into a wheelhouse")
+        log(
+            f"downloading {len(wanted)} requirements for Python {pyver} into a wheelhouse "
+            f"(from {', '.join(deps.sources) or 'no files'})"
+        )
         dl = subprocess.run(cmd, capture_output=True, text=True)
         if dl.returncode != 0:
             last = (dl.stderr.strip().splitlines() or ["pip download failed"])[-1]

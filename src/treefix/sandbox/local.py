@@ -362,6 +362,9 @@ class LocalSandbox:
     def cancel(self) -> None:
         self._runs.cancel()
 
+    def peak_memory_mb(self) -> float | None:
+        return None  # its runs are treefix's own children, not a group it can measure apart
+
     def close(self) -> None:
         for proc in list(getattr(self, "_live", [])):
             self.stop(proc)

@@ -362,7 +362,25 @@ class Search:
                     self.stats.time_to_first_fix = time.monotonic() - start
             else:
                 node.reward = (node.reward or 0.0) * 0.5  # plausible on the focus, broke the rest
+                node.validation = _why_not_validated(full, regressed, still)
         return fixes
+
+
+def _why_not_validated(full: TestReport, regressed: list[str], still: list[str]) -> str:
+    """One line for the trajectory: a rejected fix with no regression is otherwise unexplained
+    (networkx's exact fix was once rejected so, and validated on the next run)."""
+    parts = [f"full suite {full.status.value} ({full.detail})"] if not _graded(full) else []
+    if regressed:
+        parts.append(f"{len(regressed)} regressions")
+    if still:
+        shown = ", ".join(f"{t} ({_outcome(full, t)})" for t in still[:3])
+        parts.append(f"targets still not passing: {shown}" + (" ..." if len(still) > 3 else ""))
+    return "; ".join(parts)[:600]
+
+
+def _outcome(full: TestReport, test: str) -> str:
+    got = full.tests.get(test)
+    return f"{got.outcome}: {got.message[:80]}" if got else "did not run"
 
 
 def _open(node: Node, count: int, width: int | None) -> Iterator[int]:

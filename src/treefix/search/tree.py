@@ -20,6 +20,7 @@ class Node:
     plausible: bool = False
     validated: bool | None = None  # full-suite verdict for plausible nodes
     regressions: list[str] = field(default_factory=list)
+    validation: str = ""  # why a plausible state's full-suite run did not validate it
     candidates: list[Candidate] | None = None  # proposals from this state, best first
     children: dict[int, Node] = field(default_factory=dict)  # candidate index -> child
     skipped: set[int] = field(default_factory=set)  # candidate indexes that led to seen states
