@@ -217,12 +217,16 @@ def stop(cluster: Cluster) -> None:
     """Kills this cluster's processes only: `ray stop` would stop every Ray process on the
     machine, other namespaces' clusters included (another test run, a benchmark). Every process
     of this cluster (head, raylets, workers, sandboxes) was started with its TMPDIR."""
+    mark = f"TMPDIR={cluster.tmp}".encode()
+    # the whole tree, taken before anything dies: Ray's agents rewrite their environment with
+    # their process title (no TMPDIR left to find) and, orphaned, outlived their raylet by minutes
+    tree = _descendants({n.proc.pid for n in cluster.nodes.values()} | set(_started_with(mark)))
     for node in cluster.nodes.values():
         if node.proc.poll() is None:
             node.kill()
-    mark = f"TMPDIR={cluster.tmp}".encode()
     deadline = time.monotonic() + 30
-    while (pids := _started_with(mark)) and time.monotonic() < deadline:
+    while (pids := _alive(tree) + _started_with(mark)) and time.monotonic() < deadline:
+        tree |= _descendants(set(pids))
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -230,6 +234,42 @@ def stop(cluster: Cluster) -> None:
                 pass
         time.sleep(0.5)
     shutil.rmtree(cluster.tmp.parent, ignore_errors=True)
+
+
+def _parents() -> dict[int, int]:
+    out = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit():
+                stat = (proc / "stat").read_text()
+                out[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _descendants(roots: set[int]) -> set[int]:
+    """`roots` and every process below them."""
+    parents, found = _parents(), set(roots)
+    grew = True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        found |= more
+        grew = bool(more)
+    return found - {os.getpid()}
+
+
+def _alive(pids: set[int]) -> list[int]:
+    """Those of pids still running (a zombie is done: only its parent can reap it)."""
+    out = []
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if stat.rsplit(")", 1)[1].split()[0] != "Z":
+            out.append(pid)
+    return out
 
 
 def _started_with(mark: bytes) -> list[int]:
