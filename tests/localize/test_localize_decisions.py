@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize import baselines
 from tests.localize.baselines import failed_run
 from treefix.code.syntax import parse
 from treefix.localize import localize
@@ -25,7 +26,7 @@ TEST = "tests/test_shipping.py"
 
 
 def line_of(needle: str) -> int:
-    return next(n for n, line in enumerate(SHIPPING.splitlines(), 1) if needle in line)
+    return baselines.line_of(SHIPPING, needle)
 
 
 def test_the_wrong_condition_ranks_right_after_the_branch_it_chose():

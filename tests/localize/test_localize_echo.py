@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize import baselines
 from tests.localize.baselines import failed_run
 from treefix.localize import localize
 from treefix.localize.echo import echoed_lines, sides
@@ -28,7 +29,7 @@ TARGET = f"{TEST}::test_exists_query"
 
 
 def line_of(needle: str) -> int:
-    return next(n for n, line in enumerate(QUERY.splitlines(), 1) if needle in line)
+    return baselines.line_of(QUERY, needle)
 
 
 def run(detail: str) -> list[Suspicion]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize import baselines
 from tests.localize.baselines import failed_run
 from treefix.code.syntax import parse
 from treefix.localize import localize
@@ -45,7 +46,7 @@ TARGET = "tests/test_shop.py::TestCheckout::test_member_discount_is_applied"
 
 
 def line_of(needle: str) -> int:
-    return next(n for n, line in enumerate(SHOP.splitlines(), 1) if needle in line)
+    return baselines.line_of(SHOP, needle)
 
 
 def test_the_statement_the_failing_test_names_breaks_the_spectrums_tie():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize import baselines
 from tests.localize.baselines import failed_run
 from treefix.code.syntax import parse
 from treefix.localize import localize
@@ -24,7 +25,7 @@ WINDOW = textwrap.dedent(
 
 
 def line_of(needle: str) -> int:
-    return next(n for n, line in enumerate(WINDOW.splitlines(), 1) if needle in line)
+    return baselines.line_of(WINDOW, needle)
 
 
 def test_the_statement_that_computes_something_outranks_tied_bookkeeping():

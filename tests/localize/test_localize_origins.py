@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
-from tests.localize.baselines import failed_run
+from tests.localize import baselines
+from tests.localize.baselines import one_failing_among_passing
 from treefix.code.syntax import parse
 from treefix.localize import localize
 from treefix.localize.origins import value_origins
 from treefix.types import ProgramState
-from treefix.types import TestOutcome as Outcome
 
 WORKER = textwrap.dedent(
     """
@@ -38,7 +38,7 @@ TEST = "tests/test_worker.py"
 
 
 def line_of(needle: str) -> int:
-    return next(n for n, line in enumerate(WORKER.splitlines(), 1) if needle in line)
+    return baselines.line_of(WORKER, needle)
 
 
 def test_a_none_default_stored_by_the_constructor_ranks_in_the_top_three():
@@ -47,20 +47,11 @@ def test_a_none_default_stored_by_the_constructor_ranks_in_the_top_three():
     init = list(range(line_of("self.id ="), line_of("self.info = {}") + 1))
     failing_line = line_of("if self.last_active + delay")
     target = f"{TEST}::test_prune_after_init"
-    failing = Outcome(
-        target,
-        "failed",
-        "TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'",
-        frames=[(TEST, 3), ("worker.py", failing_line)],
-    )
-    coverage = {target: {"worker.py": [*init, failing_line]}}
-    outcomes = [failing]
-    for n in range(4):
-        nodeid = f"{TEST}::test_info_{n}"
-        coverage[nodeid] = {"worker.py": [*init, line_of("self.info.update")]}
-        outcomes.append(Outcome(nodeid, "passed"))
+    message = "TypeError: unsupported operand type(s) for +: 'NoneType' and 'int'"
+    passing = [line_of("self.info.update")]
+    baseline = one_failing_among_passing(target, "worker.py", message, failing_line, init, passing)
     state = ProgramState({"worker.py": WORKER.encode(), TEST: b"def test_x(): ...\n"})
-    result = localize(state, failed_run(outcomes, coverage), [target])
+    result = localize(state, baseline, [target])
     top3 = [(s.path, s.line) for s in result[:3]]
     assert ("worker.py", line_of("def __init__")) in top3
     assert ("worker.py", line_of("self.last_active = last_active")) in top3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.localize.baselines import line_of
 from treefix.localize import is_test_file, localize
 
 # aliased so pytest does not try to collect the dataclasses named Test*
@@ -14,13 +15,6 @@ from treefix.types import TestReport as Report
 
 def src(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
-
-
-def line_of(text: str, needle: str) -> int:
-    for n, line in enumerate(text.splitlines(), 1):
-        if needle in line:
-            return n
-    raise AssertionError(f"{needle!r} not in source")
 
 
 def report(

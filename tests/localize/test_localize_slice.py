@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import textwrap
 
-from tests.localize.baselines import failed_run
+from tests.localize import baselines
+from tests.localize.baselines import one_failing_among_passing
 from treefix.code.syntax import parse
 from treefix.localize import localize
 from treefix.localize.slice import backward_slice, failing_expression, reads, writes
 from treefix.types import ProgramState
-from treefix.types import TestOutcome as Outcome
 
 BIND = textwrap.dedent(
     """
@@ -30,7 +30,7 @@ TEST = "tests/test_bind.py"
 
 
 def line_of(needle: str) -> int:
-    return next(n for n, line in enumerate(BIND.splitlines(), 1) if needle in line)
+    return baselines.line_of(BIND, needle)
 
 
 def test_the_assignment_a_failing_guard_reads_ranks_in_the_top_three():
@@ -39,19 +39,9 @@ def test_the_assignment_a_failing_guard_reads_ranks_in_the_top_three():
     raise_line = line_of("raise TypeError")
     setup = list(range(2, raise_line))
     target = f"{TEST}::test_insignificant_param_is_positional"
-    failing = Outcome(
-        target,
-        "failed",
-        "TypeError: too many arguments",
-        frames=[(TEST, 3), ("bind.py", raise_line)],
-    )
-    coverage = {target: {"bind.py": [*setup, raise_line]}}
-    outcomes = [failing]
-    for n in range(4):
-        nodeid = f"{TEST}::test_ok_{n}"
-        coverage[nodeid] = {"bind.py": [*setup, line_of("return dict")]}
-        outcomes.append(Outcome(nodeid, "passed"))
-    baseline = failed_run(outcomes, coverage)
+    message = "TypeError: too many arguments"
+    passing = [line_of("return dict")]
+    baseline = one_failing_among_passing(target, "bind.py", message, raise_line, setup, passing)
     state = ProgramState({"bind.py": BIND.encode(), TEST: b"def test_x(): ...\n"})
     result = localize(state, baseline, [target])
     top3 = [(s.path, s.line) for s in result[:3]]

@@ -18,29 +18,34 @@ def _report(ok: bool) -> TestReport:
     return TestReport(Status.PASSED if ok else Status.FAILED, int(not ok), 0.0, tests={"t": t})
 
 
-def _search(fixes: int, extra_evals: int, runs: list | None = None, choose=None):
-    def ok(state: ProgramState) -> bool:
-        src = state.read("m.py")
-        return any(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in FIXING)
+def _set(state: ProgramState) -> set[int]:
+    """The Slots lines this state has set."""
+    src = state.read("m.py")
+    return {i for i in range(120) if src[i * 6 + 4 : i * 6 + 5] == b"1"}
 
-    def evaluate(states, full):
-        if runs is not None:
-            runs.extend(full)
-        return [_report(ok(s)) for s in states]
 
-    base = _report(False)
+def _slots_search(evaluate, max_evals: int, baseline: Baseline | None = None, line=1, **kw):
+    """A search over the Slots program from the failing root (`baseline`: the default one)."""
+    base = baseline.report if baseline is not None else _report(False)
     return Search(
         root_state=ProgramState({"m.py": Slots.line * 120}),
         root_report=base,
-        baseline=Baseline(base, ["t"]),
-        focus=[Suspicion("m.py", 1, 1.0)],
+        baseline=baseline or Baseline(base, ["t"]),
+        focus=[Suspicion("m.py", line, 1.0)],
         proposer=Slots(),
         evaluate=evaluate,
-        budget=Budget(max_evals=300),
-        fixes=fixes,
-        extra_evals=extra_evals,
-        choose=choose,
-    ).run()
+        budget=Budget(max_evals=max_evals),
+        **kw,
+    )
+
+
+def _search(fixes: int, extra_evals: int, runs: list | None = None, choose=None):
+    def evaluate(states, full):
+        if runs is not None:
+            runs.extend(full)
+        return [_report(bool(_set(s) & set(FIXING))) for s in states]
+
+    return _slots_search(evaluate, 300, fixes=fixes, extra_evals=extra_evals, choose=choose).run()
 
 
 def test_the_search_goes_on_until_it_holds_k_distinct_fixes():
@@ -158,19 +163,12 @@ def test_mutation_transpositions_are_no_majority_vote():
     two-edit state must not win a "vote" of its two orders over the one-edit fix."""
 
     def ok(state: ProgramState) -> bool:
-        src = state.read("m.py")
-        on = {i for i in range(12) if src[i * 6 + 4 : i * 6 + 5] == b"1"}
+        on = _set(state)
         return 7 in on or {0, 1} <= on
 
-    base = _report(False)
-    search = Search(
-        root_state=ProgramState({"m.py": Slots.line * 120}),
-        root_report=base,
-        baseline=Baseline(base, ["t"]),
-        focus=[Suspicion("m.py", 1, 1.0)],
-        proposer=Slots(),
-        evaluate=lambda states, full: [_report(ok(s)) for s in states],
-        budget=Budget(max_evals=300),
+    search = _slots_search(
+        lambda states, full: [_report(ok(s)) for s in states],
+        300,
         fixes=2,
         extra_evals=100,
         choose=Discriminator(),
@@ -194,7 +192,7 @@ def _hanging_validation(hangs: str) -> SearchResult:
     def evaluate(states, full):
         out = []
         for st, whole in zip(states, full, strict=True):
-            ok = st.read("m.py")[FIXING[0] * 6 + 4 : FIXING[0] * 6 + 5] == b"1"
+            ok = FIXING[0] in _set(st)
             names = ["t", "p", "slow"] if whole else ["t"]
             tests = {n: outcome(n, ok or n == "p") if whole else outcome(n, ok) for n in names}
             status = Status.TIMEOUT if whole else (Status.PASSED if ok else Status.FAILED)
@@ -207,15 +205,8 @@ def _hanging_validation(hangs: str) -> SearchResult:
         "slow": TestOutcome("slow", "failed", hung),
     }
     base = TestReport(Status.TIMEOUT, 1, 0.0, tests=base_tests)
-    return Search(
-        root_state=ProgramState({"m.py": Slots.line * 120}),
-        root_report=base,
-        baseline=Baseline(base, ["t"], guards=["p"], flaky=["slow"]),
-        focus=[Suspicion("m.py", FIXING[0], 1.0)],
-        proposer=Slots(),
-        evaluate=evaluate,
-        budget=Budget(max_evals=60),
-    ).run()
+    baseline = Baseline(base, ["t"], guards=["p"], flaky=["slow"])
+    return _slots_search(evaluate, 60, baseline, line=FIXING[0]).run()
 
 
 def test_a_flaky_test_hanging_again_in_validation_does_not_veto_the_fix():
@@ -237,8 +228,7 @@ def test_a_plausible_state_whose_full_run_is_not_graded_says_why_it_was_rejected
     def evaluate(states, full):
         out = []
         for state, whole in zip(states, full, strict=True):
-            src = state.read("m.py")
-            fixed = any(src[i * 6 + 4 : i * 6 + 5] == b"1" for i in FIXING)
+            fixed = bool(_set(state) & set(FIXING))
             if fixed and whole:  # the focused run passes; the full suite errors out
                 out.append(
                     TestReport(
@@ -249,16 +239,7 @@ def test_a_plausible_state_whose_full_run_is_not_graded_says_why_it_was_rejected
                 out.append(_report(fixed))
         return out
 
-    base = _report(False)
-    res = Search(
-        root_state=ProgramState({"m.py": Slots.line * 120}),
-        root_report=base,
-        baseline=Baseline(base, ["t"]),
-        focus=[Suspicion("m.py", 1, 1.0)],
-        proposer=Slots(),
-        evaluate=evaluate,
-        budget=Budget(max_evals=40),
-    ).run()
+    res = _slots_search(evaluate, 40).run()
     assert res.fix is None and res.plausible
     rejected = res.plausible[0]
     assert rejected.regressions == []

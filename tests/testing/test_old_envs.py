@@ -96,7 +96,7 @@ def _baseline(root: Path, python: str, **kw):
         box.close()
 
 
-def test_outcomes_and_per_test_coverage_without_coverage_py(old_env, tmp_path: Path):
+def test_outcomes_and_per_test_coverage_in_that_environment(old_env, tmp_path: Path):
     python, want = old_env
     root = write_legacy(tmp_path / "proj")
     runner, report = _baseline(root, python, per_test_timeout=10, coverage=True)
@@ -109,7 +109,7 @@ def test_outcomes_and_per_test_coverage_without_coverage_py(old_env, tmp_path: P
         ("tests/test_unit.py", 15)
     ]
     assert report.tests["tests/test_unit.py::StatsTest::test_mean"].duration > 0
-    # the same data coverage.py gives in treefix's own interpreter
+    # the same lines as treefix's own interpreter records (its C tracer)
     _, reference = _baseline(root, sys.executable, coverage=True)
     assert reference.coverage is not None and report.coverage is not None
     assert as_sets(report.coverage) == as_sets(reference.coverage)

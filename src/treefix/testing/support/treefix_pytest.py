@@ -55,7 +55,6 @@ _out = None
 _tracer = None  # treefix_trace.LineTracer, while recording
 _stream = None  # CoverageStream: where the recorded lines go
 _broken = False  # set by the first error in treefix's own code: from then on, do nothing
-_COLLECT = "treefix-collect:"  # context prefix of the lines a test module's import ran
 _items = []  # type: List[str]  # the collected node ids
 
 
@@ -369,7 +368,7 @@ def pytest_make_collect_report(collector):
     if not _broken and _tracer is not None:
         try:
             if isinstance(collector, pytest.Module):
-                _switch(_COLLECT + collector.nodeid)
+                _switch(collector.nodeid)
                 recording = True
         except Exception as exc:
             _fail("make_collect_report", exc)
