@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
 import stat
+import subprocess
 import sys
 import textwrap
 import time
@@ -316,6 +318,42 @@ def test_a_memory_hog_is_stopped_and_graded_oom(tmp_path):
         assert hog.outcome in ("failed", "error") and hog.exc_type in ("MemoryError", "OutOfMemory")
         assert report.tests["tests/test_limit.py::test_small"].outcome == "passed"
     finally:
+        sb.close()
+
+
+def test_a_finished_runs_stragglers_are_killed_before_the_next_run_but_a_live_server_stays(
+    tmp_path,
+):
+    # A run's PID namespace is torn down after its outer process is reaped: under load a fork
+    # bomb's children were still in the worker's group when the run returned (CI, session 8),
+    # holding pids slots the next candidate would be refused and misgraded for.
+    project = snapshot(_make(tmp_path / "p", FILES))
+    sb = LocalSandbox(project, limits=Limits(pids=64))
+    if sb._group is None:
+        sb.close()
+        pytest.skip("no cgroup pids controller on this machine")
+    stray = None
+    try:
+        server = sb.spawn(ExecRequest(["sleep", "60"]))  # stands for a warm server
+        # a process of an earlier run, still in the group when the run is over
+        stray = subprocess.Popen(
+            ["sh", "-c", f'echo $$ > "{sb._group.procs_files[0]}" && exec sleep 60'],
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while stray.pid not in sb._group.members() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stray.pid in sb._group.members()
+        res = sb.execute({}, ExecRequest(["true"]))
+        assert res.exit_code == 0
+        assert stray.wait(timeout=10) == -signal.SIGKILL  # killed, and gone when execute returned
+        assert stray.pid not in sb._group.members()
+        assert server.poll() is None  # the live server and its namespace were left alone
+        assert server.pid in sb._group.members()
+    finally:
+        if stray is not None and stray.poll() is None:
+            stray.kill()
+            stray.wait()
         sb.close()
 
 

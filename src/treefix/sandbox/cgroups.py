@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,12 +35,53 @@ class WorkerGroup:
         moves = " && ".join(f'echo $$ > "{p}"' for p in self.procs_files)
         return ["sh", "-c", f'{moves} && exec "$@"', "treefix-cgroup"]
 
+    def members(self) -> list[int]:
+        try:
+            return [int(p) for p in self.procs_files[0].read_text().split()]
+        except (OSError, ValueError):
+            return []
+
+    def reap(self, keep: Callable[[int], bool], wait: float = 10.0) -> int:
+        """Kills every process in the group that `keep` does not claim and waits until they are
+        gone; returns how many are left after `wait` seconds. A run's PID namespace is torn down by
+        the kernel after its outer process was reaped, so a fork bomb's children can still hold
+        the group's pids slots (and make the next run look pids-limited) when the run returns."""
+        deadline = time.monotonic() + wait
+        while True:
+            left = [pid for pid in self.members() if not keep(pid)]
+            if not left or time.monotonic() >= deadline:
+                return len(left)
+            for pid in left:
+                _kill_member(pid, self)
+            time.sleep(0.01)
+
     def remove(self) -> None:
         for d in self.dirs:
             try:
                 d.rmdir()
             except OSError:
                 pass  # a straggler still inside; the kernel frees it when it exits
+
+
+def _kill_member(pid: int, group: WorkerGroup) -> None:
+    """SIGKILL to pid only while it is still in the group: through a pidfd where there is one, so
+    a pid freed and reused in between is never signalled."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    try:
+        if pid not in group.members():  # checked after the pidfd pinned the process
+            return
+        if fd is not None:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass  # already gone
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def _counter(path: Path, key: str) -> int:

@@ -284,11 +284,21 @@ class LocalSandbox:
         self._runs.discard(proc.pid)
         if proc in self._live:
             self._live.remove(proc)
+        self._reap()
         for f in (proc.stdin, proc.stdout):
             try:
                 f.close() if f else None
             except OSError:
                 pass
+
+    def _reap(self) -> None:
+        """Waits until nothing of a finished run is left in the worker's group (see
+        WorkerGroup.reap); a live warm server and everything in its PID namespace stay."""
+        if self._group is None:
+            return
+        live = {proc.pid for proc in self._live}
+        spaces = {_ns(f"/proc/{pid}/ns/pid_for_children") for pid in live} - {None}
+        self._group.reap(lambda pid: pid in live or _ns(f"/proc/{pid}/ns/pid") in spaces)
 
     def execute(
         self,
@@ -325,6 +335,7 @@ class LocalSandbox:
                     output_limit=self.limits.output_bytes,
                     groups=self._runs,
                 )
+                self._reap()
         except FileNotFoundError as exc:
             raise SandboxError(f"cannot start {request.argv[0]!r}: {exc.strerror}") from None
         finally:
@@ -372,3 +383,10 @@ class LocalSandbox:
         group = getattr(self, "_group", None)
         if group is not None:
             group.remove()
+
+
+def _ns(link: str) -> str | None:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return None
