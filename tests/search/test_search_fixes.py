@@ -243,4 +243,33 @@ def test_a_plausible_state_whose_full_run_is_not_graded_says_why_it_was_rejected
     assert res.fix is None and res.plausible
     rejected = res.plausible[0]
     assert rejected.regressions == []
-    assert rejected.validation == "full suite error (exit code 3)"
+    assert rejected.revalidated  # rejected only after a second run gave no verdict either
+    assert rejected.validation == (
+        "first full-suite run gave no verdict: full suite error (exit code 3); "
+        "full suite error (exit code 3)"
+    )
+    assert len(res.plausible) == len({id(n) for n in res.plausible})  # each verdict once
+
+
+def test_a_full_run_without_a_verdict_is_run_again_and_the_fix_stands():
+    """The machine's bad moment (a container lost, a run killed before it reported) must not
+    cost a fix: the first full-suite run of the exact fix gives no verdict, the second passes."""
+    runs: list[str] = []
+
+    def evaluate(states, full):
+        out = []
+        for state, whole in zip(states, full, strict=True):
+            fixed = bool(_set(state) & set(FIXING))
+            if fixed and whole:
+                runs.append("full")
+                if runs.count("full") == 1:
+                    out.append(TestReport(Status.SANDBOX_ERROR, None, 0.0, detail="container lost"))
+                    continue
+            out.append(_report(fixed))
+        return out
+
+    res = _slots_search(evaluate, 40).run()
+    assert res.fix is not None and res.stats.stop_reason == "fixed"
+    assert res.stats.revalidations == 1 and runs.count("full") == 2
+    assert res.fix.validation.startswith("first full-suite run gave no verdict: full suite")
+    assert "container lost" in res.fix.validation

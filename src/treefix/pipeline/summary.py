@@ -127,6 +127,7 @@ def search_section(res: SearchResult) -> dict:
     return {
         "evaluations": stats.evaluations,
         "validations": stats.validations,
+        "revalidations": stats.revalidations,
         "unique_states": len(res.trajectory) + 1,
         "duplicates_skipped": stats.duplicates_skipped,
         "proposals": stats.proposals,

@@ -46,6 +46,7 @@ class Budget:
 class SearchStats:
     evaluations: int = 0  # sandbox runs of candidates (focused) and validations (full suite)
     validations: int = 0
+    revalidations: int = 0  # full-suite runs repeated because the first gave no verdict
     duplicates_skipped: int = 0
     proposals: int = 0
     evals_to_first_fix: int | None = None
@@ -351,6 +352,17 @@ class Search:
         fixes = []
         for node, full in zip(nodes, reports, strict=True):
             regressed, still = regressions_against(full, self.baseline)
+            if not _graded(full) and not node.revalidated:
+                # no verdict (a sandbox error, a run killed before it reported, a crash after
+                # its tests): a state plausible on its focus is run once more before it is
+                # rejected, so one bad run of the machine does not cost the fix
+                node.revalidated = True
+                node.validation = "first full-suite run gave no verdict: " + _why_not_validated(
+                    full, regressed, still
+                )
+                self.stats.revalidations += 1
+                self._pending.insert(0, node)
+                continue
             node.regressions = regressed
             node.validated = not regressed and not still and _graded(full)
             self.plausible.append(node)
@@ -362,7 +374,9 @@ class Search:
                     self.stats.time_to_first_fix = time.monotonic() - start
             else:
                 node.reward = (node.reward or 0.0) * 0.5  # plausible on the focus, broke the rest
-                node.validation = _why_not_validated(full, regressed, still)
+                node.validation = "; ".join(
+                    filter(None, [node.validation, _why_not_validated(full, regressed, still)])
+                )[:1200]
         return fixes
 
 

@@ -21,6 +21,7 @@ class Node:
     validated: bool | None = None  # full-suite verdict for plausible nodes
     regressions: list[str] = field(default_factory=list)
     validation: str = ""  # why a plausible state's full-suite run did not validate it
+    revalidated: bool = False  # its first full-suite run gave no verdict and was run again
     candidates: list[Candidate] | None = None  # proposals from this state, best first
     children: dict[int, Node] = field(default_factory=dict)  # candidate index -> child
     skipped: set[int] = field(default_factory=set)  # candidate indexes that led to seen states
