@@ -352,13 +352,15 @@ class Search:
         fixes = []
         for node, full in zip(nodes, reports, strict=True):
             regressed, still = regressions_against(full, self.baseline)
-            if not _graded(full) and not node.revalidated:
-                # no verdict (a sandbox error, a run killed before it reported, a crash after
-                # its tests): a state plausible on its focus is run once more before it is
-                # rejected, so one bad run of the machine does not cost the fix
+            complete = _complete(full, self.baseline)
+            if not node.revalidated and not complete:
+                # no verdict (a sandbox error, a run killed or cut by its time limit before it
+                # reported every test, a crash after its tests): a state plausible on its focus
+                # is run once more before it is rejected, so one bad run of the machine does not
+                # cost the fix
                 node.revalidated = True
                 node.validation = "first full-suite run gave no verdict: " + _why_not_validated(
-                    full, regressed, still
+                    full, regressed, still, complete
                 )
                 self.stats.revalidations += 1
                 self._pending.insert(0, node)
@@ -375,15 +377,20 @@ class Search:
             else:
                 node.reward = (node.reward or 0.0) * 0.5  # plausible on the focus, broke the rest
                 node.validation = "; ".join(
-                    filter(None, [node.validation, _why_not_validated(full, regressed, still)])
+                    filter(
+                        None,
+                        [node.validation, _why_not_validated(full, regressed, still, complete)],
+                    )
                 )[:1200]
         return fixes
 
 
-def _why_not_validated(full: TestReport, regressed: list[str], still: list[str]) -> str:
+def _why_not_validated(
+    full: TestReport, regressed: list[str], still: list[str], complete: bool
+) -> str:
     """One line for the trajectory: a rejected fix with no regression is otherwise unexplained
     (networkx's exact fix was once rejected so, and validated on the next run)."""
-    parts = [f"full suite {full.status.value} ({full.detail})"] if not _graded(full) else []
+    parts = [f"full suite {full.status.value} ({full.detail})"] if not complete else []
     if regressed:
         parts.append(f"{len(regressed)} regressions")
     if still:
@@ -408,6 +415,15 @@ def _open(node: Node, count: int, width: int | None) -> Iterator[int]:
             return
         opened += 1
         yield i
+
+
+def _complete(full: TestReport, baseline: Baseline) -> bool:
+    """The full-suite run gave a verdict on every test the baseline ran and every target."""
+    if not _graded(full):
+        return False
+    if full.status.value != "timeout":
+        return True
+    return all(t in full.tests for t in [*baseline.report.tests, *baseline.targets])
 
 
 def _graded(full: TestReport) -> bool:
