@@ -7,7 +7,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import docker.errors
@@ -150,10 +149,9 @@ def test_sandbox_build_installs_dependencies_and_is_cached(tmp_path, docker_engi
     )
     assert out.decode().strip() == "1.16.0"
 
-    start = time.monotonic()
     again = cli.invoke(app, ["sandbox", "build", str(root), "--base", base])
     assert again.exit_code == 0, again.output
-    assert time.monotonic() - start < 5
+    # no rebuild (speed is the benchmark's business, not a timed assert)
     assert "up to date" in again.stderr and "building" not in again.stderr
     assert again.stdout.strip() == tag
 
