@@ -21,7 +21,8 @@ user has built the project's image).
 REPO` (once for the clean tree; per bug it must answer "up to date" with the same tag, since the
 image holds the project venv's packages, not the project), then the same `treefix repair REPO
 --json` with no flag (`--sandbox auto` picks the built image; a row says so if it did not). The
-bare suite and the fix check run in a container of that image too (1 CPU, as a worker's), and
+bare suite and the fix check run in a container of that image too (1 CPU, as a worker's; the
+suite's CPU read from the container's cgroup, as treefix reads its workers' baseline), and
 the peak memory column adds the largest of the run's containers (cgroup max usage, sampled).
 
 Reported per bug: fixed (validated by treefix, then checked here: the full suite passes with the
@@ -43,6 +44,8 @@ import tarfile
 import threading
 import time
 from pathlib import Path
+
+from treefix.sandbox.docker import CPU_COUNTERS, cgroup_cpu_seconds
 
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / ".work" / "large"
@@ -152,8 +155,10 @@ def docker_suite_time(repo: Path, image: str) -> tuple[float, int]:
         ["tar", "-C", str(repo), *excluded, "-c", "."],
         stdout=subprocess.PIPE,
     )
+    # the container's CPU from its cgroup at the end, as treefix reads a worker's (the last line)
     script = (
         "mkdir /tmp/p && tar -x -C /tmp/p && cd /tmp/p && python3 -m pytest -q -p no:cacheprovider"
+        f"; rc=$?; echo; cat {CPU_COUNTERS} 2>/dev/null | tr '\\n' ' '; exit $rc"
     )
     start = time.perf_counter()
     out = subprocess.run(
@@ -167,6 +172,10 @@ def docker_suite_time(repo: Path, image: str) -> tuple[float, int]:
         capture_output=True,
     )
     tar.wait()
+    lines = out.stdout.rstrip("\n").splitlines()
+    cpu = cgroup_cpu_seconds(lines[-1]) if lines else None
+    if cpu is not None:
+        BARE_CPU[:] = [cpu]
     return time.perf_counter() - start, out.returncode
 
 
@@ -293,7 +302,7 @@ def main() -> None:
         bare, rc = args.bare, 0
     else:
         bare, rc = docker_suite_time(clean, image) if image else suite_time(clean)
-    bare_cpu = BARE_CPU[0] if BARE_CPU else 0.0  # host runs only: a container's are not ours
+    bare_cpu = BARE_CPU[0] if BARE_CPU else 0.0  # the host's children, or the container's cgroup
     if rc != 0:
         raise SystemExit(f"the clean suite does not pass here (exit {rc})")
     rows = []
@@ -352,8 +361,9 @@ def render(
         f"- bare suite (`pytest -q`, {place}): {bare:.0f} s wall"
         + (f", {bare_cpu:.0f} s CPU" if bare_cpu else ""),
         f"- flags: `treefix repair REPO --json {flags}`" if flags else "- flags: none (defaults)",
-        "- baseline / bare CPU (local sandbox): the CPU seconds of the baseline's test processes "
-        "(report.json `timings.baseline_cpu`) over the bare suite's, both measured in this "
+        "- baseline / bare CPU: the CPU seconds of the baseline's test processes (report.json "
+        "`timings.baseline_cpu`; in Docker the containers' cgroups) over the bare suite's, both "
+        "measured in this "
         "invocation: unlike the wall ratio, it does not move with the machine's load",
         "",
         "| bug | module | kind | sandbox | status | checked here | wall s | evaluations | baseline s "

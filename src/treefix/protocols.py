@@ -75,6 +75,11 @@ class Sandbox(Protocol):
         None where the sandbox cannot tell (the local one: its runs are treefix's children)."""
         ...
 
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the sandbox's runs used so far (a container's cgroup), None where the
+        sandbox cannot tell them apart (the local one: its runs are treefix's own children)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -129,6 +134,11 @@ class Executor(Protocol):
     sandbox_peak_mb: float | None  # the largest sandbox memory peak, read by close() (None: unknown)
 
     def run(self, batch: Sequence[Evaluation]) -> list[TestReport]: ...
+
+    def sandbox_cpu(self) -> float | None:
+        """CPU seconds of every sandbox's runs so far, where each sandbox can tell (None:
+        unknown, or not this machine's to read)."""
+        ...
 
     def cancel(self) -> None: ...
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import BUGGY, write_tree
 from treefix.cli.app import app
+from treefix.sandbox.docker import cgroup_cpu_seconds
 from treefix.sandbox.docker_engine import probe
 from treefix.sandbox.image import DEFAULT_BASE, image_tag
 
@@ -237,6 +238,27 @@ def test_the_report_gives_the_sandbox_containers_memory_peak(tmp_path, sandbox_i
     assert report["status"] == "fixed"
     peak = report["sandbox"]["peak_memory_mb"]
     assert 200 <= peak < 2048, peak  # below the 2 GiB limit: nothing was killed
+
+
+def test_the_report_gives_the_cpu_the_baseline_used_in_its_containers(tmp_path, sandbox_image):
+    """In Docker the tests are not treefix's children: timings.baseline_cpu comes from the
+    containers' cgroups (a test here burns 0.6 s of CPU in the baseline)."""
+    burn = (
+        "import time\n\n\ndef test_burn():\n    end = time.process_time() + 0.6\n"
+        "    while time.process_time() < end:\n        pass\n"
+    )
+    root = write_tree(tmp_path / "burn", {**BUGGY, "tests/test_burn.py": burn})
+    result, report = _repair(root, "--sandbox", "docker", "--image", sandbox_image, "--json")
+    assert result.exit_code == 0, result.output
+    cpu = report["timings"]["baseline_cpu"]
+    assert cpu is not None and 0.6 <= cpu < 60, report["timings"]
+
+
+def test_cgroup_cpu_counters_of_both_versions_read_as_seconds():
+    assert cgroup_cpu_seconds("2500000000\n") == 2.5  # v1 cpuacct.usage, ns
+    v2 = "usage_usec 1500000\nuser_usec 1000000\nsystem_usec 500000\n"
+    assert cgroup_cpu_seconds(v2) == 1.5
+    assert cgroup_cpu_seconds("") is None
 
 
 def test_sandbox_build_of_a_missing_folder_is_a_usage_error(tmp_path):

@@ -262,6 +262,9 @@ class RayExecutor:
     def cancelled(self) -> bool:
         return self._cancelled
 
+    def sandbox_cpu(self) -> float | None:
+        return None  # the actors' sandboxes live on other machines' clocks: not gathered
+
     def run(self, batch: Sequence[Evaluation]) -> list[TestReport]:
         if self._cancelled:
             raise KeyboardInterrupt

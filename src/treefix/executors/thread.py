@@ -67,6 +67,18 @@ class ThreadExecutor:
 
         return self.map(one, batch)
 
+    def sandbox_cpu(self) -> float | None:
+        total = 0.0
+        for sb in self.pool.sandboxes:
+            try:
+                cpu = sb.cpu_seconds()
+            except Exception:  # an engine gone costs the figure, not the run
+                cpu = None
+            if cpu is None:
+                return None
+            total += cpu
+        return total
+
     def cancel(self) -> None:
         """Signal-safe: flags and kills only (no lock a signal could find held)."""
         self._cancelled.set()

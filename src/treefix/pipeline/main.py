@@ -207,10 +207,13 @@ def _stages(
 ) -> None:
     opts, project, command = record.options.search, record.project, record.command
     assert project is not None and command is not None
-    cpu = children_cpu()
+    local = record.sandbox_kind == "local" and record.options.sandbox.executor == "local"
+    # the tests' processes: ours, waited for (local), or a container's cgroup (Docker)
+    cpu = children_cpu() if local else executor.sandbox_cpu()
     first = stages.run_baseline(executor, opts, baseline_deadline(opts, deadline))
-    if record.sandbox_kind == "local" and record.options.sandbox.executor == "local":
-        record.baseline_cpu = children_cpu() - cpu  # the tests' processes are ours, waited for
+    after = children_cpu() if local else (executor.sandbox_cpu() if cpu is not None else None)
+    if cpu is not None and after is not None and after >= cpu:  # (a container replaced: none)
+        record.baseline_cpu = after - cpu
     base = record.baseline_report = first.report
     for note in (first.cut, base.coverage_note):  # what the baseline could not see: said
         if note:

@@ -39,7 +39,7 @@ class RunRecord:
     isolation: str = ""
     runner: str = ""  # "warm (...)" or "cold (why)", decided after the baseline
     tracer: str = ""  # what recorded the baseline's per-test coverage ("": none, or no plugin)
-    baseline_cpu: float | None = None  # CPU seconds of its test processes, when they are ours
+    baseline_cpu: float | None = None  # CPU seconds of its test processes (None: not measurable)
     workers: int = 1
     nodes: list[str] = field(default_factory=list)  # Ray node ids of the sandbox actors
     sandbox_peak_mb: float | None = None  # the largest sandbox memory peak (Docker: its cgroup's)

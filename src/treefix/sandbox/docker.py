@@ -39,6 +39,11 @@ SCRATCH = "/tmp /var/tmp /dev/shm /run/lock"  # writable by the candidate's uid
 OOM_COUNTERS = "/sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events"  # v1, v2
 PEAK_COUNTERS = "/sys/fs/cgroup/memory/memory.max_usage_in_bytes /sys/fs/cgroup/memory.peak"
 PIDS_COUNTERS = "/sys/fs/cgroup/pids/pids.events /sys/fs/cgroup/pids.events"  # v1, v2: "max N"
+# v1: cpuacct.usage in ns (also mounted as cpu,cpuacct); v2: cpu.stat's usage_usec
+CPU_COUNTERS = (
+    "/sys/fs/cgroup/cpuacct/cpuacct.usage /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage "
+    "/sys/fs/cgroup/cpu.stat"
+)
 USER = "1000:1000"
 # sets $oom and $pids from the cgroup's counters, with shell builtins only (a killed fork bomb's
 # pids are not reaped yet) and by exact key (cgroup v1's oom_control also has oom_kill_disable)
@@ -356,6 +361,13 @@ class DockerSandbox:
         first = out.decode(errors="replace").split()
         return round(int(first[0]) / (1 << 20), 1) if first and first[0].isdigit() else None
 
+    def cpu_seconds(self) -> float | None:
+        """The container's CPU time from its cgroup: every run and warm server in it."""
+        code, out = self.container.exec_run(
+            ["sh", "-c", f"cat {CPU_COUNTERS} 2>/dev/null"], user=USER
+        )
+        return cgroup_cpu_seconds(out.decode(errors="replace"))
+
     def cancel(self) -> None:
         """A `docker exec` is not in our process groups: removing the container is what ends
         it. That is an engine call, so it runs in a thread, not in the signal handler."""
@@ -376,3 +388,13 @@ class DockerSandbox:
                 container.remove(force=True)
             except Exception:  # the engine may be gone; the next run's sweep removes it
                 pass
+
+
+def cgroup_cpu_seconds(text: str) -> float | None:
+    """CPU seconds from a cgroup's counter: v1's cpuacct.usage (one number, ns) or v2's cpu.stat
+    (`usage_usec N` among other lines)."""
+    m = re.search(r"^usage_usec (\d+)$", text, re.M)
+    if m:
+        return int(m.group(1)) / 1e6
+    first = text.split()
+    return int(first[0]) / 1e9 if first and first[0].isdigit() else None

@@ -376,6 +376,9 @@ class LocalSandbox:
     def peak_memory_mb(self) -> float | None:
         return None  # its runs are treefix's own children, not a group it can measure apart
 
+    def cpu_seconds(self) -> float | None:
+        return None  # the same: treefix's rusage of its children counts them (children_cpu)
+
     def close(self) -> None:
         for proc in list(getattr(self, "_live", [])):
             self.stop(proc)
