@@ -15,15 +15,22 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _largest_peak(sandboxes: Sequence[Sandbox]) -> float | None:
-    peaks = []
+def _figures(
+    sandboxes: Sequence[Sandbox], ask: Callable[[Sandbox], float | None]
+) -> list[float | None]:
+    """One figure per sandbox (None where it cannot tell); an engine gone at the end costs the
+    figure, not the run."""
+    out: list[float | None] = []
     for sb in sandboxes:
         try:
-            peak = sb.peak_memory_mb()
-        except Exception:  # an engine gone at the end costs the figure, not the run
-            peak = None
-        if peak is not None:
-            peaks.append(peak)
+            out.append(ask(sb))
+        except Exception:
+            out.append(None)
+    return out
+
+
+def _largest_peak(sandboxes: Sequence[Sandbox]) -> float | None:
+    peaks = [p for p in _figures(sandboxes, lambda sb: sb.peak_memory_mb()) if p is not None]
     return max(peaks) if peaks else None
 
 
@@ -68,16 +75,8 @@ class ThreadExecutor:
         return self.map(one, batch)
 
     def sandbox_cpu(self) -> float | None:
-        total = 0.0
-        for sb in self.pool.sandboxes:
-            try:
-                cpu = sb.cpu_seconds()
-            except Exception:  # an engine gone costs the figure, not the run
-                cpu = None
-            if cpu is None:
-                return None
-            total += cpu
-        return total
+        cpus = _figures(self.pool.sandboxes, lambda sb: sb.cpu_seconds())
+        return None if None in cpus else sum(c for c in cpus if c is not None)
 
     def cancel(self) -> None:
         """Signal-safe: flags and kills only (no lock a signal could find held)."""

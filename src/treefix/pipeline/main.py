@@ -208,10 +208,11 @@ def _stages(
     opts, project, command = record.options.search, record.project, record.command
     assert project is not None and command is not None
     local = record.sandbox_kind == "local" and record.options.sandbox.executor == "local"
-    # the tests' processes: ours, waited for (local), or a container's cgroup (Docker)
-    cpu = children_cpu() if local else executor.sandbox_cpu()
+    # the tests' processes: ours, waited for (local), or the containers' cgroups (Docker)
+    measure = children_cpu if local else executor.sandbox_cpu
+    cpu = measure()
     first = stages.run_baseline(executor, opts, baseline_deadline(opts, deadline))
-    after = children_cpu() if local else (executor.sandbox_cpu() if cpu is not None else None)
+    after = measure() if cpu is not None else None
     if cpu is not None and after is not None and after >= cpu:  # (a container replaced: none)
         record.baseline_cpu = after - cpu
     base = record.baseline_report = first.report

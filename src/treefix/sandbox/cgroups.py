@@ -41,18 +41,17 @@ class WorkerGroup:
         except (OSError, ValueError):
             return []
 
-    def reap(self, keep: Callable[[int], bool], wait: float = 10.0) -> int:
-        """Kills every process in the group that `keep` does not claim and waits until they are
-        gone; returns how many are left after `wait` seconds. A run's PID namespace is torn down by
-        the kernel after its outer process was reaped, so a fork bomb's children can still hold
-        the group's pids slots (and make the next run look pids-limited) when the run returns."""
+    def reap(self, keep: Callable[[int], bool], wait: float = 10.0) -> None:
+        """Kills every process in the group that `keep` does not claim and waits (at most `wait`
+        seconds) until they are gone. A run's PID namespace is torn down by the kernel after its
+        outer process was reaped, so a fork bomb's children can still hold the group's pids
+        slots (and make the next run look pids-limited) when the run returns."""
         deadline = time.monotonic() + wait
-        while True:
+        while time.monotonic() < deadline:
             left = [pid for pid in self.members() if not keep(pid)]
-            if not left or time.monotonic() >= deadline:
-                return len(left)
-            for pid in left:
-                _kill_member(pid, self)
+            if not left:
+                return
+            _kill_members(left, self)
             time.sleep(0.01)
 
     def remove(self) -> None:
@@ -63,25 +62,31 @@ class WorkerGroup:
                 pass  # a straggler still inside; the kernel frees it when it exits
 
 
-def _kill_member(pid: int, group: WorkerGroup) -> None:
-    """SIGKILL to pid only while it is still in the group: through a pidfd where there is one, so
-    a pid freed and reused in between is never signalled."""
+def _kill_members(pids: list[int], group: WorkerGroup) -> None:
+    """SIGKILL to each pid still in the group: pinned by a pidfd first where there is one, then
+    checked against the group, so a pid freed and reused in between is never signalled."""
+    fds: dict[int, int | None] = {}
+    for pid in pids:
+        try:
+            fds[pid] = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            fds[pid] = None
+    inside = set(group.members())
     try:
-        fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        fd = None
-    try:
-        if pid not in group.members():  # checked after the pidfd pinned the process
-            return
-        if fd is not None:
-            signal.pidfd_send_signal(fd, signal.SIGKILL)
-        else:
-            os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass  # already gone
+        for pid, fd in fds.items():
+            if pid not in inside:
+                continue
+            try:
+                if fd is not None:
+                    signal.pidfd_send_signal(fd, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass  # already gone
     finally:
-        if fd is not None:
-            os.close(fd)
+        for fd in fds.values():
+            if fd is not None:
+                os.close(fd)
 
 
 def _counter(path: Path, key: str) -> int:

@@ -352,21 +352,20 @@ class DockerSandbox:
             return {}
         return _read_tar_text(stream, ARTIFACT_LIMIT)
 
+    def _cgroup_text(self, paths: str) -> str:
+        """The text of those of these cgroup files the container has (v1 or v2)."""
+        _, out = self.container.exec_run(["sh", "-c", f"cat {paths} 2>/dev/null"], user=USER)
+        return out.decode(errors="replace")
+
     def peak_memory_mb(self) -> float | None:
         """The container's memory peak from its cgroup (v1 max_usage, v2 memory.peak): every run
         and warm server in it, page cache included, as the memory limit counts it."""
-        code, out = self.container.exec_run(
-            ["sh", "-c", f"cat {PEAK_COUNTERS} 2>/dev/null"], user=USER
-        )
-        first = out.decode(errors="replace").split()
+        first = self._cgroup_text(PEAK_COUNTERS).split()
         return round(int(first[0]) / (1 << 20), 1) if first and first[0].isdigit() else None
 
     def cpu_seconds(self) -> float | None:
         """The container's CPU time from its cgroup: every run and warm server in it."""
-        code, out = self.container.exec_run(
-            ["sh", "-c", f"cat {CPU_COUNTERS} 2>/dev/null"], user=USER
-        )
-        return cgroup_cpu_seconds(out.decode(errors="replace"))
+        return cgroup_cpu_seconds(self._cgroup_text(CPU_COUNTERS))
 
     def cancel(self) -> None:
         """A `docker exec` is not in our process groups: removing the container is what ends
